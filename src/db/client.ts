@@ -1,0 +1,125 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { lockDataDir } from './datadir-lock.js';
+import { PrismaClient } from './generated/prisma/client.js';
+
+export { PrismaClient };
+
+/** Where the data lives: the embedded PGlite (on disk, or in memory) or a PostgreSQL server. */
+export type DataSource =
+  | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob }
+  | { kind: 'postgres'; url: string };
+
+export type Database = {
+  kind: DataSource['kind'];
+  prisma: PrismaClient;
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Runs `fn` while holding the cluster-wide migration lock (one instance at a time). */
+  withStartupLock<T>(fn: () => Promise<T>): Promise<T>;
+  /** Cheap round trip, for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+// Arbitrary, fixed: identifies OrionOS's start-up lock among PostgreSQL advisory locks.
+const STARTUP_LOCK_KEY = 4_242_017_301;
+
+/**
+ * Splits Prisma's `?schema=` convention off a PostgreSQL URL. The schema is applied both to the
+ * queries Prisma generates and, through search_path, to the migrations' unqualified SQL.
+ */
+function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema: string } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? 'public';
+  parsed.searchParams.delete('schema');
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`DATABASE_URL schema ${JSON.stringify(schema)} is not a plain identifier`);
+  }
+  return {
+    schema,
+    poolConfig: {
+      connectionString: parsed.toString(),
+      options: `-c search_path="${schema}"`,
+      connectionTimeoutMillis: 5_000,
+      max: 10,
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { poolConfig, schema } = postgresConfig(url);
+  const adapterFactory = new PrismaPg(poolConfig, { schema });
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client(poolConfig);
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    kind: 'postgres',
+    prisma,
+    adapterFactory,
+    withStartupLock: (fn) =>
+      withClient(async (client) => {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch(() => {
+          // Two instances racing on CREATE SCHEMA: the loser's error is harmless.
+        });
+        await client.query('SELECT pg_advisory_lock($1)', [STARTUP_LOCK_KEY]);
+        try {
+          return await fn();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [STARTUP_LOCK_KEY]);
+        }
+      }),
+    ping: async () => {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Promise<Database> {
+  const release = source.dataDir ? lockDataDir(source.dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(source.dataDir, {
+      ...(source.loadDataDir ? { loadDataDir: source.loadDataDir } : {}),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return {
+    kind: 'pglite',
+    prisma,
+    adapterFactory,
+    // One process owns the data directory (lockDataDir), so there is nobody to race.
+    withStartupLock: (fn) => fn(),
+    ping: async () => {
+      await pglite.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+      release();
+    },
+  };
+}
+
+export function openDatabase(source: DataSource): Promise<Database> {
+  return source.kind === 'postgres' ? openPostgres(source.url) : openPGlite(source);
+}
+
+/** Dumps an embedded database, so tests can start many copies of a migrated one cheaply. */
+export async function dumpPGlite(pglite: PGlite): Promise<Blob> {
+  return (await pglite.dumpDataDir('none')) as Blob;
+}

@@ -1,0 +1,19 @@
+// `npm run db:migrate`: applies pending migrations to the configured database and exits.
+import { ConfigError, loadConfig } from '../config.js';
+import { dataSourceOf } from '../runtime.js';
+import { openDatabase } from './client.js';
+import { prepareDatabase } from './migrate.js';
+
+try {
+  const config = loadConfig();
+  const db = await openDatabase(dataSourceOf(config));
+  try {
+    const { applied } = await prepareDatabase(db, async () => undefined);
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  } finally {
+    await db.close();
+  }
+} catch (error) {
+  console.error(`orion: ${error instanceof ConfigError ? error.message : String((error as Error).message ?? error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,85 @@
+import { GraphQLError } from 'graphql';
+
+/** Every error code the API gives, with its HTTP status: the one table both protocols read. */
+export const ERROR_STATUS = {
+  INVALID_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  AGENT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMIT_EXCEEDED: 429,
+  INSUFFICIENT_QUOTA: 429,
+  INTERNAL_ERROR: 500,
+  MODEL_ERROR: 502,
+  AGENT_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export type FieldError = { field: string; message: string };
+export type ErrorDetails = Record<string, unknown>;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
+}
+
+/**
+ * An error a client is meant to see. It is a GraphQLError so Yoga passes it through unmasked;
+ * `extensions.http` sets the status of a /graphql response (Yoga strips it from the body).
+ */
+export class ApiError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+  readonly status: number;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: ErrorDetails = {},
+    headers?: Record<string, string>,
+  ) {
+    const status = ERROR_STATUS[code];
+    super(message, {
+      extensions: { code, details, http: { status, ...(headers ? { headers } : {}) } },
+    });
+    this.name = 'ApiError';
+    this.code = code;
+    this.details = details;
+    this.status = status;
+  }
+}
+
+export function invalidRequest(fields: FieldError[], message?: string): ApiError {
+  const summary =
+    message ??
+    (fields.length === 1
+      ? `Invalid request: ${fields[0]!.field}: ${fields[0]!.message}`
+      : `Invalid request: ${fields.length} fields are invalid`);
+  return new ApiError('INVALID_REQUEST', summary, { fields });
+}
+
+export function agentNotFound(id: string): ApiError {
+  return new ApiError('AGENT_NOT_FOUND', `Agent ${JSON.stringify(id)} was not found`, { id });
+}
+
+export function notFound(what: string, id?: string): ApiError {
+  return new ApiError(
+    'NOT_FOUND',
+    id === undefined ? `${what} was not found` : `${what} ${JSON.stringify(id)} was not found`,
+    id === undefined ? {} : { id },
+  );
+}
+
+export function unauthorized(message: string): ApiError {
+  return new ApiError('UNAUTHORIZED', message, {}, { 'WWW-Authenticate': 'Bearer' });
+}
+
+export function forbidden(scope: string): ApiError {
+  return new ApiError('FORBIDDEN', `This API key lacks the "${scope}" scope`, {
+    requiredScope: scope,
+  });
+}

@@ -1,0 +1,117 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError, Kind } from 'graphql';
+import type PrismaTypes from '../db/generated/pothos-types.js';
+import { getDatamodel } from '../db/generated/pothos-types.js';
+import { agentNotFound, forbidden, notFound, unauthorized } from '../errors.js';
+import { typeOfId } from '../ids.js';
+import type { Scope } from '../services/scopes.js';
+import type { GraphQLContext } from './context.js';
+
+/** The scope each Relay node type needs to be read through `node(id:)` (null: any valid key). */
+const NODE_READ_SCOPES: Record<string, Scope | null> = { Agent: 'agents:read', Account: null };
+
+export function requireKey(ctx: GraphQLContext) {
+  if (ctx.auth.kind === 'key') return ctx.auth;
+  throw unauthorized(
+    ctx.auth.kind === 'invalid'
+      ? ctx.auth.reason
+      : 'Missing API key: send "Authorization: Bearer <API key>"',
+  );
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { scope: Scope };
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    StringMap: { Input: Record<string, string>; Output: Record<string, string> };
+  };
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, RelayPlugin, PrismaPlugin],
+  scopeAuth: {
+    // A caller without a valid key is told 401 (thrown here); a key without the scope, 403.
+    authScopes: (ctx) => ({
+      scope: (scope: Scope) => requireKey(ctx).key.scopes.includes(scope),
+    }),
+    unauthorizedError: (_parent, _ctx, _info, result) => {
+      const failure = result.failure as { kind: string; scope?: string; parameter?: unknown };
+      return forbidden(typeof failure.parameter === 'string' ? failure.parameter : 'required');
+    },
+  },
+  relay: {
+    // Our IDs are already global and typed by their prefix (agt_, acc_, ...): the Relay ID is
+    // the very string a REST client sees.
+    encodeGlobalID: (_typename, id) => String(id),
+    decodeGlobalID: (globalID) => ({ typename: typeOfId(globalID) ?? 'Unknown', id: globalID }),
+    nodesOnConnection: true,
+    nodesQueryOptions: false,
+    nodeQueryOptions: {
+      description: 'Any object by its ID (agt_…, acc_…), as long as it belongs to your account.',
+      resolve: async (_root, { id }, ctx, _info, resolveNode) => {
+        const auth = requireKey(ctx);
+        const typename = id.typename;
+        if (!Object.hasOwn(NODE_READ_SCOPES, typename)) throw notFound('Object', id.id);
+        const scope = NODE_READ_SCOPES[typename];
+        if (scope && !auth.key.scopes.includes(scope)) throw forbidden(scope);
+        const node = await resolveNode(id);
+        if (!node) throw typename === 'Agent' ? agentNotFound(id.id) : notFound(typename, id.id);
+        return node;
+      },
+    },
+    cursorType: 'String',
+    clientMutationId: 'omit',
+  },
+  prisma: {
+    // The client is replaced per request through the context (see `client` below).
+    client: (ctx) => ctx.prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+});
+
+builder.scalarType('DateTime', {
+  description: 'An ISO-8601 timestamp in UTC, e.g. 2026-01-31T12:00:00.000Z.',
+  serialize: (value) => (value as Date).toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+    if (typeof value !== 'string' || Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+      throw new GraphQLError('must be an ISO-8601 date-time string');
+    }
+    return date;
+  },
+});
+
+function parseStringMap(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GraphQLError('must be an object of string values');
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new GraphQLError(`value of "${key}" must be a string`);
+  }
+  return value as Record<string, string>;
+}
+
+builder.scalarType('StringMap', {
+  description: 'A JSON object whose values are strings, e.g. {"team": "support"}.',
+  serialize: (value) => value,
+  parseValue: parseStringMap,
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.OBJECT) throw new GraphQLError('must be an object of string values');
+    return parseStringMap(
+      Object.fromEntries(
+        ast.fields.map((f) => [f.name.value, f.value.kind === Kind.STRING ? f.value.value : null]),
+      ),
+    );
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,85 @@
+import { GraphQLError } from 'graphql';
+import { ERROR_STATUS, isErrorCode, type ErrorCode, type FieldError } from '../errors.js';
+
+// graphql-js 16 reports a variable that does not fit its type as
+//   Variable "$input" got invalid value {...} at "input.model.temperature"; Expected type "Float"...
+// (variable names are the REST parameter names, so the field is what a REST client sent).
+const VARIABLE_ERROR = /^Variable "\$(\w+)" got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
+const NOT_DEFINED = /^Field "([^"]+)" is not defined by type "[^"]+"\./;
+const NOT_PROVIDED = /^Field "([^"]+)" of required type "[^"]+" was not provided\./;
+const VARIABLE_MISSING = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\./;
+
+/** For a variable coercion error, which field was wrong and why, in the client's terms. */
+export function variableFieldError(message: string): FieldError | undefined {
+  const missingVariable = VARIABLE_MISSING.exec(message);
+  if (missingVariable) return { field: missingVariable[1]!, message: 'is required' };
+  const match = VARIABLE_ERROR.exec(message);
+  if (!match) return undefined;
+  const [, variable, at, reason] = match as unknown as [string, string, string | undefined, string];
+  // Input objects travel as `input`; their fields are the body's top-level fields.
+  let field = at ? at.replace(/^input\./, '').replace(/^input$/, '') : variable === 'input' ? '' : variable;
+  let why = reason;
+  const notDefined = NOT_DEFINED.exec(reason) ?? NOT_PROVIDED.exec(reason);
+  if (notDefined) {
+    field = field ? `${field}.${notDefined[1]}` : notDefined[1]!;
+    why = NOT_DEFINED.test(reason) ? 'is not a known field' : 'is required';
+  }
+  return { field: field || '(body)', message: why.replace(/\.$/, '') };
+}
+
+export type NormalizedError = {
+  code: ErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+};
+
+/** What a client is told about an error: an ApiError as it is, GraphQL's own as INVALID_REQUEST. */
+export function describeError(error: GraphQLError): NormalizedError | undefined {
+  const code = error.extensions?.['code'];
+  if (isErrorCode(code)) {
+    return {
+      code,
+      message: error.message,
+      details: (error.extensions['details'] as Record<string, unknown> | undefined) ?? {},
+    };
+  }
+  // Errors GraphQL itself raises (syntax, validation, variable coercion) have no original error.
+  if (error.originalError == null || error.originalError instanceof GraphQLError) {
+    const field = variableFieldError(error.message);
+    if (field) {
+      return {
+        code: 'INVALID_REQUEST',
+        message: `Invalid request: ${field.field}: ${field.message}`,
+        details: { fields: [field] },
+      };
+    }
+    return { code: 'INVALID_REQUEST', message: error.message, details: {} };
+  }
+  return undefined;
+}
+
+/** Rewrites an error so its extensions carry `{code, details, requestId}` (and the HTTP status). */
+export function withApiExtensions(error: GraphQLError, requestId: string): GraphQLError {
+  const described = describeError(error) ?? {
+    code: 'INTERNAL_ERROR' as const,
+    message: 'An unexpected error occurred',
+    details: {},
+  };
+  const previousHttp = error.extensions?.['http'] as
+    | { status?: number; headers?: Record<string, string>; spec?: boolean }
+    | undefined;
+  return new GraphQLError(described.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: {
+      code: described.code,
+      details: described.details,
+      requestId,
+      // Keep GraphQL-over-HTTP's own status rules for GraphQL's errors; ours map by code.
+      http: previousHttp?.spec ? previousHttp : { ...previousHttp, status: ERROR_STATUS[described.code] },
+    },
+  });
+}

@@ -1,0 +1,6 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/account.js';
+import './types/agent.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

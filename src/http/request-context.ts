@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ulid } from 'ulid';
+import type { PrismaClient } from '../db/client.js';
+import type { RequestState } from '../graphql/context.js';
+import type { Logger } from '../logger.js';
+import { authenticate } from '../services/api-keys.js';
+
+export type OrionRequest = Request & { orion: RequestState };
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** X-Request-Id: the client's own when it is sane, otherwise a new `req_…`. Set on every response. */
+export function requestId(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.get('X-Request-Id');
+  const id = incoming && CLIENT_REQUEST_ID.test(incoming) ? incoming : `req_${ulid()}`;
+  (req as OrionRequest).orion = { requestId: id, auth: { kind: 'anonymous' } };
+  res.set('X-Request-Id', id);
+  next();
+}
+
+/** One JSON line per request: id, route, status, latency, account. Never headers or bodies. */
+export function accessLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const { orion } = req as OrionRequest;
+      logger.info(
+        {
+          requestId: orion.requestId,
+          method: req.method,
+          route: req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || req.path,
+          status: res.statusCode,
+          latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+          accountId: orion.auth.kind === 'key' ? orion.auth.account.id : undefined,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+/** Resolves the API key, if any, to its account. Rejection is GraphQL's job (scopes), not ours. */
+export function authentication(prisma: PrismaClient) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    (req as OrionRequest).orion.auth = await authenticate(prisma, req.get('Authorization'));
+    next();
+  };
+}

@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type DataSource, type Database } from './db/client.js';
+import { prepareDatabase } from './db/migrate.js';
+import type { Logger } from './logger.js';
+import { bootstrapOperator } from './services/bootstrap.js';
+
+export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export type RunningOrion = {
+  server: Server;
+  db: Database;
+  url: string;
+  close(): Promise<void>;
+};
+
+/** Opens the database, migrates it, makes sure an operator can get in, and starts listening. */
+export async function startOrion(
+  config: Config,
+  logger: Logger,
+  announce: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<RunningOrion> {
+  const db = await openDatabase(dataSourceOf(config));
+  try {
+    const { applied, result: bootstrap } = await prepareDatabase(db, () =>
+      bootstrapOperator(db.prisma, config.adminKey),
+    );
+    if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
+    if (bootstrap.kind === 'first-start') {
+      // Printed, never logged: the only time this secret is ever shown.
+      announce(
+        [
+          '',
+          'OrionOS created the operator account and its first admin API key.',
+          'It is shown this once and never stored; keep it somewhere safe:',
+          '',
+          `  ${bootstrap.secret}`,
+          '',
+          '',
+        ].join('\n'),
+      );
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const { app } = createApp({ config, db, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url, database: db.kind }, 'OrionOS is listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    db,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await db.close();
+      })()),
+  };
+}

@@ -1,0 +1,116 @@
+import type { PrismaClient } from '../db/client.js';
+import type { Agent, Prisma } from '../db/generated/prisma/client.js';
+import { agentNotFound } from '../errors.js';
+import { newId, typeOfId } from '../ids.js';
+import {
+  createAgentSchema,
+  updateAgentSchema,
+  type AgentChanges,
+  type AgentValues,
+  type ModelConfig,
+  type Personality,
+} from './agent-input.js';
+import { paginate, type Page, type PageArgs } from './pagination.js';
+import { parseInput } from './validation.js';
+
+export type { Agent };
+
+function isAgentId(id: string): boolean {
+  return typeOfId(id) === 'Agent';
+}
+
+function columns(values: AgentChanges): Prisma.AgentUncheckedUpdateInput {
+  const data: Prisma.AgentUncheckedUpdateInput = {};
+  if (values.name !== undefined) data.name = values.name;
+  if (values.description !== undefined) data.description = values.description;
+  if (values.personality !== undefined) data.personality = values.personality;
+  if (values.systemPrompt !== undefined) data.systemPrompt = values.systemPrompt;
+  if (values.status !== undefined) data.status = values.status;
+  if (values.metadata !== undefined) data.metadata = values.metadata;
+  if (values.model !== undefined) {
+    data.modelProvider = values.model.provider;
+    data.modelName = values.model.name;
+    data.modelTemperature = values.model.temperature;
+    data.modelMaxTokens = values.model.maxTokens;
+  }
+  return data;
+}
+
+export function agentModel(agent: Agent): ModelConfig {
+  return {
+    provider: agent.modelProvider,
+    name: agent.modelName,
+    temperature: agent.modelTemperature,
+    maxTokens: agent.modelMaxTokens,
+  };
+}
+
+export function agentPersonality(agent: Agent): Personality {
+  return agent.personality as Personality;
+}
+
+export async function createAgent(
+  prisma: PrismaClient,
+  accountId: string,
+  rawInput: unknown,
+): Promise<Agent> {
+  const values: AgentValues = parseInput(createAgentSchema, rawInput);
+  return prisma.agent.create({
+    data: {
+      ...(columns(values) as Prisma.AgentUncheckedCreateInput),
+      id: newId('agt'),
+      accountId,
+    },
+  });
+}
+
+/** The agent, if it exists and belongs to the account; otherwise AGENT_NOT_FOUND (never which). */
+export async function getAgent(prisma: PrismaClient, accountId: string, id: string): Promise<Agent> {
+  const agent = isAgentId(id) ? await prisma.agent.findFirst({ where: { id, accountId } }) : null;
+  if (!agent) throw agentNotFound(id);
+  return agent;
+}
+
+export async function updateAgent(
+  prisma: PrismaClient,
+  accountId: string,
+  id: string,
+  rawInput: Record<string, unknown>,
+): Promise<Agent> {
+  const parsed = parseInput(updateAgentSchema, rawInput) as AgentChanges;
+  // Only the fields the client named change; defaults never fill in absent ones.
+  const changes = Object.fromEntries(
+    Object.keys(rawInput).map((key) => [key, parsed[key as keyof AgentChanges]]),
+  ) as AgentChanges;
+  if (!isAgentId(id)) throw agentNotFound(id);
+  const { count } = await prisma.agent.updateMany({
+    where: { id, accountId },
+    data: { ...columns(changes), updatedAt: new Date() },
+  });
+  if (count === 0) throw agentNotFound(id);
+  return getAgent(prisma, accountId, id);
+}
+
+export async function deleteAgent(prisma: PrismaClient, accountId: string, id: string): Promise<void> {
+  if (!isAgentId(id)) throw agentNotFound(id);
+  const { count } = await prisma.agent.deleteMany({ where: { id, accountId } });
+  if (count === 0) throw agentNotFound(id);
+}
+
+export function listAgents(
+  prisma: PrismaClient,
+  accountId: string,
+  args: PageArgs,
+): Promise<Page<Agent>> {
+  return paginate(args, {
+    isValidCursor: isAgentId,
+    count: (idFilter) => prisma.agent.count({ where: { accountId, ...(idFilter ? { id: idFilter } : {}) } }),
+    findMany: ({ idFilter, order, skip, take }) =>
+      prisma.agent.findMany({
+        where: { accountId, ...(idFilter ? { id: idFilter } : {}) },
+        orderBy: { id: order },
+        skip,
+        take,
+      }),
+  });
+}

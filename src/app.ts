@@ -35,7 +35,7 @@ export function createApp({ config, db, logger }: AppDeps): OrionApp {
     }
     next();
   });
-  app.all('/graphql', (req, res) => yoga.handleNodeRequestAndResponse(req, res, { req, res } as never));
+  app.all('/graphql', (req, res) => yoga(req, res, { req, res } as never));
   app.use('/v1', createRestRouter(yoga, config.bodyLimitBytes));
 
   app.use((req, res) => {

@@ -13,6 +13,18 @@ import type { GraphQLContext } from './context.js';
 /** The scope each Relay node type needs to be read through `node(id:)` (null: any valid key). */
 const NODE_READ_SCOPES: Record<string, Scope | null> = { Agent: 'agents:read', Account: null };
 
+type Failure = { parameter?: unknown; failures?: Failure[] };
+
+/** The scope a failed check wanted (scope-auth nests failures of scope maps). */
+function missingScope(failure: Failure): string | undefined {
+  if (typeof failure.parameter === 'string') return failure.parameter;
+  for (const inner of failure.failures ?? []) {
+    const scope = missingScope(inner);
+    if (scope) return scope;
+  }
+  return undefined;
+}
+
 export function requireKey(ctx: GraphQLContext) {
   if (ctx.auth.kind === 'key') return ctx.auth;
   throw unauthorized(
@@ -39,10 +51,7 @@ export const builder = new SchemaBuilder<{
     authScopes: (ctx) => ({
       scope: (scope: Scope) => requireKey(ctx).key.scopes.includes(scope),
     }),
-    unauthorizedError: (_parent, _ctx, _info, result) => {
-      const failure = result.failure as { kind: string; scope?: string; parameter?: unknown };
-      return forbidden(typeof failure.parameter === 'string' ? failure.parameter : 'required');
-    },
+    unauthorizedError: (_parent, _ctx, _info, result) => forbidden(missingScope(result.failure) ?? 'required'),
   },
   relay: {
     // Our IDs are already global and typed by their prefix (agt_, acc_, ...): the Relay ID is

@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import supertest from 'supertest';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { prepareDatabase } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/logger.js';
+import { createAccount } from '../../src/services/accounts.js';
+import { createApiKey } from '../../src/services/api-keys.js';
+import { bootstrapOperator } from '../../src/services/bootstrap.js';
+import type { Scope } from '../../src/services/scopes.js';
+
+export type Storage = 'pglite' | 'postgres';
+export const STORAGES: Storage[] = ['pglite', 'postgres'];
+
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+/** A PostgreSQL URL naming a schema of its own, so test apps never see each other's rows. */
+export function freshPostgresUrl(): { url: string; schema: string } {
+  const schema = `orion_test_${randomBytes(6).toString('hex')}`;
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('schema', schema);
+  return { url: url.toString(), schema };
+}
+
+export async function dropPostgresSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+export const ADMIN_KEY = `orn_test_${'a'.repeat(43)}`;
+
+export type TestApp = {
+  storage: Storage;
+  db: Database;
+  http: ReturnType<typeof supertest.agent>;
+  adminKey: string;
+  /** A new account; its key has every scope but admin. */
+  newAccount(name?: string): Promise<{ accountId: string; key: string }>;
+  /** A key of the account with exactly these scopes. */
+  keyWithScopes(accountId: string, scopes: Scope[]): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** The real app (Express, Yoga, Prisma, a real database) driven in-process with supertest. */
+export async function startTestApp(storage: Storage = 'pglite'): Promise<TestApp> {
+  let dropSchema = async () => {};
+  let db: Database;
+  if (storage === 'postgres') {
+    const { url, schema } = freshPostgresUrl();
+    db = await openDatabase({ kind: 'postgres', url });
+    dropSchema = () => dropPostgresSchema(schema);
+  } else {
+    const template = await readFile(inject('pgliteTemplate'));
+    db = await openDatabase({ kind: 'pglite', loadDataDir: new Blob([template]) });
+  }
+  await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const { app } = createApp({ config: { bodyLimitBytes: 1024 * 1024 }, db, logger });
+  return {
+    storage,
+    db,
+    http: supertest.agent(app),
+    adminKey: ADMIN_KEY,
+    async newAccount(name = 'Test account') {
+      const { account, secret } = await createAccount(db.prisma, { name });
+      return { accountId: account.id, key: secret };
+    },
+    async keyWithScopes(accountId, scopes) {
+      const { secret } = await createApiKey(db.prisma, { accountId, name: 'scoped', scopes });
+      return secret;
+    },
+    async close() {
+      await db.close();
+      await dropSchema();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Sends a GraphQL operation to /graphql and returns the parsed body and status. */
+export async function graphql(
+  app: TestApp,
+  key: string | undefined,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ status: number; body: { data?: any; errors?: any[] }; headers: Record<string, string> }> {
+  let req = app.http.post('/graphql').set('Content-Type', 'application/json').set('Accept', 'application/json');
+  if (key) req = req.set(bearer(key));
+  const res = await req.send({ query, variables });
+  return { status: res.status, body: res.body, headers: res.headers as Record<string, string> };
+}

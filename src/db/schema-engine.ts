@@ -38,17 +38,43 @@ export async function readSchemaFile(): Promise<string> {
   return readFile(SCHEMA_PATH, 'utf8');
 }
 
-export async function openSchemaEngine(
+/**
+ * Runs `fn` with a schema engine, then frees it and disposes every connection it opened.
+ * `engine.free()` alone leaves them open, and on PostgreSQL an idle one keeps holding Prisma's
+ * migration advisory lock, stalling the next migration run (another instance's) for seconds.
+ */
+async function withSchemaEngine<T>(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-  log: (message: string) => void = () => {},
-): Promise<SchemaEngine> {
+  fn: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
   const datamodel = await readSchemaFile();
-  return SchemaEngine.new(
+  const opened: { dispose(): Promise<void> }[] = [];
+  const tracked: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: async () => {
+      const adapter = await adapterFactory.connect();
+      opened.push(adapter);
+      return adapter;
+    },
+    connectToShadowDb: async () => {
+      const adapter = await adapterFactory.connectToShadowDb();
+      opened.push(adapter);
+      return adapter;
+    },
+  };
+  const engine = await SchemaEngine.new(
     { datamodels: [[SCHEMA_PATH, datamodel]] },
-    log,
-    bindMigrationAwareSqlAdapterFactory(adapterFactory),
+    () => {},
+    bindMigrationAwareSqlAdapterFactory(tracked),
   );
+  try {
+    return await fn(engine);
+  } finally {
+    engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose().catch(() => {})));
+  }
 }
 
 export async function readMigrationsList(): Promise<MigrationList> {
@@ -80,16 +106,11 @@ export async function readMigrationsList(): Promise<MigrationList> {
 export async function applyMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
 ): Promise<string[]> {
-  const engine = await openSchemaEngine(adapterFactory);
-  try {
-    const result = await engine.applyMigrations({
-      migrationsList: await readMigrationsList(),
-      filters: noFilters,
-    });
+  const migrationsList = await readMigrationsList();
+  return withSchemaEngine(adapterFactory, async (engine) => {
+    const result = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return result.appliedMigrationNames;
-  } finally {
-    engine.free();
-  }
+  });
 }
 
 /**
@@ -99,9 +120,8 @@ export async function applyMigrations(
 export async function diffSchemaAgainstDatabase(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
 ): Promise<string> {
-  const engine = await openSchemaEngine(adapterFactory);
-  try {
-    const datamodel = await readSchemaFile();
+  const datamodel = await readSchemaFile();
+  return withSchemaEngine(adapterFactory, async (engine) => {
     const result = await engine.diff({
       from: {
         tag: 'schemaDatasource',
@@ -113,8 +133,6 @@ export async function diffSchemaAgainstDatabase(
       exitCode: null,
       filters: noFilters,
     } as Parameters<SchemaEngine['diff']>[0]);
-    return result.stdout ?? "";
-  } finally {
-    engine.free();
-  }
+    return result.stdout ?? '';
+  });
 }

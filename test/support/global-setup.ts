@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -10,7 +10,7 @@ import { applyMigrations } from '../../src/db/schema-engine.js';
  * Runs once: migrates one embedded database and dumps it, so every test app starts from a copy
  * (~0.6 s) instead of a fresh initdb plus migrations.
  */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const pglite = new PGlite();
   await applyMigrations(new PrismaPGlite(pglite));
   const dump = (await pglite.dumpDataDir('none')) as Blob;
@@ -18,6 +18,7 @@ export default async function setup(project: TestProject): Promise<void> {
   const file = path.join(tmpdir(), `orion-test-template-${process.pid}.tar`);
   await writeFile(file, Buffer.from(await dump.arrayBuffer()));
   project.provide('pgliteTemplate', file);
+  return () => rm(file, { force: true });
 }
 
 declare module 'vitest' {

@@ -5,20 +5,37 @@ import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
 import { errorHandler } from './http/errors.js';
 import { accessLog, authentication, requestId } from './http/request-context.js';
 import type { Logger } from './logger.js';
+import type { MessagingDeps } from './services/messages.js';
+import { createProviders } from './services/models/registry.js';
 import { sendError } from './rest/envelope.js';
 import { createRestRouter } from './rest/router.js';
 
+export type AppConfig = Pick<
+  Config,
+  'bodyLimitBytes' | 'modelTimeoutMs' | 'openaiApiKey' | 'openaiBaseUrl' | 'anthropicApiKey' | 'anthropicBaseUrl'
+> & {
+  /** How often an idle event stream gets a comment line, so proxies keep it open. */
+  sseHeartbeatMs?: number;
+};
+
 export type AppDeps = {
-  config: Pick<Config, 'bodyLimitBytes'>;
+  config: AppConfig;
   db: Pick<Database, 'prisma'>;
   logger: Logger;
 };
 
-export type OrionApp = { app: Express; yoga: OrionYoga };
+export type OrionApp = { app: Express; yoga: OrionYoga; messaging: MessagingDeps };
 
 /** Builds the HTTP application (no listening: see server.ts). */
 export function createApp({ config, db, logger }: AppDeps): OrionApp {
-  const yoga = createOrionYoga({ prisma: db.prisma, logger });
+  const messaging: MessagingDeps = {
+    prisma: db.prisma,
+    providers: createProviders(config),
+    modelTimeoutMs: config.modelTimeoutMs,
+    logger,
+    inflight: new Set(),
+  };
+  const yoga = createOrionYoga({ messaging, logger });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -36,7 +53,10 @@ export function createApp({ config, db, logger }: AppDeps): OrionApp {
     next();
   });
   app.all('/graphql', (req, res) => yoga(req, res, { req, res } as never));
-  app.use('/v1', createRestRouter(yoga, config.bodyLimitBytes));
+  app.use(
+    '/v1',
+    createRestRouter(yoga, { bodyLimitBytes: config.bodyLimitBytes, sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000 }),
+  );
 
   app.use((req, res) => {
     sendError(res, {
@@ -46,5 +66,5 @@ export function createApp({ config, db, logger }: AppDeps): OrionApp {
     });
   });
   app.use(errorHandler(logger));
-  return { app, yoga };
+  return { app, yoga, messaging };
 }

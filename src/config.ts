@@ -6,14 +6,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** An empty or blank variable counts as unset, so its default applies. */
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: z.preprocess(blankAsUnset, z.string().default('0.0.0.0')),
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
     'must be a postgresql:// URL',
   ),
-  ORION_DATA_DIR: z.string().default('./data'),
+  ORION_DATA_DIR: z.preprocess(blankAsUnset, z.string().default('./data')),
   REDIS_URL: optionalString.refine(
     (v) => v === undefined || /^rediss?:\/\//.test(v),
     'must be a redis:// URL',
@@ -29,6 +32,10 @@ const envSchema = z.object({
     'must be a URL',
   ),
   ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.refine(
+    (v) => v === undefined || URL.canParse(v),
+    'must be a URL',
+  ),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
@@ -44,6 +51,7 @@ export type Config = {
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
   anthropicApiKey: string | undefined;
+  anthropicBaseUrl: string | undefined;
   modelTimeoutMs: number;
   bodyLimitBytes: number;
 };
@@ -69,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     anthropicApiKey: e.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
   };

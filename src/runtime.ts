@@ -50,7 +50,7 @@ export async function startOrion(
     throw error;
   }
 
-  const { app } = createApp({ config, db, logger });
+  const { app, messaging } = createApp({ config, db, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -74,6 +74,11 @@ export async function startOrion(
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        // Replies whose clients left are still being completed: let them land, within a bound.
+        await Promise.race([
+          Promise.allSettled([...messaging.inflight]),
+          new Promise((resolve) => setTimeout(resolve, config.modelTimeoutMs).unref()),
+        ]);
         await db.close();
       })()),
   };

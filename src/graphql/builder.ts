@@ -11,7 +11,12 @@ import type { Scope } from '../services/scopes.js';
 import type { GraphQLContext } from './context.js';
 
 /** The scope each Relay node type needs to be read through `node(id:)` (null: any valid key). */
-const NODE_READ_SCOPES: Record<string, Scope | null> = { Agent: 'agents:read', Account: null };
+const NODE_READ_SCOPES: Record<string, Scope | null> = {
+  Agent: 'agents:read',
+  Account: null,
+  Conversation: 'conversations:read',
+  Message: 'conversations:read',
+};
 
 type Failure = { parameter?: unknown; failures?: Failure[] };
 
@@ -47,11 +52,12 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, RelayPlugin, PrismaPlugin],
   scopeAuth: {
+    authorizeOnSubscribe: true,
     // A caller without a valid key is told 401 (thrown here); a key without the scope, 403.
     authScopes: (ctx) => ({
       scope: (scope: Scope) => requireKey(ctx).key.scopes.includes(scope),
     }),
-    unauthorizedError: (_parent, _ctx, _info, result) => forbidden(missingScope(result.failure) ?? 'required'),
+    unauthorizedError: (_parent, _ctx, _info, result) => forbidden(missingScope(result.failure as Failure) ?? "required"),
   },
   relay: {
     // Our IDs are already global and typed by their prefix (agt_, acc_, ...): the Relay ID is
@@ -124,3 +130,4 @@ builder.scalarType('StringMap', {
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

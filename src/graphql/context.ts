@@ -1,14 +1,16 @@
 import type { PrismaClient } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { AuthState } from '../services/api-keys.js';
+import type { MessagingDeps } from '../services/messages.js';
 
-/** What every resolver gets: who is calling, the request id, and the database. */
+/** What every resolver gets: who is calling, the request id, the database and the models. */
 export type GraphQLContext = {
   requestId: string;
   auth: AuthState;
   prisma: PrismaClient;
   logger: Logger;
+  messaging: MessagingDeps;
 };
 
 /** What the HTTP layer attaches to each request before GraphQL runs (both protocols). */
-export type RequestState = Omit<GraphQLContext, 'prisma' | 'logger'>;
+export type RequestState = Pick<GraphQLContext, 'requestId' | 'auth'>;

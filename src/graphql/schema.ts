@@ -2,5 +2,6 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/account.js';
 import './types/agent.js';
+import './types/messaging.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,7 +1,7 @@
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { PrismaClient } from '../db/client.js';
+import type { MessagingDeps } from '../services/messages.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { withApiExtensions } from './errors.js';
@@ -62,7 +62,7 @@ function useApiErrors(logger: Logger): Plugin<ServerContext> {
   };
 }
 
-export function createOrionYoga(deps: { prisma: PrismaClient; logger: Logger }): OrionYoga {
+export function createOrionYoga(deps: { messaging: MessagingDeps; logger: Logger }): OrionYoga {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -84,8 +84,9 @@ export function createOrionYoga(deps: { prisma: PrismaClient; logger: Logger }):
     context: ({ req }) => ({
       requestId: req.orion.requestId,
       auth: req.orion.auth,
-      prisma: deps.prisma,
+      prisma: deps.messaging.prisma,
       logger: deps.logger,
+      messaging: deps.messaging,
     }),
     plugins: [useApiErrors(deps.logger)],
   });

@@ -1,26 +1,28 @@
 import express, { type Request, type Response, Router } from 'express';
-import type { GraphQLError } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import { invalidRequest, type FieldError } from '../errors.js';
-import { describeError } from '../graphql/errors.js';
+import { describeError, type NormalizedError } from '../graphql/errors.js';
 import type { OrionYoga } from '../graphql/yoga.js';
 import { sendData, sendError } from './envelope.js';
-import { executeOperation } from './executor.js';
+import { executeOperation, subscribeOperation } from './executor.js';
 import { routes, type RestRoute } from './routes.js';
 
 const INTEGER = /^-?\d{1,15}$/;
 
-/** Query strings are text: integers become numbers, anything else goes on for GraphQL to reject. */
+export type RestOptions = { bodyLimitBytes: number; sseHeartbeatMs: number };
+
+/** Query strings are text: declared integers become numbers, anything else goes on for GraphQL to reject. */
 function queryVariables(route: RestRoute, query: Record<string, unknown>): Record<string, unknown> {
-  const unknown = Object.keys(query).filter((name) => !route.query.includes(name));
+  const unknown = Object.keys(query).filter((name) => !Object.hasOwn(route.query, name));
   if (unknown.length) {
     throw invalidRequest(unknown.map((field): FieldError => ({ field, message: 'is not a known query parameter' })));
   }
   return Object.fromEntries(
-    route.query
-      .filter((name) => query[name] !== undefined)
-      .map((name) => {
+    Object.entries(route.query)
+      .filter(([name]) => query[name] !== undefined)
+      .map(([name, type]) => {
         const value = query[name];
-        return [name, typeof value === 'string' && INTEGER.test(value) ? Number(value) : value];
+        return [name, type === 'int' && typeof value === 'string' && INTEGER.test(value) ? Number(value) : value];
       }),
   );
 }
@@ -39,32 +41,115 @@ function requestBody(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function handler(yoga: OrionYoga, route: RestRoute) {
+/** `"stream": true` in the body, or an Accept header that prefers event streams. */
+function wantsStream(req: Request, body: Record<string, unknown> | undefined): boolean {
+  const flag = body?.['stream'];
+  if (flag !== undefined && typeof flag !== 'boolean') {
+    throw invalidRequest([{ field: 'stream', message: 'must be a boolean' }]);
+  }
+  return flag ?? req.accepts(['application/json', 'text/event-stream']) === 'text/event-stream';
+}
+
+function dataAt(data: Record<string, unknown> | null | undefined, path: string): unknown {
+  let value: unknown = data;
+  for (const key of path.split('.')) value = (value as Record<string, unknown> | null | undefined)?.[key];
+  return value ?? null;
+}
+
+const UNEXPECTED: NormalizedError = { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred', details: {} };
+
+function firstError(result: ExecutionResult): NormalizedError | undefined {
+  const first = result.errors?.[0];
+  return first ? (describeError(first as GraphQLError) ?? UNEXPECTED) : undefined;
+}
+
+async function answerOnce(yoga: OrionYoga, route: RestRoute, req: Request, res: Response, variables: Record<string, unknown>) {
+  const result = await executeOperation(yoga, req, res, route.operation, variables);
+  const error = firstError(result);
+  if (error) sendError(res, error);
+  else sendData(res, route.status, dataAt(result.data, route.field));
+}
+
+/**
+ * Streams a reply as Server-Sent Events: `message.delta` {delta}..., then `message.completed`
+ * with the same object a plain request returns, or `error` with the error object. A request
+ * that fails before anything is produced gets the ordinary JSON error and status instead.
+ */
+async function answerAsStream(
+  yoga: OrionYoga,
+  stream: NonNullable<RestRoute['stream']>,
+  req: Request,
+  res: Response,
+  variables: Record<string, unknown>,
+  heartbeatMs: number,
+) {
+  const results = subscribeOperation(yoga, req, res, stream.operation, variables);
+  const first = await results.next();
+  if (first.done) {
+    sendError(res, UNEXPECTED);
+    return;
+  }
+  const early = firstError(first.value);
+  if (early) {
+    sendError(res, early);
+    await results.return(undefined);
+    return;
+  }
+  const requestId = String(res.getHeader('X-Request-Id'));
+  res.status(200).set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  const write = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+  let clientGone = false;
+  res.once('close', () => {
+    clientGone = true;
+    // Ends our reading of the subscription; the reply itself is completed and stored regardless.
+    void results.return(undefined);
+  });
+  try {
+    let result: ExecutionResult<Record<string, unknown>> | undefined = first.value;
+    while (result && !clientGone) {
+      const error = firstError(result);
+      if (error) {
+        write('error', { ...error, requestId });
+        break;
+      }
+      const event = dataAt(result.data, stream.field) as { __typename: string; delta?: string; message?: unknown };
+      if (event.__typename === 'MessageDelta') write('message.delta', { delta: event.delta });
+      else write('message.completed', event.message);
+      const next = await results.next();
+      result = next.done ? undefined : next.value;
+    }
+  } finally {
+    clearInterval(heartbeat);
+    res.end();
+  }
+}
+
+function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
   return async (req: Request, res: Response) => {
+    const body = route.body ? requestBody(req) : undefined;
+    const stream = route.stream && wantsStream(req, body);
+    const { stream: _flag, ...input } = body ?? {};
     const variables: Record<string, unknown> = {
       ...(req.params as Record<string, string>),
       ...queryVariables(route, req.query as Record<string, unknown>),
-      ...(route.body ? { input: requestBody(req) } : {}),
+      ...(route.body ? { input: route.stream ? input : body } : {}),
     };
-    const result = await executeOperation(yoga, req, res, route.operation, variables);
-    const first = result.errors?.[0];
-    if (first) {
-      const error = describeError(first as GraphQLError) ?? {
-        code: 'INTERNAL_ERROR' as const,
-        message: 'An unexpected error occurred',
-        details: {},
-      };
-      sendError(res, error);
-      return;
-    }
-    sendData(res, route.status, result.data?.[route.field] ?? null);
+    if (stream && route.stream) await answerAsStream(yoga, route.stream, req, res, variables, options.sseHeartbeatMs);
+    else await answerOnce(yoga, route, req, res, variables);
   };
 }
 
 /** The /v1 router: the route table, 405 with Allow for known paths, 404 for the rest. */
-export function createRestRouter(yoga: OrionYoga, bodyLimitBytes: number): Router {
+export function createRestRouter(yoga: OrionYoga, options: RestOptions): Router {
   const router = Router({ strict: false, caseSensitive: true });
-  router.use(express.json({ limit: bodyLimitBytes, strict: false }));
+  router.use(express.json({ limit: options.bodyLimitBytes, strict: false }));
 
   const byPath = new Map<string, RestRoute[]>();
   for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
@@ -72,7 +157,7 @@ export function createRestRouter(yoga: OrionYoga, bodyLimitBytes: number): Route
   for (const [path, pathRoutes] of byPath) {
     const chain = router.route(path);
     for (const r of pathRoutes) {
-      chain[r.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](handler(yoga, r));
+      chain[r.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](handler(yoga, r, options));
     }
     const methods = pathRoutes.map((r) => r.method);
     const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');

@@ -3,48 +3,95 @@ import {
   CreateAccountDocument,
   CreateAgentDocument,
   DeleteAgentDocument,
+  DeleteConversationDocument,
   GetAgentDocument,
+  GetConversationDocument,
   ListAgentsDocument,
+  ListConversationsDocument,
+  ListMessagesDocument,
+  PromptPreviewDocument,
+  SendMessageDocument,
+  SendMessageStreamDocument,
   UpdateAgentDocument,
 } from './generated/operations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-export type RouteInput = {
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  body: Record<string, unknown> | undefined;
-};
+// biome-ignore lint: the table holds operations of many types
+type AnyOperation = TypedDocumentNode<any, any>;
 
 /** One REST route: which hand-written GraphQL operation serves it, and how. */
 export type RestRoute = {
   method: HttpMethod;
-  /** Express path under /v1. */
+  /** Express path under /v1; its parameters become the operation's variables of the same name. */
   path: string;
-  // biome-ignore lint: the table holds operations of many types
-  operation: TypedDocumentNode<any, any>;
-  /** The operation's root field whose data is the REST `data`. */
+  operation: AnyOperation;
+  /** Where in the operation's data the REST `data` is (a root field, or a dotted path). */
   field: string;
   status: 200 | 201;
   /** A JSON object body is required (POST/PATCH) and passed as `$input`. */
   body: boolean;
-  /** Query parameters accepted (anything else is 400). Integers are passed as numbers. */
-  query: string[];
+  /** Query parameters accepted, and their types (anything else is 400). */
+  query: Record<string, 'int' | 'string'>;
+  /**
+   * The subscription that answers instead when the client asks for a stream (`"stream": true`
+   * in the body, or `Accept: text/event-stream`), as Server-Sent Events.
+   */
+  stream?: { operation: AnyOperation; field: string };
 };
 
 const route = (r: Omit<RestRoute, 'status' | 'body' | 'query'> & Partial<RestRoute>): RestRoute => ({
   status: 200,
   body: false,
-  query: [],
+  query: {},
   ...r,
 });
+
+const pages = { page: 'int', limit: 'int' } as const;
 
 /** The REST API: every route → named GraphQL operation → success status. */
 export const routes: RestRoute[] = [
   route({ method: 'POST', path: '/agents', operation: CreateAgentDocument, field: 'createAgent', status: 201, body: true }),
-  route({ method: 'GET', path: '/agents', operation: ListAgentsDocument, field: 'agents', query: ['page', 'limit'] }),
+  route({ method: 'GET', path: '/agents', operation: ListAgentsDocument, field: 'agents', query: pages }),
   route({ method: 'GET', path: '/agents/:agentId', operation: GetAgentDocument, field: 'agent' }),
   route({ method: 'PATCH', path: '/agents/:agentId', operation: UpdateAgentDocument, field: 'updateAgent', body: true }),
   route({ method: 'DELETE', path: '/agents/:agentId', operation: DeleteAgentDocument, field: 'deleteAgent' }),
+  route({
+    method: 'POST',
+    path: '/agents/:agentId/messages',
+    operation: SendMessageDocument,
+    field: 'sendMessage',
+    status: 201,
+    body: true,
+    stream: { operation: SendMessageStreamDocument, field: 'sendMessageStream' },
+  }),
+  route({
+    method: 'GET',
+    path: '/agents/:agentId/prompt-preview',
+    operation: PromptPreviewDocument,
+    field: 'agent.promptPreview',
+    query: { userId: 'string', text: 'string' },
+  }),
+  route({
+    method: 'GET',
+    path: '/agents/:agentId/conversations',
+    operation: ListConversationsDocument,
+    field: 'agent.conversations',
+    query: { userId: 'string', ...pages },
+  }),
+  route({ method: 'GET', path: '/conversations/:conversationId', operation: GetConversationDocument, field: 'conversation' }),
+  route({
+    method: 'GET',
+    path: '/conversations/:conversationId/messages',
+    operation: ListMessagesDocument,
+    field: 'conversation.messages',
+    query: pages,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/conversations/:conversationId',
+    operation: DeleteConversationDocument,
+    field: 'deleteConversation',
+  }),
   route({ method: 'POST', path: '/accounts', operation: CreateAccountDocument, field: 'createAccount', status: 201, body: true }),
 ];

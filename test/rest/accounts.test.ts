@@ -41,12 +41,12 @@ describe.each(STORAGES)('POST /v1/accounts (%s)', (storage) => {
   });
 
   it.each([
-    [{}, 'name'],
-    [{ name: '' }, 'name'],
-    [{ name: 'x', tier: 'gold' }, 'tier'],
-    [{ name: 'x', rateLimitPerMinute: 0 }, 'rateLimitPerMinute'],
-    [{ name: 'x', id: 'acc_1' }, 'id'],
-  ])('rejects %j with 400 naming %s, creating nothing', async (body, field) => {
+    ['no name', {}, 'name'],
+    ['an empty name', { name: '' }, 'name'],
+    ['an unknown tier', { name: 'x', tier: 'gold' }, 'tier'],
+    ['a zero rate limit', { name: 'x', rateLimitPerMinute: 0 }, 'rateLimitPerMinute'],
+    ['a mass-assigned id', { name: 'x', id: 'acc_1' }, 'id'],
+  ])('rejects %s with 400 naming the field, creating nothing', async (_label, body, field) => {
     const before = await app.db.prisma.account.count();
     const res = await app.http.post('/v1/accounts').set(bearer(app.adminKey)).send(body);
     expect([res.status, res.body.error.code]).toEqual([400, 'INVALID_REQUEST']);

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
 import pg from 'pg';
 import supertest from 'supertest';
 import { inject } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp, type AppConfig } from '../../src/app.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { prepareDatabase } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
@@ -40,6 +41,8 @@ export const ADMIN_KEY = `orn_test_${'a'.repeat(43)}`;
 export type TestApp = {
   storage: Storage;
   db: Database;
+  /** The listening-free Express app, for tests that need a real socket (SSE). */
+  app: Express;
   http: ReturnType<typeof supertest.agent>;
   adminKey: string;
   /** A new account; its key has every scope but admin. */
@@ -50,7 +53,17 @@ export type TestApp = {
 };
 
 /** The real app (Express, Yoga, Prisma, a real database) driven in-process with supertest. */
-export async function startTestApp(storage: Storage = 'pglite'): Promise<TestApp> {
+export const TEST_APP_CONFIG: AppConfig = {
+  bodyLimitBytes: 1024 * 1024,
+  modelTimeoutMs: 5_000,
+  openaiApiKey: undefined,
+  openaiBaseUrl: undefined,
+  anthropicApiKey: undefined,
+  anthropicBaseUrl: undefined,
+  sseHeartbeatMs: 15_000,
+};
+
+export async function startTestApp(storage: Storage = 'pglite', config: Partial<AppConfig> = {}): Promise<TestApp> {
   let dropSchema = async () => {};
   let db: Database;
   if (storage === 'postgres') {
@@ -63,10 +76,11 @@ export async function startTestApp(storage: Storage = 'pglite'): Promise<TestApp
   }
   await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const { app } = createApp({ config: { bodyLimitBytes: 1024 * 1024 }, db, logger });
+  const { app, messaging } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger });
   return {
     storage,
     db,
+    app,
     http: supertest.agent(app),
     adminKey: ADMIN_KEY,
     async newAccount(name = 'Test account') {
@@ -78,6 +92,7 @@ export async function startTestApp(storage: Storage = 'pglite'): Promise<TestApp
       return secret;
     },
     async close() {
+      await Promise.allSettled([...messaging.inflight]);
       await db.close();
       await dropSchema();
     },
@@ -92,7 +107,7 @@ export async function graphql(
   key: string | undefined,
   query: string,
   variables: Record<string, unknown> = {},
-): Promise<{ status: number; body: { data?: any; errors?: any[] }; headers: Record<string, string> }> {
+): Promise<{ status: number; body: any; headers: Record<string, string> }> {
   let req = app.http.post('/graphql').set('Content-Type', 'application/json').set('Accept', 'application/json');
   if (key) req = req.set(bearer(key));
   const res = await req.send({ query, variables });

@@ -1,19 +1,15 @@
-import { print } from 'graphql';
-import {
-  CreateAccountDocument,
-  CreateAgentDocument,
-  DeleteAgentDocument,
-  GetAgentDocument,
-  ListAgentsDocument,
-  UpdateAgentDocument,
-} from '../../src/rest/generated/operations.js';
+import { type DocumentNode, print } from 'graphql';
+import * as generated from '../../src/rest/generated/operations.js';
 
-/** The REST routes' own operations, for sending the very same selections to /graphql. */
-export const OPS = {
-  createAgent: print(CreateAgentDocument),
-  listAgents: print(ListAgentsDocument),
-  getAgent: print(GetAgentDocument),
-  updateAgent: print(UpdateAgentDocument),
-  deleteAgent: print(DeleteAgentDocument),
-  createAccount: print(CreateAccountDocument),
-};
+type DocumentName = Extract<keyof typeof generated, `${string}Document`>;
+type OperationName = DocumentName extends `${infer Name}Document` ? Uncapitalize<Name> : never;
+
+/**
+ * The REST routes' own operations (CreateAgentDocument → OPS.createAgent), for sending the very
+ * same selections to /graphql.
+ */
+export const OPS = Object.fromEntries(
+  Object.entries(generated)
+    .filter(([name]) => name.endsWith('Document'))
+    .map(([name, doc]) => [name.charAt(0).toLowerCase() + name.slice(1, -'Document'.length), print(doc as DocumentNode)]),
+) as Record<OperationName, string>;

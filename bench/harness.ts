@@ -1,0 +1,155 @@
+// Shared pieces of the benchmarks: start OrionOS as a real server process on a loopback port,
+// drive it with autocannon, read the server's peak memory, print and save a markdown table.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const ADMIN_KEY = `orn_live_bench${randomBytes(24).toString('hex')}`;
+
+export type Storage = 'pglite' | 'postgres';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export type RunningServer = {
+  url: string;
+  pid: number;
+  storage: Storage;
+  /** Peak resident memory of the server process so far (VmHWM), in MiB. */
+  peakRssMiB(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+/** Starts `node --import tsx src/server.ts` on embedded PGlite (a fresh dir) or a fresh PG schema. */
+export async function startServer(storage: Storage, env: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'orion-bench-'));
+  const schema = `orion_bench_${randomBytes(4).toString('hex')}`;
+  const storageEnv =
+    storage === 'postgres'
+      ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` }
+      : { ORION_DATA_DIR: dataDir };
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ORION_ADMIN_KEY: ADMIN_KEY,
+      NODE_ENV: 'production',
+      ...storageEnv,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    const ok = await fetch(`${url}/v1/agents`).then(
+      (r) => r.status === 401,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    storage,
+    async peakRssMiB() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+      if (storage === 'postgres') {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+    },
+  };
+}
+
+export async function api(url: string, key: string, method: string, route: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!json.success) throw new Error(`${method} ${route}: ${JSON.stringify(json.error)}`);
+  return json.data;
+}
+
+/** A fresh enterprise account (high rate limit) with its key. */
+export async function benchAccount(url: string): Promise<string> {
+  const created = await api(url, ADMIN_KEY, 'POST', '/v1/accounts', {
+    name: 'bench',
+    tier: 'enterprise',
+    rateLimitPerMinute: 1_000_000,
+    monthlyMessageQuota: 1_000_000_000,
+  });
+  return created.secret as string;
+}
+
+export type LoadResult = {
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+};
+
+export async function load(options: autocannon.Options): Promise<LoadResult> {
+  const result = await autocannon({ ...options });
+  return {
+    requestsPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    total: result.requests.total,
+  };
+}
+
+export function markdownTable(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export async function saveResults(name: string, markdown: string): Promise<string> {
+  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+  const file = path.join(ROOT, 'bench/results', `${name}.md`);
+  await writeFile(file, `${markdown}\n`);
+  return path.relative(ROOT, file);
+}
+
+export function machineLine(): string {
+  return `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}

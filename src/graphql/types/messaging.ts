@@ -1,0 +1,254 @@
+import { AsyncQueue } from '../../services/async-queue.js';
+import {
+  deleteConversation,
+  getConversation,
+  listConversations,
+  listMessages,
+} from '../../services/conversations.js';
+import { MESSAGE_LIMITS, prepareExchange, previewPrompt, type SentMessage } from '../../services/messages.js';
+import type { PageArgs } from '../../services/pagination.js';
+import { builder, requireKey } from '../builder.js';
+import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+
+const Usage = builder
+  .objectRef<{ inputTokens: number; outputTokens: number; totalTokens: number }>('Usage')
+  .implement({
+    description: 'Tokens the model counted (the local engine estimates about four characters a token).',
+    fields: (t) => ({
+      inputTokens: t.exposeInt('inputTokens'),
+      outputTokens: t.exposeInt('outputTokens'),
+      totalTokens: t.exposeInt('totalTokens'),
+    }),
+  });
+
+const SentMessageRef = builder.objectRef<SentMessage>('SentMessage').implement({
+  description: 'A message sent to an agent and the agent’s reply (`response`).',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The ID of the user’s message.' }),
+    conversationId: t.exposeID('conversationId'),
+    agentId: t.exposeID('agentId'),
+    userId: t.exposeString('userId'),
+    text: t.exposeString('text'),
+    response: t.exposeString('response', { description: 'The agent’s reply.' }),
+    model: t.exposeString('model'),
+    usage: t.field({ type: Usage, resolve: (m) => m.usage }),
+    latencyMs: t.exposeInt('latencyMs'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const MessageRole = builder.enumType('MessageRole', { values: ['user', 'agent'] as const });
+const MessageStatus = builder.enumType('MessageStatus', {
+  description: 'A user turn is pending while the model answers, then completed or failed.',
+  values: ['pending', 'completed', 'failed'] as const,
+});
+
+const MessageErrorRef = builder
+  .objectRef<{ code: string; message: string }>('MessageError')
+  .implement({
+    fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+  });
+
+const accountOf = (ctx: Parameters<typeof requireKey>[0]) => requireKey(ctx).account.id;
+
+export const MessageRef = builder.prismaNode('Message', {
+  description: 'One turn of a conversation: the user’s (with the outcome of the model call) or the agent’s.',
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
+  fields: (t) => ({
+    conversationId: t.exposeID('conversationId'),
+    agentId: t.exposeID('agentId'),
+    userId: t.exposeString('userId'),
+    role: t.expose('role', { type: MessageRole }),
+    text: t.exposeString('text'),
+    status: t.expose('status', { type: MessageStatus }),
+    error: t.field({
+      type: MessageErrorRef,
+      nullable: true,
+      description: 'Why the model call for this turn failed.',
+      resolve: (m) => (m.errorCode ? { code: m.errorCode, message: m.errorMessage ?? '' } : null),
+    }),
+    replyId: t.exposeID('replyId', { nullable: true, description: 'The agent’s reply to this user turn.' }),
+    model: t.exposeString('model', { nullable: true }),
+    usage: t.field({
+      type: Usage,
+      resolve: (m) => ({
+        inputTokens: m.inputTokens,
+        outputTokens: m.outputTokens,
+        totalTokens: m.inputTokens + m.outputTokens,
+      }),
+    }),
+    latencyMs: t.exposeInt('latencyMs', { nullable: true }),
+    metadata: t.field({
+      type: 'StringMap',
+      resolve: (m) => (m.metadata as Record<string, string> | null) ?? {},
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ConversationRef = builder.prismaNode('Conversation', {
+  description: 'The exchanges between one agent and one end user.',
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
+  fields: (t) => ({
+    agentId: t.exposeID('agentId'),
+    userId: t.exposeString('userId'),
+    messageCount: t.exposeInt('messageCount'),
+    lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    messages: t.connection(
+      {
+        type: MessageRef,
+        description: 'Its turns, newest first.',
+        authScopes: { scope: 'conversations:read' },
+        args: pageArgs(t),
+        resolve: async (conversation, args, ctx) =>
+          toConnection(await listMessages(ctx.prisma, accountOf(ctx), conversation.id, args as PageArgs)) as never,
+      },
+      { name: 'MessageConnection', ...connectionExtras },
+    ),
+  }),
+});
+
+const PromptMessage = builder
+  .objectRef<{ role: string; content: string }>('PromptMessage')
+  .implement({ fields: (t) => ({ role: t.exposeString('role'), content: t.exposeString('content') }) });
+
+const PromptPreviewRef = builder
+  .objectRef<Awaited<ReturnType<typeof previewPrompt>>>('PromptPreview')
+  .implement({
+    description: 'The exact messages the agent’s model would receive next, without calling it.',
+    fields: (t) => ({
+      agentId: t.exposeID('agentId'),
+      userId: t.exposeString('userId'),
+      conversationId: t.exposeID('conversationId', { nullable: true }),
+      messages: t.field({ type: [PromptMessage], resolve: (p) => p.messages }),
+      estimatedTokens: t.exposeInt('estimatedTokens'),
+      omittedTurns: t.exposeInt('omittedTurns', {
+        description: 'Older turns left out to stay within the prompt token budget.',
+      }),
+    }),
+  });
+
+builder.prismaObjectFields('Agent', (t) => ({
+  conversations: t.connection(
+    {
+      type: ConversationRef,
+      description: 'Conversations with this agent, newest first; `userId` narrows to one end user.',
+      authScopes: { scope: 'conversations:read' },
+      args: { ...pageArgs(t), userId: t.arg.string() },
+      resolve: async (agent, args, ctx) =>
+        toConnection(await listConversations(ctx.prisma, accountOf(ctx), agent.id, args as PageArgs)) as never,
+    },
+    { name: 'ConversationConnection', ...connectionExtras },
+  ),
+  promptPreview: t.field({
+    type: PromptPreviewRef,
+    authScopes: { scope: 'agents:read' },
+    args: {
+      userId: t.arg.string({ required: true }),
+      text: t.arg.string({ description: 'A next message to include, as a send would.' }),
+    },
+    resolve: (agent, args, ctx) => previewPrompt(ctx.prisma, accountOf(ctx), agent.id, args),
+  }),
+}));
+
+const SendMessageInput = builder.inputType('SendMessageInput', {
+  fields: (t) => ({
+    text: t.string({ required: true, description: `1–${MESSAGE_LIMITS.text} characters.` }),
+    userId: t.string({
+      required: true,
+      description: `Your end user’s identifier: 1–${MESSAGE_LIMITS.userId} of letters, digits and . _ : @ + -`,
+    }),
+    conversationId: t.id({
+      description: 'Continue this conversation (it must be this agent’s and this user’s); default: the agent’s conversation with userId.',
+    }),
+    metadata: t.field({ type: 'StringMap', description: 'Up to 16 string pairs, stored with the message.' }),
+  }),
+});
+
+type StreamEvent = { kind: 'delta'; delta: string } | { kind: 'completed'; message: SentMessage };
+
+const MessageDelta = builder.objectRef<Extract<StreamEvent, { kind: 'delta' }>>('MessageDelta').implement({
+  fields: (t) => ({ delta: t.exposeString('delta', { description: 'The next piece of the reply.' }) }),
+});
+
+const MessageCompleted = builder
+  .objectRef<Extract<StreamEvent, { kind: 'completed' }>>('MessageCompleted')
+  .implement({
+    fields: (t) => ({ message: t.field({ type: SentMessageRef, resolve: (e) => e.message }) }),
+  });
+
+const MessageStreamEvent = builder.unionType('MessageStreamEvent', {
+  types: [MessageDelta, MessageCompleted],
+  resolveType: (event) => (event.kind === 'delta' ? MessageDelta : MessageCompleted),
+});
+
+const DeleteConversationPayload = builder
+  .objectRef<{ id: string; deleted: boolean }>('DeleteConversationPayload')
+  .implement({ fields: (t) => ({ id: t.exposeID('id'), deleted: t.exposeBoolean('deleted') }) });
+
+builder.queryFields((t) => ({
+  conversation: t.field({
+    type: ConversationRef,
+    authScopes: { scope: 'conversations:read' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => getConversation(ctx.prisma, accountOf(ctx), String(id)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  sendMessage: t.field({
+    type: SentMessageRef,
+    description: 'Sends a message to an agent and waits for its reply. For a stream, use the sendMessageStream subscription.',
+    authScopes: { scope: 'messages:write' },
+    args: {
+      agentId: t.arg.id({ required: true }),
+      input: t.arg({ type: SendMessageInput, required: true }),
+    },
+    resolve: async (_root, { agentId, input }, ctx) => {
+      const exchange = await prepareExchange(ctx.messaging, accountOf(ctx), String(agentId), input);
+      return exchange.run();
+    },
+  }),
+  deleteConversation: t.field({
+    type: DeleteConversationPayload,
+    authScopes: { scope: 'messages:write' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      await deleteConversation(ctx.prisma, accountOf(ctx), String(id));
+      return { id: String(id), deleted: true };
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  sendMessageStream: t.field({
+    type: MessageStreamEvent,
+    description:
+      'Sends a message and streams the reply: MessageDelta events, then one MessageCompleted. ' +
+      'If the client goes away, the reply is still completed and stored.',
+    authScopes: { scope: 'messages:write' },
+    args: {
+      agentId: t.arg.id({ required: true }),
+      input: t.arg({ type: SendMessageInput, required: true }),
+    },
+    subscribe: async (_root, { agentId, input }, ctx) => {
+      const exchange = await prepareExchange(ctx.messaging, accountOf(ctx), String(agentId), input);
+      const events = new AsyncQueue<StreamEvent>();
+      exchange.run((delta) => events.push({ kind: 'delta', delta })).then(
+        (message) => {
+          events.push({ kind: 'completed', message });
+          events.end();
+        },
+        (error: unknown) => events.end(error),
+      );
+      return events;
+    },
+    resolve: (event: StreamEvent) => event,
+  }),
+}));

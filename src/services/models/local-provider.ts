@@ -1,0 +1,47 @@
+import { ApiError } from '../../errors.js';
+import { localReply } from './local-engine.js';
+import type { ChatMessage, ModelProvider, ModelReply, ModelRequest } from './types.js';
+
+/** Chunks emitted between two yields to the event loop: often enough to notice an abort, rarely enough to be fast. */
+const CHUNKS_PER_YIELD = 16;
+
+const approxTokens = (chars: number) => Math.ceil(chars / 4);
+
+/** The built-in offline engine (see local-engine.ts), streamed word by word. */
+export class LocalProvider implements ModelProvider {
+  readonly name = 'local' as const;
+
+  unavailableReason(): string | undefined {
+    return undefined;
+  }
+
+  async generate(request: ModelRequest, onDelta?: (delta: string) => void): Promise<ModelReply> {
+    const turns = request.messages.filter((m) => m.role !== 'system');
+    const last = turns.at(-1);
+    const text = last?.role === 'user' ? last.content : '';
+    const history: ChatMessage[] = last?.role === 'user' ? turns.slice(0, -1) : turns;
+    const { agent } = request;
+
+    const reply = localReply({
+      agentName: agent.name,
+      personality: agent.personality,
+      systemPrompt: agent.systemPrompt,
+      history,
+      text,
+      userId: request.userId,
+    });
+
+    const chunks = onDelta ? (reply.match(/\s*\S+\s*/g) ?? [reply]) : [];
+    for (let i = 0; i < chunks.length; i++) {
+      if (i > 0 && i % CHUNKS_PER_YIELD === 0) await new Promise(setImmediate);
+      if (request.signal.aborted) {
+        throw new ApiError('AGENT_UNAVAILABLE', 'The model did not answer in time', { reason: 'timeout' });
+      }
+      onDelta!(chunks[i]!);
+    }
+
+    const inputTokens = approxTokens(request.messages.reduce((n, m) => n + m.content.length, 0));
+    const outputTokens = approxTokens(reply.length);
+    return { text: reply, model: agent.model.name, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens } };
+  }
+}

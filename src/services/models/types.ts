@@ -1,0 +1,39 @@
+import type { ModelConfig, Personality } from '../agent-input.js';
+
+/** One turn of a conversation as a model sees it. */
+export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+/** Everything a model provider needs to answer: the assembled prompt and the agent behind it. */
+export type ModelRequest = {
+  agent: {
+    id: string;
+    name: string;
+    description: string | null;
+    personality: Personality;
+    systemPrompt: string | null;
+    model: ModelConfig;
+  };
+  /** The user's identifier (as sent in `userId`). */
+  userId: string;
+  /** System prompt first, then the history (oldest first), the new user turn last. */
+  messages: ChatMessage[];
+  signal: AbortSignal;
+};
+
+export type Usage = { inputTokens: number; outputTokens: number; totalTokens: number };
+
+export type ModelReply = { text: string; model: string; usage: Usage };
+
+/**
+ * A model provider. With `onDelta`, `generate` streams: it reports the reply's text as it is
+ * produced (the deltas concatenated are exactly `ModelReply.text`); without, it asks for the
+ * whole answer at once. Either way it resolves with the whole reply.
+ * It rejects with an ApiError: MODEL_ERROR for a provider failure or garbage, AGENT_UNAVAILABLE
+ * when `request.signal` aborts (timeout).
+ */
+export interface ModelProvider {
+  readonly name: 'local' | 'openai' | 'anthropic';
+  /** Why it cannot answer at all (missing credentials...), or undefined when it can. */
+  unavailableReason(): string | undefined;
+  generate(request: ModelRequest, onDelta?: (delta: string) => void): Promise<ModelReply>;
+}

@@ -1,0 +1,71 @@
+import type { Agent } from '../db/generated/prisma/client.js';
+import { agentModel, agentPersonality } from './agents.js';
+import type { ChatMessage, ModelRequest } from './models/types.js';
+
+/** Prompt tokens the history may use, whatever the model: older turns beyond it are left out. */
+export const PROMPT_TOKEN_BUDGET = 8_000;
+
+/** A rough, model-independent count (about four characters a token). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The system message: who the agent is, from its name, bio, traits, tone, style and examples. */
+export function systemMessage(agent: Agent): string {
+  const p = agentPersonality(agent);
+  const lines = [`You are ${agent.name}.${agent.description ? ` ${agent.description}` : ''}`];
+  if (p.bio) lines.push(p.bio);
+  if (p.traits.length) lines.push(`Personality traits: ${p.traits.join(', ')}.`);
+  if (p.tone) lines.push(`Tone: ${p.tone}.`);
+  if (p.style.length) lines.push(`Style:\n${p.style.map((s) => `- ${s}`).join('\n')}`);
+  if (p.examples.length) {
+    lines.push(
+      `Examples of how you answer:\n${p.examples.map((e) => `User: ${e.user}\n${agent.name}: ${e.agent}`).join('\n\n')}`,
+    );
+  }
+  if (agent.systemPrompt) lines.push(agent.systemPrompt);
+  return lines.join('\n\n');
+}
+
+export type HistoryTurn = { role: 'user' | 'agent'; text: string };
+
+/**
+ * The messages a model receives: the system message, as much recent history as fits the budget
+ * (oldest dropped first, whole exchanges only), then the new user turn when there is one.
+ */
+export function assemblePrompt(
+  agent: Agent,
+  history: HistoryTurn[],
+  nextUserText?: string,
+): { messages: ChatMessage[]; estimatedTokens: number; droppedTurns: number } {
+  const system: ChatMessage = { role: 'system', content: systemMessage(agent) };
+  const tail: ChatMessage[] = nextUserText === undefined ? [] : [{ role: 'user', content: nextUserText }];
+  let used = estimateTokens(system.content) + tail.reduce((n, m) => n + estimateTokens(m.content), 0);
+  const kept: ChatMessage[] = [];
+  let index = history.length - 1;
+  for (; index >= 0; index--) {
+    const turn = history[index]!;
+    const cost = estimateTokens(turn.text);
+    if (used + cost > PROMPT_TOKEN_BUDGET) break;
+    used += cost;
+    kept.unshift({ role: turn.role === 'agent' ? 'assistant' : 'user', content: turn.text });
+  }
+  // Never start the history with a lone reply whose question was dropped.
+  let dropped = index + 1;
+  while (kept[0]?.role === 'assistant') {
+    used -= estimateTokens(kept.shift()!.content);
+    dropped++;
+  }
+  return { messages: [system, ...kept, ...tail], estimatedTokens: used, droppedTurns: dropped };
+}
+
+export function modelRequestAgent(agent: Agent): ModelRequest['agent'] {
+  return {
+    id: agent.id,
+    name: agent.name,
+    description: agent.description,
+    personality: agentPersonality(agent),
+    systemPrompt: agent.systemPrompt,
+    model: agentModel(agent),
+  };
+}

@@ -1,0 +1,179 @@
+// Invalid configuration stops the server before it touches anything: exit code 1 and one clear line
+// on stderr. And loadConfig() itself: defaults, normalisation and its error messages.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import {
+  PROCESS_ADMIN_KEY,
+  killAllServers,
+  makeTempDir,
+  removeDir,
+  serverEnv,
+  spawnServer,
+} from '../support/server-process.js';
+
+describe.concurrent('the server process with an invalid configuration', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await killAllServers();
+    await Promise.all(dirs.map((dir) => removeDir(dir)));
+  });
+
+  it.for([
+    { name: 'PORT', env: { PORT: 'abc' }, expected: /^orion: invalid configuration: PORT .+/ },
+    {
+      name: 'DATABASE_URL',
+      env: { DATABASE_URL: 'mysql://x' },
+      expected: /^orion: invalid configuration: DATABASE_URL must be a postgresql:\/\/ URL$/,
+    },
+    {
+      name: 'ORION_ADMIN_KEY',
+      env: { ORION_ADMIN_KEY: 'short' },
+      expected: /^orion: invalid configuration: ORION_ADMIN_KEY must be at least 32 characters$/,
+    },
+  ])('$name: exits 1 with one line on stderr', async ({ env, expected }, { expect }) => {
+    const tmp = await makeTempDir('orion-config-test-');
+    dirs.push(tmp);
+    const dataDir = path.join(tmp, 'data');
+    // Everything else is valid: only the variable under test can be the reason it stops.
+    const server = spawnServer(
+      await serverEnv({ ORION_DATA_DIR: dataDir, ORION_ADMIN_KEY: PROCESS_ADMIN_KEY, ...env }),
+    );
+    const outcome = await Promise.race([
+      server.exited.then((exit) => ({ exited: exit })),
+      server.listening.then(
+        (url) => ({ listening: url }),
+        () => server.exited.then((exit) => ({ exited: exit })),
+      ),
+    ]);
+    expect(outcome).toEqual({ exited: { code: 1, signal: null } });
+    const lines = server.stderr().split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(expected);
+    // It stopped before opening the database or logging anything.
+    expect(server.stdout()).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: path.resolve('./data'),
+      redisUrl: undefined,
+      adminKey: undefined,
+      logLevel: 'info',
+      openaiApiKey: undefined,
+      openaiBaseUrl: undefined,
+      anthropicApiKey: undefined,
+      modelTimeoutMs: 30_000,
+      bodyLimitBytes: 1024 * 1024,
+    });
+  });
+
+  it('reads and normalises every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: '  postgresql://u@db:5432/orion?schema=s  ',
+      ORION_DATA_DIR: 'some/dir',
+      REDIS_URL: 'rediss://cache:6380',
+      ORION_ADMIN_KEY: ` ${PROCESS_ADMIN_KEY} `,
+      LOG_LEVEL: 'debug',
+      OPENAI_API_KEY: 'sk-openai',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1',
+      ANTHROPIC_API_KEY: 'sk-ant',
+      MODEL_TIMEOUT_MS: '5000',
+      BODY_LIMIT_BYTES: '2048',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://u@db:5432/orion?schema=s',
+      dataDir: path.resolve('some/dir'),
+      redisUrl: 'rediss://cache:6380',
+      adminKey: PROCESS_ADMIN_KEY,
+      logLevel: 'debug',
+      openaiApiKey: 'sk-openai',
+      openaiBaseUrl: 'http://localhost:11434/v1',
+      anthropicApiKey: 'sk-ant',
+      modelTimeoutMs: 5000,
+      bodyLimitBytes: 2048,
+    });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it('treats blank optional values as unset', () => {
+    const config = loadConfig({
+      DATABASE_URL: '',
+      REDIS_URL: '   ',
+      ORION_ADMIN_KEY: '',
+      OPENAI_API_KEY: ' ',
+      OPENAI_BASE_URL: '',
+      ANTHROPIC_API_KEY: '',
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.adminKey).toBeUndefined();
+    expect(config.openaiApiKey).toBeUndefined();
+    expect(config.openaiBaseUrl).toBeUndefined();
+    expect(config.anthropicApiKey).toBeUndefined();
+  });
+
+  // Regression: a blank PORT would listen on a random port, a blank ORION_DATA_DIR would put a
+  // PostgreSQL cluster in the working directory.
+  it('treats a blank PORT, HOST or ORION_DATA_DIR as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: ' ', ORION_DATA_DIR: '' });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.dataDir).toBe(path.resolve('./data'));
+  });
+
+  it('accepts postgres:// as well as postgresql://', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db' }).databaseUrl).toBe('postgres://h/db');
+  });
+
+  it.for([
+    [{ PORT: 'abc' }, /^invalid configuration: PORT /],
+    [{ PORT: '70000' }, /^invalid configuration: PORT /],
+    [{ PORT: '-1' }, /^invalid configuration: PORT /],
+    [{ PORT: '80.5' }, /^invalid configuration: PORT /],
+    [{ DATABASE_URL: 'mysql://x' }, /^invalid configuration: DATABASE_URL must be a postgresql:\/\/ URL$/],
+    [{ REDIS_URL: 'http://cache' }, /^invalid configuration: REDIS_URL must be a redis:\/\/ URL$/],
+    [{ ORION_ADMIN_KEY: 'short' }, /^invalid configuration: ORION_ADMIN_KEY must be at least 32 characters$/],
+    [{ ORION_ADMIN_KEY: 'x'.repeat(31) }, /^invalid configuration: ORION_ADMIN_KEY must be at least 32 characters$/],
+    [{ LOG_LEVEL: 'verbose' }, /^invalid configuration: LOG_LEVEL /],
+    [{ OPENAI_BASE_URL: 'not a url' }, /^invalid configuration: OPENAI_BASE_URL must be a URL$/],
+    [{ MODEL_TIMEOUT_MS: '99' }, /^invalid configuration: MODEL_TIMEOUT_MS /],
+    [{ MODEL_TIMEOUT_MS: '600001' }, /^invalid configuration: MODEL_TIMEOUT_MS /],
+    [{ BODY_LIMIT_BYTES: '1023' }, /^invalid configuration: BODY_LIMIT_BYTES /],
+  ] as const)('rejects %o', ([env, message]) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('accepts the bounds', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+    expect(loadConfig({ ORION_ADMIN_KEY: 'x'.repeat(32) }).adminKey).toBe('x'.repeat(32));
+    expect(loadConfig({ MODEL_TIMEOUT_MS: '100' }).modelTimeoutMs).toBe(100);
+    expect(loadConfig({ BODY_LIMIT_BYTES: '1024' }).bodyLimitBytes).toBe(1024);
+  });
+
+  it('lists every problem in one line', () => {
+    expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', ORION_ADMIN_KEY: 'short' })).toThrow(
+      /^invalid configuration: PORT .+; DATABASE_URL must be a postgresql:\/\/ URL; ORION_ADMIN_KEY must be at least 32 characters$/,
+    );
+  });
+});

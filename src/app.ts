@@ -3,16 +3,25 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
 import { errorHandler } from './http/errors.js';
+import { sendProtocolError } from './http/protocol-error.js';
+import { rateLimiting } from './http/rate-limit.js';
 import { accessLog, authentication, requestId } from './http/request-context.js';
 import type { Logger } from './logger.js';
-import type { MessagingDeps } from './services/messages.js';
-import { createProviders } from './services/models/registry.js';
 import { sendError } from './rest/envelope.js';
 import { createRestRouter } from './rest/router.js';
+import type { MessagingDeps } from './services/messages.js';
+import { createProviders } from './services/models/registry.js';
+import type { RateLimits } from './services/rate-limits.js';
 
 export type AppConfig = Pick<
   Config,
-  'bodyLimitBytes' | 'modelTimeoutMs' | 'openaiApiKey' | 'openaiBaseUrl' | 'anthropicApiKey' | 'anthropicBaseUrl'
+  | 'bodyLimitBytes'
+  | 'modelTimeoutMs'
+  | 'openaiApiKey'
+  | 'openaiBaseUrl'
+  | 'anthropicApiKey'
+  | 'anthropicBaseUrl'
+  | 'anonymousRateLimitPerMinute'
 > & {
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
@@ -22,12 +31,13 @@ export type AppDeps = {
   config: AppConfig;
   db: Pick<Database, 'prisma'>;
   logger: Logger;
+  limits: RateLimits;
 };
 
 export type OrionApp = { app: Express; yoga: OrionYoga; messaging: MessagingDeps };
 
 /** Builds the HTTP application (no listening: see server.ts). */
-export function createApp({ config, db, logger }: AppDeps): OrionApp {
+export function createApp({ config, db, logger, limits }: AppDeps): OrionApp {
   const messaging: MessagingDeps = {
     prisma: db.prisma,
     providers: createProviders(config),
@@ -43,11 +53,16 @@ export function createApp({ config, db, logger }: AppDeps): OrionApp {
   app.use(requestId);
   app.use(accessLog(logger));
   app.use(authentication(db.prisma));
+  app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger));
 
   app.use('/graphql', (req, res, next) => {
     const length = Number(req.get('Content-Length') ?? 0);
     if (length > config.bodyLimitBytes) {
-      sendError(res, { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the limit', details: {} });
+      sendProtocolError(req, res, {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'The request body is larger than the limit',
+        details: { limitBytes: config.bodyLimitBytes },
+      });
       return;
     }
     next();

@@ -37,6 +37,7 @@ const envSchema = z.object({
     'must be a URL',
   ),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(1_000_000).default(60)),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
@@ -54,6 +55,7 @@ export type Config = {
   anthropicBaseUrl: string | undefined;
   modelTimeoutMs: number;
   bodyLimitBytes: number;
+  anonymousRateLimitPerMinute: number;
 };
 
 export class ConfigError extends Error {}
@@ -80,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    anonymousRateLimitPerMinute: e.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
   };
 }

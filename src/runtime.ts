@@ -5,6 +5,7 @@ import { openDatabase, type DataSource, type Database } from './db/client.js';
 import { prepareDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { bootstrapOperator } from './services/bootstrap.js';
+import { RateLimits } from './services/rate-limits.js';
 
 export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
   return config.databaseUrl
@@ -50,18 +51,20 @@ export async function startOrion(
     throw error;
   }
 
-  const { app, messaging } = createApp({ config, db, logger });
+  const limits = config.redisUrl ? RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
+  const { app, messaging } = createApp({ config, db, logger, limits });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (error: unknown) => {
+    await limits.close();
     await db.close();
     throw error;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  logger.info({ url, database: db.kind }, 'OrionOS is listening');
+  logger.info({ url, database: db.kind, rateLimits: limits.store }, 'OrionOS is listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -79,6 +82,7 @@ export async function startOrion(
           Promise.allSettled([...messaging.inflight]),
           new Promise((resolve) => setTimeout(resolve, config.modelTimeoutMs).unref()),
         ]);
+        await limits.close();
         await db.close();
       })()),
   };

@@ -2,6 +2,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/account.js';
 import './types/agent.js';
+import './types/api-keys.js';
 import './types/messaging.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -27,6 +27,10 @@ function queryVariables(route: RestRoute, query: Record<string, unknown>): Recor
   );
 }
 
+function hasBody(req: Request): boolean {
+  return Number(req.get('Content-Length') ?? 0) > 0 || req.get('Transfer-Encoding') !== undefined;
+}
+
 function requestBody(req: Request): Record<string, unknown> {
   if (!req.is('application/json')) {
     throw invalidRequest(
@@ -133,13 +137,13 @@ async function answerAsStream(
 
 function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
   return async (req: Request, res: Response) => {
-    const body = route.body ? requestBody(req) : undefined;
+    const body = route.body === true || (route.body === 'optional' && hasBody(req)) ? requestBody(req) : undefined;
     const stream = route.stream && wantsStream(req, body);
     const { stream: _flag, ...input } = body ?? {};
     const variables: Record<string, unknown> = {
       ...(req.params as Record<string, string>),
       ...queryVariables(route, req.query as Record<string, unknown>),
-      ...(route.body ? { input: route.stream ? input : body } : {}),
+      ...(body ? { input: route.stream ? input : body } : {}),
     };
     if (stream && route.stream) await answerAsStream(yoga, route.stream, req, res, variables, options.sseHeartbeatMs);
     else await answerOnce(yoga, route, req, res, variables);

@@ -2,6 +2,13 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   CreateAccountDocument,
   CreateAgentDocument,
+  CreateApiKeyDocument,
+  GetAccountDocument,
+  ListAccountsDocument,
+  ListApiKeysDocument,
+  RevokeApiKeyDocument,
+  RotateApiKeyDocument,
+  UpdateAccountDocument,
   DeleteAgentDocument,
   DeleteConversationDocument,
   GetAgentDocument,
@@ -29,8 +36,8 @@ export type RestRoute = {
   /** Where in the operation's data the REST `data` is (a root field, or a dotted path). */
   field: string;
   status: 200 | 201;
-  /** A JSON object body is required (POST/PATCH) and passed as `$input`. */
-  body: boolean;
+  /** A JSON object body is required (POST/PATCH), or optional, and passed as `$input`. */
+  body: boolean | 'optional';
   /** Query parameters accepted, and their types (anything else is 400). */
   query: Record<string, 'int' | 'string'>;
   /**
@@ -93,5 +100,19 @@ export const routes: RestRoute[] = [
     operation: DeleteConversationDocument,
     field: 'deleteConversation',
   }),
+  route({ method: 'POST', path: '/api-keys', operation: CreateApiKeyDocument, field: 'createApiKey', status: 201, body: true }),
+  route({ method: 'GET', path: '/api-keys', operation: ListApiKeysDocument, field: 'apiKeys', query: pages }),
+  route({ method: 'DELETE', path: '/api-keys/:keyId', operation: RevokeApiKeyDocument, field: 'revokeApiKey' }),
+  route({
+    method: 'POST',
+    path: '/api-keys/:keyId/rotate',
+    operation: RotateApiKeyDocument,
+    field: 'rotateApiKey',
+    status: 201,
+    body: 'optional',
+  }),
   route({ method: 'POST', path: '/accounts', operation: CreateAccountDocument, field: 'createAccount', status: 201, body: true }),
+  route({ method: 'GET', path: '/accounts', operation: ListAccountsDocument, field: 'accounts', query: pages }),
+  route({ method: 'GET', path: '/accounts/:accountId', operation: GetAccountDocument, field: 'account' }),
+  route({ method: 'PATCH', path: '/accounts/:accountId', operation: UpdateAccountDocument, field: 'updateAccount', body: true }),
 ];

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
 import type { Account, ApiKey } from '../db/generated/prisma/client.js';
-import { newId } from '../ids.js';
+import { invalidRequest, notFound } from '../errors.js';
+import { newId, typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
 import { ACCOUNT_OWNER_SCOPES } from './scopes.js';
+import { paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
 const createAccountSchema = z.object({
@@ -40,5 +42,39 @@ export async function createAccount(
       scopes: ACCOUNT_OWNER_SCOPES,
     });
     return { account, apiKey, secret };
+  });
+}
+
+const updateAccountSchema = z
+  .object({
+    name: createAccountSchema.shape.name.optional(),
+    tier: z.enum(['standard', 'pro', 'enterprise']).optional(),
+    // null goes back to the tier default.
+    rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    monthlyMessageQuota: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
+  })
+  .strict();
+
+export async function getAccount(prisma: PrismaClient, id: string): Promise<Account> {
+  const account = typeOfId(id) === 'Account' ? await prisma.account.findUnique({ where: { id } }) : null;
+  if (!account) throw notFound('Account', id);
+  return account;
+}
+
+/** Operators: tier and limits of an account. Fields named replace the stored ones. */
+export async function updateAccount(prisma: PrismaClient, id: string, rawInput: Record<string, unknown>): Promise<Account> {
+  const cleared = (['name', 'tier'] as const).filter((field) => rawInput[field] === null);
+  if (cleared.length) throw invalidRequest(cleared.map((field) => ({ field, message: 'cannot be null' })));
+  const input = parseInput(updateAccountSchema, rawInput);
+  await getAccount(prisma, id);
+  return prisma.account.update({ where: { id }, data: input });
+}
+
+export function listAccounts(prisma: PrismaClient, args: PageArgs): Promise<Page<Account>> {
+  return paginate(args, {
+    isValidCursor: (id) => typeOfId(id) === 'Account',
+    count: (idFilter) => prisma.account.count({ where: idFilter ? { id: idFilter } : {} }),
+    findMany: ({ idFilter, order, skip, take }) =>
+      prisma.account.findMany({ where: idFilter ? { id: idFilter } : {}, orderBy: { id: order }, skip, take }),
   });
 }

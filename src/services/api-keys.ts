@@ -46,6 +46,7 @@ export async function createApiKey(
     scopes: Scope[];
     environment?: KeyEnvironment;
     expiresAt?: Date | null;
+    rotatedFromId?: string;
   },
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const environment = input.environment ?? 'live';
@@ -60,6 +61,7 @@ export async function createApiKey(
       scopes: input.scopes,
       environment,
       expiresAt: input.expiresAt ?? null,
+      rotatedFromId: input.rotatedFromId ?? null,
     },
   });
   return { apiKey, secret };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
-import type { Agent, Conversation, Message } from '../db/generated/prisma/client.js';
+import type { Account, Agent, Conversation, Message } from '../db/generated/prisma/client.js';
 import { ApiError, invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -8,6 +8,7 @@ import { getAgent } from './agents.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
+import { reserveMessage } from './quotas.js';
 import { parseInput } from './validation.js';
 
 export const MESSAGE_LIMITS = { text: 16_000, userId: 128, history: 100 } as const;
@@ -112,17 +113,26 @@ export type PreparedExchange = {
  */
 export async function prepareExchange(
   deps: MessagingDeps,
-  accountId: string,
+  account: Account,
   agentId: string,
   rawInput: SendMessageInput,
 ): Promise<PreparedExchange> {
   const input = parseInput(sendMessageSchema, rawInput);
   const { prisma } = deps;
+  const accountId = account.id;
   const agent = await getAgent(prisma, accountId, agentId);
   const conversation = await findConversation(prisma, accountId, agent.id, input.userId, input.conversationId);
-  const history = await loadHistory(prisma, conversation.id);
+  const refund = await reserveMessage(prisma, account);
+  let history: HistoryTurn[];
+  try {
+    history = await loadHistory(prisma, conversation.id);
+  } catch (error) {
+    await refund();
+    throw error;
+  }
   const now = new Date();
-  const userMessage = await prisma.$transaction(async (tx) => {
+  const userMessage = await prisma
+    .$transaction(async (tx) => {
     const message = await tx.message.create({
       data: {
         id: newId('msg'),
@@ -142,7 +152,11 @@ export async function prepareExchange(
       data: { messageCount: { increment: 1 }, lastMessageAt: now },
     });
     return message;
-  });
+  })
+    .catch(async (error: unknown) => {
+      await refund();
+      throw error;
+    });
 
   const provider = deps.providers[agent.modelProvider];
   const unavailable =
@@ -155,13 +169,14 @@ export async function prepareExchange(
         });
   if (unavailable) {
     await markFailed(prisma, userMessage.id, unavailable);
+    await refund();
     throw unavailable;
   }
 
   return {
     userMessage,
     run: (onDelta) => {
-      const work = answer(deps, agent, conversation, userMessage, history, onDelta);
+      const work = answer(deps, agent, conversation, userMessage, history, onDelta, refund);
       deps.inflight.add(work);
       void work.finally(() => deps.inflight.delete(work)).catch(() => {});
       return work;
@@ -182,7 +197,8 @@ async function answer(
   conversation: Conversation,
   userMessage: Message,
   history: HistoryTurn[],
-  onDelta?: (delta: string) => void,
+  onDelta: ((delta: string) => void) | undefined,
+  refund: () => Promise<void>,
 ): Promise<SentMessage> {
   const { prisma } = deps;
   const started = performance.now();
@@ -206,6 +222,8 @@ async function answer(
     await markFailed(prisma, userMessage.id, apiError).catch((e: unknown) =>
       deps.logger.error({ err: e, messageId: userMessage.id }, 'could not record a failed turn'),
     );
+    // A message that got no answer does not count against the quota.
+    await refund().catch((e: unknown) => deps.logger.error({ err: e, accountId: agent.accountId }, 'quota refund failed'));
     throw apiError;
   }
   const latencyMs = Math.round(performance.now() - started);

@@ -42,7 +42,7 @@ describe('/graphql endpoint', () => {
       .set('Content-Type', 'application/json')
       .send({ query: `{ viewer { id } } # ${'x'.repeat(1024 * 1024)}` });
     expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(res.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('createAgent, node(id) and viewer over GraphQL', async () => {

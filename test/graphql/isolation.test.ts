@@ -11,7 +11,7 @@ describe.each(STORAGES)('tenant isolation (%s)', (storage) => {
 
   beforeAll(async () => {
     app = await startTestApp(storage);
-    a = await app.newAccount('A');
+    a = await app.newAccount('A', { tier: 'standard', rateLimitPerMinute: undefined, monthlyMessageQuota: undefined });
     b = await app.newAccount('B');
     await app.http.post('/v1/agents').set(bearer(a.key)).send({ name: 'A1' });
     bAgent = (await app.http.post('/v1/agents').set(bearer(b.key)).send({ name: 'B-secret', description: 'private' })).body.data;

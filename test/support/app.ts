@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { createAccount } from '../../src/services/accounts.js';
 import { createApiKey } from '../../src/services/api-keys.js';
 import { bootstrapOperator } from '../../src/services/bootstrap.js';
+import { RateLimits } from '../../src/services/rate-limits.js';
 import type { Scope } from '../../src/services/scopes.js';
 
 export type Storage = 'pglite' | 'postgres';
@@ -46,7 +47,10 @@ export type TestApp = {
   http: ReturnType<typeof supertest.agent>;
   adminKey: string;
   /** A new account; its key has every scope but admin. */
-  newAccount(name?: string): Promise<{ accountId: string; key: string }>;
+  newAccount(
+    name?: string,
+    limits?: { tier?: 'standard' | 'pro' | 'enterprise'; rateLimitPerMinute?: number; monthlyMessageQuota?: number },
+  ): Promise<{ accountId: string; key: string }>;
   /** A key of the account with exactly these scopes. */
   keyWithScopes(accountId: string, scopes: Scope[]): Promise<string>;
   close(): Promise<void>;
@@ -61,9 +65,16 @@ export const TEST_APP_CONFIG: AppConfig = {
   anthropicApiKey: undefined,
   anthropicBaseUrl: undefined,
   sseHeartbeatMs: 15_000,
+  anonymousRateLimitPerMinute: 100_000,
 };
 
-export async function startTestApp(storage: Storage = 'pglite', config: Partial<AppConfig> = {}): Promise<TestApp> {
+export type TestAppOptions = Partial<AppConfig> & {
+  /** Share rate limits through this Redis (default: in memory, one store per app). */
+  redisUrl?: string;
+};
+
+export async function startTestApp(storage: Storage = 'pglite', options: TestAppOptions = {}): Promise<TestApp> {
+  const { redisUrl, ...config } = options;
   let dropSchema = async () => {};
   let db: Database;
   if (storage === 'postgres') {
@@ -76,15 +87,25 @@ export async function startTestApp(storage: Storage = 'pglite', config: Partial<
   }
   await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const { app, messaging } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger });
+  const limits = redisUrl
+    ? RateLimits.withRedis(redisUrl, logger, `orion-test-${randomBytes(4).toString('hex')}`)
+    : RateLimits.inMemory();
+  const { app, messaging } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits });
   return {
     storage,
     db,
     app,
     http: supertest.agent(app),
     adminKey: ADMIN_KEY,
-    async newAccount(name = 'Test account') {
-      const { account, secret } = await createAccount(db.prisma, { name });
+    async newAccount(name = 'Test account', limits = {}) {
+      // Generous limits by default, so only the tests about limits meet them.
+      const { account, secret } = await createAccount(db.prisma, {
+        name,
+        tier: 'enterprise',
+        rateLimitPerMinute: 1_000_000,
+        monthlyMessageQuota: 1_000_000,
+        ...limits,
+      });
       return { accountId: account.id, key: secret };
     },
     async keyWithScopes(accountId, scopes) {
@@ -93,6 +114,7 @@ export async function startTestApp(storage: Storage = 'pglite', config: Partial<
     },
     async close() {
       await Promise.allSettled([...messaging.inflight]);
+      await limits.close();
       await db.close();
       await dropSchema();
     },

@@ -1,13 +1,28 @@
-import { createAccount } from '../../services/accounts.js';
+import { createAccount, getAccount, listAccounts, updateAccount } from '../../services/accounts.js';
+import type { PageArgs } from '../../services/pagination.js';
+import { messageUsage } from '../../services/quotas.js';
 import { effectiveLimits } from '../../services/tiers.js';
 import { builder, requireKey } from '../builder.js';
+import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+
+const MessageUsageRef = builder
+  .objectRef<Awaited<ReturnType<typeof messageUsage>>>('MessageUsage')
+  .implement({
+    description: 'Messages sent this calendar month (UTC) against the monthly quota.',
+    fields: (t) => ({
+      period: t.exposeString('period', { description: 'The month, YYYY-MM.' }),
+      used: t.exposeInt('used'),
+      quota: t.exposeInt('quota'),
+      resetsAt: t.expose('resetsAt', { type: 'DateTime' }),
+    }),
+  });
 
 const Tier = builder.enumType('Tier', {
   description: 'standard: 60 requests/min; pro: 300/min; enterprise: custom limits.',
   values: ['standard', 'pro', 'enterprise'] as const,
 });
 
-const KeyEnvironment = builder.enumType('KeyEnvironment', {
+export const KeyEnvironment = builder.enumType('KeyEnvironment', {
   description: 'live keys (orn_live_…) for production, test keys (orn_test_…) for development.',
   values: ['live', 'test'] as const,
 });
@@ -32,6 +47,7 @@ export const AccountRef = builder.prismaNode('Account', {
       description: 'Messages per calendar month (UTC): the tier default unless the account has its own.',
       resolve: (a) => effectiveLimits(a).monthlyMessageQuota,
     }),
+    messageUsage: t.field({ type: MessageUsageRef, resolve: (a, _args, ctx) => messageUsage(ctx.prisma, a) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -49,6 +65,7 @@ export const ApiKeyRef = builder.prismaObject('ApiKey', {
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    rotatedFromId: t.exposeID('rotatedFromId', { nullable: true, description: 'The key this one replaced.' }),
   }),
 });
 
@@ -73,7 +90,34 @@ const CreateAccountPayload = builder
     }),
   });
 
+const UpdateAccountInput = builder.inputType('UpdateAccountInput', {
+  description: 'Each field given replaces the stored one; null limits go back to the tier default.',
+  fields: (t) => ({
+    name: t.string(),
+    tier: t.field({ type: Tier }),
+    rateLimitPerMinute: t.int(),
+    monthlyMessageQuota: t.int(),
+  }),
+});
+
 builder.queryFields((t) => ({
+  accounts: t.connection(
+    {
+      type: AccountRef,
+      description: 'Operators only (admin scope): every account, newest first.',
+      authScopes: { scope: 'admin' },
+      args: pageArgs(t),
+      resolve: async (_root, args, ctx) => toConnection(await listAccounts(ctx.prisma, args as PageArgs)) as never,
+    },
+    { name: 'AccountConnection', ...connectionExtras },
+  ),
+  account: t.field({
+    type: AccountRef,
+    description: 'Operators only (admin scope): one account.',
+    authScopes: { scope: 'admin' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => getAccount(ctx.prisma, String(id)),
+  }),
   viewer: t.field({
     type: AccountRef,
     description: 'The account of the API key making the request.',
@@ -88,5 +132,12 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'admin' },
     args: { input: t.arg({ type: CreateAccountInput, required: true }) },
     resolve: (_root, { input }, ctx) => createAccount(ctx.prisma, input),
+  }),
+  updateAccount: t.field({
+    type: AccountRef,
+    description: 'Operators only (admin scope): tier, limits or name of an account.',
+    authScopes: { scope: 'admin' },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAccountInput, required: true }) },
+    resolve: (_root, { id, input }, ctx) => updateAccount(ctx.prisma, String(id), input as Record<string, unknown>),
   }),
 }));

@@ -47,9 +47,13 @@ export class AiSdkProvider implements ModelProvider {
 
   async generate(request: ModelRequest, onDelta?: (delta: string) => void): Promise<ModelReply> {
     if (!this.model) throw new ApiError('AGENT_UNAVAILABLE', this.missing, { reason: 'provider_not_configured' });
+    // The assembled system prompt travels as the provider's own system instruction.
+    const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const messages = request.messages.filter((m) => m.role !== 'system') as { role: 'user' | 'assistant'; content: string }[];
     const options = {
       model: this.model(request.agent.model.name),
-      messages: request.messages,
+      ...(system ? { system } : {}),
+      messages,
       temperature: request.agent.model.temperature,
       maxOutputTokens: request.agent.model.maxTokens,
       maxRetries: 1,

@@ -1,0 +1,90 @@
+import { createKeyForCaller, listKeys, revokeKey, rotateKey, ROTATION_GRACE, type Caller } from '../../services/key-management.js';
+import type { PageArgs } from '../../services/pagination.js';
+import { SCOPES } from '../../services/scopes.js';
+import type { GraphQLContext } from '../context.js';
+import { builder, requireKey } from '../builder.js';
+import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+import { ApiKeyRef, KeyEnvironment } from './account.js';
+
+function callerOf(ctx: GraphQLContext): Caller {
+  const auth = requireKey(ctx);
+  return { accountId: auth.account.id, keyId: auth.key.id, scopes: auth.key.scopes };
+}
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: '1–100 characters.' }),
+    scopes: t.stringList({ required: true, description: `A subset of your own key’s scopes: ${SCOPES.join(', ')}.` }),
+    environment: t.field({ type: KeyEnvironment, description: 'live (default) or test.' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When the key stops working (optional; in the future).' }),
+  }),
+});
+
+const RotateApiKeyInput = builder.inputType('RotateApiKeyInput', {
+  fields: (t) => ({
+    gracePeriodSeconds: t.int({
+      description: `How long the old secret keeps working: default ${ROTATION_GRACE.defaultSeconds} (24 h), at most ${ROTATION_GRACE.maxSeconds} (7 days).`,
+    }),
+  }),
+});
+
+const CreatedApiKey = builder
+  .objectRef<Awaited<ReturnType<typeof createKeyForCaller>>>('CreatedApiKey')
+  .implement({
+    fields: (t) => ({
+      apiKey: t.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }),
+      secret: t.exposeString('secret', { description: 'The new key itself. Shown this once: store it now.' }),
+    }),
+  });
+
+const RotatedApiKey = builder
+  .objectRef<Awaited<ReturnType<typeof rotateKey>>>('RotatedApiKey')
+  .implement({
+    fields: (t) => ({
+      apiKey: t.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }),
+      secret: t.exposeString('secret', { description: 'The new secret. Shown this once: store it now.' }),
+      previousKey: t.field({
+        type: ApiKeyRef,
+        description: 'The old key: it keeps working until its expiresAt (the end of the grace period).',
+        resolve: (p) => p.previousKey,
+      }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  apiKeys: t.connection(
+    {
+      type: ApiKeyRef,
+      description: 'Your account’s API keys, newest first, revoked ones included. Never their secrets.',
+      authScopes: { scope: 'keys:manage' },
+      args: pageArgs(t),
+      resolve: async (_root, args, ctx) =>
+        toConnection(await listKeys(ctx.prisma, callerOf(ctx).accountId, args as PageArgs)) as never,
+    },
+    { name: 'ApiKeyConnection', ...connectionExtras },
+  ),
+}));
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    type: CreatedApiKey,
+    description: 'A new key for your account, with at most the scopes of the key creating it.',
+    authScopes: { scope: 'keys:manage' },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createKeyForCaller(ctx.prisma, callerOf(ctx), input),
+  }),
+  revokeApiKey: t.field({
+    type: ApiKeyRef,
+    description: 'Revokes a key at once: every later request with it is refused.',
+    authScopes: { scope: 'keys:manage' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => revokeKey(ctx.prisma, callerOf(ctx).accountId, String(id)),
+  }),
+  rotateApiKey: t.field({
+    type: RotatedApiKey,
+    description: 'Issues a new secret; the old one keeps working for the grace period.',
+    authScopes: { scope: 'keys:manage' },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: RotateApiKeyInput }) },
+    resolve: (_root, { id, input }, ctx) => rotateKey(ctx.prisma, callerOf(ctx), String(id), input ?? {}),
+  }),
+}));

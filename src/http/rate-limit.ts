@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../logger.js';
+import { sendProtocolError } from './protocol-error.js';
+import type { OrionRequest } from './request-context.js';
+import type { RateLimits } from '../services/rate-limits.js';
+import { effectiveLimits } from '../services/tiers.js';
+
+/**
+ * Counts each HTTP request once, whichever protocol: per account for a valid key, per client
+ * address otherwise (so keys cannot be guessed at speed). Sets the X-RateLimit-* headers on
+ * every response it lets through; refuses with 429 RATE_LIMIT_EXCEEDED and Retry-After.
+ */
+export function rateLimiting(limits: RateLimits, anonymousPerMinute: number, logger: Logger) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const { auth, requestId } = (req as OrionRequest).orion;
+    const [key, limit] =
+      auth.kind === 'key'
+        ? [`acc:${auth.account.id}`, effectiveLimits(auth.account).rateLimitPerMinute]
+        : [`ip:${req.ip ?? 'unknown'}`, anonymousPerMinute];
+    let decision;
+    try {
+      decision = await limits.consume(key, limit);
+    } catch (error) {
+      // Both stores failing is a bug of ours, not the client's: serve rather than refuse.
+      logger.error({ requestId, err: error }, 'rate limiter failed');
+      next();
+      return;
+    }
+    res.set({
+      'X-RateLimit-Limit': String(decision.limit),
+      'X-RateLimit-Remaining': String(decision.remaining),
+      'X-RateLimit-Reset': String(decision.resetAt),
+    });
+    if (decision.allowed) {
+      next();
+      return;
+    }
+    sendProtocolError(
+      req,
+      res,
+      {
+        code: 'RATE_LIMIT_EXCEEDED',
+        message: `Rate limit exceeded. Try again in ${decision.retryAfter} seconds.`,
+        details: { retryAfter: decision.retryAfter, limit: decision.limit },
+      },
+      { 'Retry-After': String(decision.retryAfter) },
+    );
+  };
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { PrismaClient } from '../db/client.js';
+import type { ApiKey } from '../db/generated/prisma/client.js';
+import { ApiError, notFound } from '../errors.js';
+import { typeOfId } from '../ids.js';
+import { createApiKey } from './api-keys.js';
+import { paginate, type Page, type PageArgs } from './pagination.js';
+import { SCOPES, type Scope } from './scopes.js';
+import { parseInput } from './validation.js';
+
+export const ROTATION_GRACE = { defaultSeconds: 24 * 3600, maxSeconds: 7 * 24 * 3600 } as const;
+
+/** The key making the request, as key management needs it. */
+export type Caller = { accountId: string; keyId: string; scopes: string[] };
+
+const createKeySchema = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    scopes: z.array(z.enum(SCOPES)).min(1, 'name at least one scope').max(SCOPES.length),
+    environment: z
+      .enum(['live', 'test'])
+      .nullish()
+      .transform((v) => v ?? 'live'),
+    expiresAt: z
+      .date()
+      .nullish()
+      .refine((d) => d == null || d.getTime() > Date.now(), 'must be in the future'),
+  })
+  .strict();
+
+const rotateSchema = z
+  .object({
+    gracePeriodSeconds: z
+      .number()
+      .int()
+      .min(0, 'must be 0 or more')
+      .max(ROTATION_GRACE.maxSeconds, `must be at most ${ROTATION_GRACE.maxSeconds} (7 days)`)
+      .nullish()
+      .transform((v) => v ?? ROTATION_GRACE.defaultSeconds),
+  })
+  .strict();
+
+/** A key can never grant more than it has. */
+function assertGrantable(caller: Caller, scopes: Scope[]): void {
+  const beyond = scopes.filter((s) => !caller.scopes.includes(s));
+  if (beyond.length) {
+    throw new ApiError('FORBIDDEN', `This API key cannot grant scopes it does not have: ${beyond.join(', ')}`, {
+      requiredScope: beyond[0],
+      scopes: beyond,
+    });
+  }
+}
+
+export async function createKeyForCaller(
+  prisma: PrismaClient,
+  caller: Caller,
+  rawInput: unknown,
+): Promise<{ apiKey: ApiKey; secret: string }> {
+  const input = parseInput(createKeySchema, rawInput);
+  const scopes = [...new Set(input.scopes)];
+  assertGrantable(caller, scopes);
+  return createApiKey(prisma, {
+    accountId: caller.accountId,
+    name: input.name,
+    scopes,
+    environment: input.environment,
+    expiresAt: input.expiresAt ?? null,
+  });
+}
+
+export function listKeys(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<ApiKey>> {
+  return paginate(args, {
+    isValidCursor: (id) => typeOfId(id) === 'ApiKey',
+    count: (idFilter) => prisma.apiKey.count({ where: { accountId, ...(idFilter ? { id: idFilter } : {}) } }),
+    findMany: ({ idFilter, order, skip, take }) =>
+      prisma.apiKey.findMany({
+        where: { accountId, ...(idFilter ? { id: idFilter } : {}) },
+        orderBy: { id: order },
+        skip,
+        take,
+      }),
+  });
+}
+
+async function ownKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {
+  const key = typeOfId(id) === 'ApiKey' ? await prisma.apiKey.findFirst({ where: { id, accountId } }) : null;
+  if (!key) throw notFound('API key', id);
+  return key;
+}
+
+/** Revokes at once (every later request with it is 401). Revoking twice keeps the first time. */
+export async function revokeKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {
+  const key = await ownKey(prisma, accountId, id);
+  if (key.revokedAt) return key;
+  await prisma.apiKey.updateMany({ where: { id: key.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  return ownKey(prisma, accountId, id);
+}
+
+/**
+ * Issues a new secret for a key: a new key with the same name, scopes, environment and expiry.
+ * The old secret keeps working for the grace period, then expires.
+ */
+export async function rotateKey(
+  prisma: PrismaClient,
+  caller: Caller,
+  id: string,
+  rawInput: unknown,
+): Promise<{ apiKey: ApiKey; secret: string; previousKey: ApiKey }> {
+  const { gracePeriodSeconds } = parseInput(rotateSchema, rawInput ?? {});
+  const old = await ownKey(prisma, caller.accountId, id);
+  const now = Date.now();
+  if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= now)) {
+    throw new ApiError('INVALID_REQUEST', 'A revoked or expired key cannot be rotated', {
+      fields: [{ field: 'keyId', message: 'is revoked or expired' }],
+    });
+  }
+  assertGrantable(caller, old.scopes as Scope[]);
+  const graceEnds = new Date(now + gracePeriodSeconds * 1000);
+  return prisma.$transaction(async (tx) => {
+    const { apiKey, secret } = await createApiKey(tx as unknown as PrismaClient, {
+      accountId: old.accountId,
+      name: old.name,
+      scopes: old.scopes as Scope[],
+      environment: old.environment,
+      expiresAt: old.expiresAt,
+      rotatedFromId: old.id,
+    });
+    const previousKey = await tx.apiKey.update({
+      where: { id: old.id },
+      data: { expiresAt: old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds },
+    });
+    return { apiKey, secret, previousKey };
+  });
+}

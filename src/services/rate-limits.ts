@@ -1,0 +1,110 @@
+import { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Logger } from '../logger.js';
+
+const WINDOW_SECONDS = 60;
+
+export type RateDecision = {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Unix seconds when the window resets. */
+  resetAt: number;
+  /** Seconds to wait before retrying (when refused). */
+  retryAfter: number;
+};
+
+/**
+ * Fixed-window request limits per minute, keyed by account (or client address). In memory by
+ * default; with Redis, shared by every instance and atomic there, with an in-memory insurance
+ * limiter that takes over while Redis is unreachable so an outage never takes the API down.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<number, RateLimiterAbstract>();
+
+  private constructor(
+    private readonly redis: Redis | undefined,
+    private readonly keyPrefix: string,
+  ) {}
+
+  static inMemory(): RateLimits {
+    return new RateLimits(undefined, 'orion');
+  }
+
+  static withRedis(url: string, logger: Logger, keyPrefix = 'orion'): RateLimits {
+    const redis = new Redis(url, {
+      // Fail fast while disconnected (the insurance limiter answers) instead of queueing.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    });
+    let healthy = true;
+    redis.on('error', (error: Error) => {
+      if (healthy) logger.warn({ err: error.message }, 'redis unreachable: rate limits fall back to this instance');
+      healthy = false;
+    });
+    redis.on('ready', () => {
+      if (!healthy) logger.info('redis reachable again: rate limits are shared again');
+      healthy = true;
+    });
+    return new RateLimits(redis, keyPrefix);
+  }
+
+  get store(): 'memory' | 'redis' {
+    return this.redis ? 'redis' : 'memory';
+  }
+
+  /** Whether Redis (when configured) answers: for readiness checks. */
+  async redisReachable(): Promise<boolean | undefined> {
+    if (!this.redis) return undefined;
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  private limiterFor(points: number): RateLimiterAbstract {
+    let limiter = this.limiters.get(points);
+    if (!limiter) {
+      const options = { points, duration: WINDOW_SECONDS, keyPrefix: `${this.keyPrefix}:rl:${points}` };
+      limiter = this.redis
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: this.redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: new RateLimiterMemory(options),
+          })
+        : new RateLimiterMemory(options);
+      this.limiters.set(points, limiter);
+    }
+    return limiter;
+  }
+
+  /** Counts one request against `key`'s limit of `limit` per minute. */
+  async consume(key: string, limit: number): Promise<RateDecision> {
+    const decide = (res: RateLimiterRes, allowed: boolean): RateDecision => ({
+      allowed,
+      limit,
+      remaining: Math.max(0, res.remainingPoints),
+      resetAt: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
+      retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+    });
+    try {
+      return decide(await this.limiterFor(limit).consume(key), true);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return decide(rejection, false);
+      throw rejection;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+}

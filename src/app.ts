@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Config } from './config.js';
+import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './config.js';
 import type { Database } from './db/client.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
 import { errorHandler } from './http/errors.js';
@@ -23,6 +23,8 @@ export type AppConfig = Pick<
   | 'anthropicBaseUrl'
   | 'anonymousRateLimitPerMinute'
 > & {
+  graphql?: GraphQLLimits;
+  trustProxy?: Config['trustProxy'];
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
 };
@@ -45,10 +47,11 @@ export function createApp({ config, db, logger, limits }: AppDeps): OrionApp {
     logger,
     inflight: new Set(),
   };
-  const yoga = createOrionYoga({ messaging, logger });
+  const yoga = createOrionYoga({ messaging, logger, limits: config.graphql ?? DEFAULT_GRAPHQL_LIMITS });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', config.trustProxy ?? false);
 
   app.use(requestId);
   app.use(accessLog(logger));

@@ -38,6 +38,14 @@ const envSchema = z.object({
   ),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(1_000_000).default(60)),
+  GRAPHQL_MAX_DEPTH: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(100).default(10)),
+  GRAPHQL_MAX_ALIASES: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1000).default(15)),
+  GRAPHQL_MAX_TOKENS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(100_000).default(2000)),
+  GRAPHQL_MAX_COST: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_000_000).default(5000)),
+  GRAPHQL_MAX_DIRECTIVES: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1000).default(50)),
+  GRAPHQL_INTROSPECTION: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('true')),
+  NODE_ENV: z.preprocess(blankAsUnset, z.string().default('production')),
+  TRUST_PROXY: z.preprocess(blankAsUnset, z.string().default('false')),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
@@ -56,9 +64,40 @@ export type Config = {
   modelTimeoutMs: number;
   bodyLimitBytes: number;
   anonymousRateLimitPerMinute: number;
+  /** Express's "trust proxy": which proxies' X-Forwarded-For to believe for client addresses. */
+  trustProxy: boolean | number | string;
+  graphql: GraphQLLimits;
+};
+
+/** The protections every GraphQL document meets, on /graphql and behind every REST route. */
+export type GraphQLLimits = {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  maxDirectives: number;
+  introspection: boolean;
+  /** "Did you mean ...?" hints reveal the schema: only in development. */
+  fieldSuggestions: boolean;
+};
+
+export const DEFAULT_GRAPHQL_LIMITS: GraphQLLimits = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxCost: 5000,
+  maxDirectives: 50,
+  introspection: true,
+  fieldSuggestions: false,
 };
 
 export class ConfigError extends Error {}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
 
 /** Reads the configuration from the environment; throws one clear line when it is invalid. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -83,5 +122,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     anonymousRateLimitPerMinute: e.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      introspection: e.GRAPHQL_INTROSPECTION === 'true',
+      fieldSuggestions: e.NODE_ENV === 'development',
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ERROR_STATUS, isErrorCode, type ErrorCode, type FieldError } from '../errors.js';
+import { protectionDetails } from './protections.js';
 
 // graphql-js 16 reports a variable that does not fit its type as
 //   Variable "$input" got invalid value {...} at "input.model.temperature"; Expected type "Float"...
@@ -53,7 +54,12 @@ export function describeError(error: GraphQLError): NormalizedError | undefined 
         details: { fields: [field] },
       };
     }
-    return { code: 'INVALID_REQUEST', message: error.message, details: {} };
+    const protection = protectionDetails(error.message);
+    return {
+      code: 'INVALID_REQUEST',
+      message: error.message.replace(/^Syntax Error: (?=.*limit of)/, ''),
+      details: protection ?? {},
+    };
   }
   return undefined;
 }

@@ -2,9 +2,11 @@ import type { Request as ExpressRequest, Response as ExpressResponse } from 'exp
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { MessagingDeps } from '../services/messages.js';
+import type { GraphQLLimits } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { withApiExtensions } from './errors.js';
+import { graphqlProtections } from './protections.js';
 import { schema } from './schema.js';
 
 export type ServerContext = { req: ExpressRequest & { orion: RequestState }; res: ExpressResponse };
@@ -62,7 +64,7 @@ function useApiErrors(logger: Logger): Plugin<ServerContext> {
   };
 }
 
-export function createOrionYoga(deps: { messaging: MessagingDeps; logger: Logger }): OrionYoga {
+export function createOrionYoga(deps: { messaging: MessagingDeps; logger: Logger; limits: GraphQLLimits }): OrionYoga {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -88,6 +90,6 @@ export function createOrionYoga(deps: { messaging: MessagingDeps; logger: Logger
       logger: deps.logger,
       messaging: deps.messaging,
     }),
-    plugins: [useApiErrors(deps.logger)],
+    plugins: [...graphqlProtections(deps.limits), useApiErrors(deps.logger)],
   });
 }

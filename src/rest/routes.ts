@@ -83,7 +83,7 @@ export const routes: RestRoute[] = [
     method: 'GET',
     path: '/agents/:agentId/conversations',
     operation: ListConversationsDocument,
-    field: 'agent.conversations',
+    field: 'conversations',
     query: { userId: 'string', ...pages },
   }),
   route({ method: 'GET', path: '/conversations/:conversationId', operation: GetConversationDocument, field: 'conversation' }),

@@ -33,7 +33,8 @@ export async function reserveMessage(prisma: PrismaClient, account: Account): Pr
   const take = () =>
     prisma.messageUsage.updateMany({ where: { ...key, used: { lt: quota } }, data: { used: { increment: 1 } } });
   let { count } = await take();
-  if (count === 0 && !(await prisma.messageUsage.findUnique({ where: { accountId_period: key } }))) {
+  if (count === 0) {
+    // The month's row may not exist yet (or was created a moment ago by a concurrent send).
     await prisma.messageUsage.createMany({ data: [key], skipDuplicates: true });
     ({ count } = await take());
   }

@@ -42,6 +42,8 @@ export class RateLimits {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
+      // A Redis that stops answering on an open connection must not hang requests either.
+      commandTimeout: 500,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
     let healthy = true;

@@ -90,7 +90,7 @@ describe.each(STORAGES)('conversations and prompt preview (%s)', (storage) => {
   it('REST and GraphQL give the same conversations and messages', async () => {
     const r1 = await get(`/v1/agents/${agent.id}/conversations?page=1&limit=10`);
     const g1 = await graphql(app, a.key, OPS.listConversations, { agentId: agent.id, page: 1, limit: 10 });
-    expect(g1.body.data.agent.conversations).toEqual(r1.body.data);
+    expect(g1.body.data.conversations).toEqual(r1.body.data);
     const r2 = await get(`/v1/conversations/${conversationId}`);
     const g2 = await graphql(app, a.key, OPS.getConversation, { conversationId });
     expect(g2.body.data.conversation).toEqual(r2.body.data);

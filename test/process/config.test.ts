@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_GRAPHQL_LIMITS, loadConfig } from '../../src/config.js';
 import {
   PROCESS_ADMIN_KEY,
   killAllServers,
@@ -70,8 +70,12 @@ describe('loadConfig', () => {
       openaiApiKey: undefined,
       openaiBaseUrl: undefined,
       anthropicApiKey: undefined,
+      anthropicBaseUrl: undefined,
       modelTimeoutMs: 30_000,
       bodyLimitBytes: 1024 * 1024,
+      anonymousRateLimitPerMinute: 60,
+      trustProxy: false,
+      graphql: DEFAULT_GRAPHQL_LIMITS,
     });
   });
 
@@ -87,8 +91,18 @@ describe('loadConfig', () => {
       OPENAI_API_KEY: 'sk-openai',
       OPENAI_BASE_URL: 'http://localhost:11434/v1',
       ANTHROPIC_API_KEY: 'sk-ant',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999/v1',
       MODEL_TIMEOUT_MS: '5000',
       BODY_LIMIT_BYTES: '2048',
+      ANONYMOUS_RATE_LIMIT_PER_MINUTE: '30',
+      TRUST_PROXY: 'loopback',
+      GRAPHQL_MAX_DEPTH: '12',
+      GRAPHQL_MAX_ALIASES: '3',
+      GRAPHQL_MAX_TOKENS: '500',
+      GRAPHQL_MAX_COST: '900',
+      GRAPHQL_MAX_DIRECTIVES: '4',
+      GRAPHQL_INTROSPECTION: 'false',
+      NODE_ENV: 'development',
     });
     expect(config).toEqual({
       port: 8080,
@@ -101,8 +115,20 @@ describe('loadConfig', () => {
       openaiApiKey: 'sk-openai',
       openaiBaseUrl: 'http://localhost:11434/v1',
       anthropicApiKey: 'sk-ant',
+      anthropicBaseUrl: 'http://127.0.0.1:9999/v1',
       modelTimeoutMs: 5000,
       bodyLimitBytes: 2048,
+      anonymousRateLimitPerMinute: 30,
+      trustProxy: 'loopback',
+      graphql: {
+        maxDepth: 12,
+        maxAliases: 3,
+        maxTokens: 500,
+        maxCost: 900,
+        maxDirectives: 4,
+        introspection: false,
+        fieldSuggestions: true,
+      },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });

@@ -193,6 +193,19 @@ const DeleteConversationPayload = builder
   .implement({ fields: (t) => ({ id: t.exposeID('id'), deleted: t.exposeBoolean('deleted') }) });
 
 builder.queryFields((t) => ({
+  conversations: t.connection(
+    {
+      type: ConversationRef,
+      description: 'An agent’s conversations, newest first; `userId` narrows to one end user. Needs only conversations:read.',
+      authScopes: { scope: 'conversations:read' },
+      args: { ...pageArgs(t), agentId: t.arg.id({ required: true }), userId: t.arg.string() },
+      resolve: async (_root, args, ctx) =>
+        toConnection(
+          await listConversations(ctx.prisma, accountOf(ctx), String(args.agentId), args as PageArgs & { userId?: string | null }),
+        ) as never,
+    },
+    { name: 'RootConversationConnection', ...connectionExtras },
+  ),
   conversation: t.field({
     type: ConversationRef,
     authScopes: { scope: 'conversations:read' },

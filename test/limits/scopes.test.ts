@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../src/rest/routes.js';
+import { schema } from '../../src/graphql/schema.js';
+import { SCOPES, type Scope } from '../../src/services/scopes.js';
+import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
+
+/** Every route and every GraphQL field, called by a key that has every scope but the one it needs. */
+describe('scope matrix', () => {
+  let app: TestApp;
+  let accountId: string;
+  let ids: { agentId: string; conversationId: string; keyId: string; accountId: string; messageId: string };
+  const keys = new Map<Scope, string>();
+
+  beforeAll(async () => {
+    app = await startTestApp('pglite');
+    const owner = await app.newAccount('Scopes');
+    accountId = owner.accountId;
+    const agent = (await app.http.post('/v1/agents').set(bearer(owner.key)).send({ name: 'S' })).body.data;
+    const sent = (await app.http.post(`/v1/agents/${agent.id}/messages`).set(bearer(owner.key)).send({ text: 'hi', userId: 'u' })).body.data;
+    const key = (await app.http.post('/v1/api-keys').set(bearer(owner.key)).send({ name: 'k', scopes: ['agents:read'] })).body.data;
+    ids = { agentId: agent.id, conversationId: sent.conversationId, keyId: key.apiKey.id, accountId, messageId: sent.id };
+    for (const scope of SCOPES) {
+      keys.set(scope, await app.keyWithScopes(accountId, SCOPES.filter((s) => s !== scope)));
+    }
+  });
+  afterAll(() => app?.close());
+
+  const restCases: Record<string, { scope: Scope; body?: object; query?: string }> = {
+    'POST /agents': { scope: 'agents:write', body: { name: 'x' } },
+    'GET /agents': { scope: 'agents:read' },
+    'GET /agents/:agentId': { scope: 'agents:read' },
+    'PATCH /agents/:agentId': { scope: 'agents:write', body: { name: 'y' } },
+    'DELETE /agents/:agentId': { scope: 'agents:write' },
+    'POST /agents/:agentId/messages': { scope: 'messages:write', body: { text: 'hi', userId: 'u' } },
+    'GET /agents/:agentId/prompt-preview': { scope: 'agents:read', query: '?userId=u' },
+    'GET /agents/:agentId/conversations': { scope: 'conversations:read' },
+    'GET /conversations/:conversationId': { scope: 'conversations:read' },
+    'GET /conversations/:conversationId/messages': { scope: 'conversations:read' },
+    'DELETE /conversations/:conversationId': { scope: 'messages:write' },
+    'POST /api-keys': { scope: 'keys:manage', body: { name: 'x', scopes: ['agents:read'] } },
+    'GET /api-keys': { scope: 'keys:manage' },
+    'DELETE /api-keys/:keyId': { scope: 'keys:manage' },
+    'POST /api-keys/:keyId/rotate': { scope: 'keys:manage', body: {} },
+    'POST /accounts': { scope: 'admin', body: { name: 'x' } },
+    'GET /accounts': { scope: 'admin' },
+    'GET /accounts/:accountId': { scope: 'admin' },
+    'PATCH /accounts/:accountId': { scope: 'admin', body: { tier: 'pro' } },
+  };
+
+  it('covers every REST route', () => {
+    expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(Object.keys(restCases).sort());
+  });
+
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s without its scope → 403, nothing changes', async (name, route) => {
+    const { scope, body, query = '' } = restCases[name]!;
+    const path = `/v1${route.path.replace(/:(\w+)/g, (_, p: keyof typeof ids) => ids[p])}${query}`;
+    const before = await Promise.all([app.db.prisma.agent.count(), app.db.prisma.apiKey.count(), app.db.prisma.message.count(), app.db.prisma.account.count()]);
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+    let req = app.http[method](path).set(bearer(keys.get(scope)!));
+    if (body) req = req.send(body);
+    const res = await req;
+    expect([res.status, res.body.error?.code, res.body.error?.details.requiredScope]).toEqual([403, 'FORBIDDEN', scope]);
+    const after = await Promise.all([app.db.prisma.agent.count(), app.db.prisma.apiKey.count(), app.db.prisma.message.count(), app.db.prisma.account.count()]);
+    expect(after).toEqual(before);
+    if (route.method === 'GET') {
+      // A key with just that scope is served (reads only: writes here would change the fixtures).
+      const only = await app.keyWithScopes(accountId, [scope]);
+      expect((await app.http.get(path).set(bearer(only))).status).toBe(200);
+    }
+  });
+
+  const gqlCases: Record<string, { scope: Scope; query: string; variables?: (i: typeof ids) => Record<string, unknown> }> = {
+    'Query.agent': { scope: 'agents:read', query: 'query($id: ID!) { agent(id: $id) { id } }', variables: (i) => ({ id: i.agentId }) },
+    'Query.agents': { scope: 'agents:read', query: '{ agents { totalCount } }' },
+    'Query.conversations': { scope: 'conversations:read', query: 'query($id: ID!) { conversations(agentId: $id) { totalCount } }', variables: (i) => ({ id: i.agentId }) },
+    'Query.conversation': { scope: 'conversations:read', query: 'query($id: ID!) { conversation(id: $id) { id } }', variables: (i) => ({ id: i.conversationId }) },
+    'Query.apiKeys': { scope: 'keys:manage', query: '{ apiKeys { totalCount } }' },
+    'Query.accounts': { scope: 'admin', query: '{ accounts { totalCount } }' },
+    'Query.account': { scope: 'admin', query: 'query($id: ID!) { account(id: $id) { id } }', variables: (i) => ({ id: i.accountId }) },
+    'Query.node(Agent)': { scope: 'agents:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.agentId }) },
+    'Query.node(Conversation)': { scope: 'conversations:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.conversationId }) },
+    'Query.node(Message)': { scope: 'conversations:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.messageId }) },
+    'Agent.conversations': { scope: 'conversations:read', query: 'query($id: ID!) { agent(id: $id) { conversations { totalCount } } }', variables: (i) => ({ id: i.agentId }) },
+    'Conversation.messages (through node)': { scope: 'agents:read', query: 'query($id: ID!) { agent(id: $id) { id } }', variables: (i) => ({ id: i.agentId }) },
+    'Agent.promptPreview': { scope: 'agents:read', query: 'query($id: ID!) { node(id: $id) { ... on Agent { promptPreview(userId: "u") { estimatedTokens } } } }', variables: (i) => ({ id: i.agentId }) },
+    'Mutation.createAgent': { scope: 'agents:write', query: 'mutation { createAgent(input: {name: "x"}) { id } }' },
+    'Mutation.updateAgent': { scope: 'agents:write', query: 'mutation($id: ID!) { updateAgent(id: $id, input: {name: "z"}) { id } }', variables: (i) => ({ id: i.agentId }) },
+    'Mutation.deleteAgent': { scope: 'agents:write', query: 'mutation($id: ID!) { deleteAgent(id: $id) { id } }', variables: (i) => ({ id: i.agentId }) },
+    'Mutation.sendMessage': { scope: 'messages:write', query: 'mutation($id: ID!) { sendMessage(agentId: $id, input: {text: "x", userId: "u"}) { id } }', variables: (i) => ({ id: i.agentId }) },
+    'Mutation.deleteConversation': { scope: 'messages:write', query: 'mutation($id: ID!) { deleteConversation(id: $id) { id } }', variables: (i) => ({ id: i.conversationId }) },
+    'Mutation.createApiKey': { scope: 'keys:manage', query: 'mutation { createApiKey(input: {name: "x", scopes: ["agents:read"]}) { secret } }' },
+    'Mutation.revokeApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: (i) => ({ id: i.keyId }) },
+    'Mutation.rotateApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { rotateApiKey(id: $id) { secret } }', variables: (i) => ({ id: i.keyId }) },
+    'Mutation.createAccount': { scope: 'admin', query: 'mutation { createAccount(input: {name: "x"}) { secret } }' },
+    'Mutation.updateAccount': { scope: 'admin', query: 'mutation($id: ID!) { updateAccount(id: $id, input: {tier: pro}) { id } }', variables: (i) => ({ id: i.accountId }) },
+  };
+
+  it('covers every root field that needs a scope', () => {
+    const rootFields = ['Query', 'Mutation']
+      .flatMap((type) => Object.keys((schema.getType(type) as any).getFields()).map((f) => `${type}.${f}`))
+      .filter((f) => !['Query.viewer', 'Query.node'].includes(f));
+    const covered = Object.keys(gqlCases).map((k) => k.replace(/\(.*\)$/, '').trim());
+    for (const field of rootFields) expect(covered).toContain(field);
+  });
+
+  it.each(Object.entries(gqlCases))('%s without its scope → FORBIDDEN', async (_name, { scope, query, variables }) => {
+    const res = await graphql(app, keys.get(scope)!, query, variables?.(ids) ?? {});
+    expect(res.body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    expect(res.body.errors[0].extensions.details.requiredScope).toBe(scope);
+  });
+
+  it('Conversation.messages needs conversations:read even when reached through node', async () => {
+    const key = await app.keyWithScopes(accountId, ['agents:read']);
+    const res = await graphql(app, key, 'query($id: ID!) { agent(id: $id) { conversations { nodes { messages { totalCount } } } } }', { id: ids.agentId });
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', details: { requiredScope: 'conversations:read' } });
+  });
+
+  it('the subscription needs messages:write', async () => {
+    const res = await app.http
+      .post('/graphql')
+      .set(bearer(keys.get('messages:write')!))
+      .set('Accept', 'text/event-stream')
+      .send({ query: `subscription { sendMessageStream(agentId: "${ids.agentId}", input: {text: "x", userId: "u"}) { __typename } }` });
+    expect(res.text).toContain('FORBIDDEN');
+    expect(await app.db.prisma.message.count({ where: { text: 'x', userId: 'u' } })).toBe(0);
+  });
+});

@@ -2,11 +2,16 @@ import express, { type Express } from 'express';
 import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './config.js';
 import type { Database } from './db/client.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
+import { graphqlBodyForIdempotency, jsonDepthGuard, restJsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
+import { idempotency } from './http/idempotency.js';
+import { healthRouter, metricsHandler, type LifecycleState } from './http/operations.js';
 import { sendProtocolError } from './http/protocol-error.js';
 import { rateLimiting } from './http/rate-limit.js';
 import { accessLog, authentication, requestId } from './http/request-context.js';
+import { corsPolicy, securityHeaders } from './http/security.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './observability/metrics.js';
 import { sendError } from './rest/envelope.js';
 import { createRestRouter } from './rest/router.js';
 import type { MessagingDeps } from './services/messages.js';
@@ -25,27 +30,40 @@ export type AppConfig = Pick<
 > & {
   graphql?: GraphQLLimits;
   trustProxy?: Config['trustProxy'];
+  corsOrigins?: string[];
+  metricsToken?: string;
+  /** Serve /metrics on this app (false when it has a port of its own). */
+  serveMetrics?: boolean;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
 };
 
 export type AppDeps = {
   config: AppConfig;
-  db: Pick<Database, 'prisma'>;
+  db: Pick<Database, 'prisma' | 'ping'>;
   logger: Logger;
   limits: RateLimits;
+  metrics?: Metrics;
 };
 
-export type OrionApp = { app: Express; yoga: OrionYoga; messaging: MessagingDeps };
+export type OrionApp = {
+  app: Express;
+  yoga: OrionYoga;
+  messaging: MessagingDeps;
+  metrics: Metrics;
+  state: LifecycleState;
+};
 
 /** Builds the HTTP application (no listening: see server.ts). */
-export function createApp({ config, db, logger, limits }: AppDeps): OrionApp {
+export function createApp({ config, db, logger, limits, metrics = new Metrics() }: AppDeps): OrionApp {
+  const state: LifecycleState = { shuttingDown: false };
   const messaging: MessagingDeps = {
     prisma: db.prisma,
     providers: createProviders(config),
     modelTimeoutMs: config.modelTimeoutMs,
     logger,
     inflight: new Set(),
+    metrics,
   };
   const yoga = createOrionYoga({ messaging, logger, limits: config.graphql ?? DEFAULT_GRAPHQL_LIMITS });
   const app = express();
@@ -55,8 +73,29 @@ export function createApp({ config, db, logger, limits }: AppDeps): OrionApp {
 
   app.use(requestId);
   app.use(accessLog(logger));
+  app.use(metrics.httpMiddleware());
+  app.use(securityHeaders());
+  const cors = corsPolicy(config.corsOrigins ?? []);
+  if (cors) app.use(['/graphql', '/v1'], cors);
+
+  app.use(
+    healthRouter(state, async () => {
+      const database = await db.ping().then(() => 'ok' as const, () => 'unavailable' as const);
+      const redis = await limits.redisReachable();
+      return { database, ...(redis === undefined ? {} : { redis: redis ? ('ok' as const) : ('unavailable' as const) }) };
+    }),
+  );
+  if (config.serveMetrics ?? true) app.get('/metrics', metricsHandler(metrics, config.metricsToken));
+
+  // Once shutdown begins, requests arriving on kept-alive connections are turned away cleanly.
+  app.use((req, res, next) => {
+    if (!state.shuttingDown) return next();
+    res.set('Connection', 'close');
+    sendProtocolError(req, res, { code: 'SERVICE_UNAVAILABLE', message: 'The server is shutting down', details: { reason: 'shutting_down' } });
+  });
+
   app.use(authentication(db.prisma));
-  app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger));
+  app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
 
   app.use('/graphql', (req, res, next) => {
     const length = Number(req.get('Content-Length') ?? 0);
@@ -70,11 +109,13 @@ export function createApp({ config, db, logger, limits }: AppDeps): OrionApp {
     }
     next();
   });
+  app.use('/graphql', graphqlBodyForIdempotency(config.bodyLimitBytes));
+  app.use('/v1', restJsonBody(config.bodyLimitBytes), jsonDepthGuard);
+  // A run left unfinished this long belonged to an instance that died: it may be retried.
+  app.use(['/graphql', '/v1'], idempotency(db.prisma, logger, config.modelTimeoutMs + 60_000));
+
   app.all('/graphql', (req, res) => yoga(req, res, { req, res } as never));
-  app.use(
-    '/v1',
-    createRestRouter(yoga, { bodyLimitBytes: config.bodyLimitBytes, sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000 }),
-  );
+  app.use('/v1', createRestRouter(yoga, { sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000 }));
 
   app.use((req, res) => {
     sendError(res, {
@@ -84,5 +125,5 @@ export function createApp({ config, db, logger, limits }: AppDeps): OrionApp {
     });
   });
   app.use(errorHandler(logger));
-  return { app, yoga, messaging };
+  return { app, yoga, messaging, metrics, state };
 }

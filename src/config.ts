@@ -46,6 +46,10 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('true')),
   NODE_ENV: z.preprocess(blankAsUnset, z.string().default('production')),
   TRUST_PROXY: z.preprocess(blankAsUnset, z.string().default('false')),
+  CORS_ORIGINS: optionalString,
+  METRICS_TOKEN: optionalString,
+  METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
+  SHUTDOWN_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600_000).default(25_000)),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
 
@@ -67,6 +71,14 @@ export type Config = {
   /** Express's "trust proxy": which proxies' X-Forwarded-For to believe for client addresses. */
   trustProxy: boolean | number | string;
   graphql: GraphQLLimits;
+  /** Origins allowed by CORS; empty: CORS off. */
+  corsOrigins: string[];
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** When set, /metrics is served on this port only, not on the API's. */
+  metricsPort: number | undefined;
+  /** How long shutdown waits for requests and streams in flight. */
+  shutdownTimeoutMs: number;
 };
 
 /** The protections every GraphQL document meets, on /graphql and behind every REST route. */
@@ -123,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     anonymousRateLimitPerMinute: e.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import express from 'express';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type DataSource, type Database } from './db/client.js';
@@ -6,6 +7,9 @@ import { prepareDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { bootstrapOperator } from './services/bootstrap.js';
 import { RateLimits } from './services/rate-limits.js';
+import { deleteExpiredIdempotencyRecords } from './services/idempotency.js';
+import { metricsHandler } from './http/operations.js';
+import { Metrics } from './observability/metrics.js';
 
 export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
   return config.databaseUrl
@@ -52,19 +56,45 @@ export async function startOrion(
   }
 
   const limits = config.redisUrl ? RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
-  const { app, messaging } = createApp({ config, db, logger, limits });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  }).catch(async (error: unknown) => {
+  const metrics = new Metrics();
+  const separateMetrics = config.metricsPort !== undefined;
+  const { app, messaging, state } = createApp({
+    config: { ...config, serveMetrics: !separateMetrics },
+    db,
+    logger,
+    limits,
+    metrics,
+  });
+  const listen = (handler: express.Express, port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const s = handler.listen(port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+  let server: Server;
+  let metricsServer: Server | undefined;
+  try {
+    server = await listen(app, config.port);
+    if (separateMetrics) {
+      const metricsApp = express();
+      metricsApp.get('/metrics', metricsHandler(metrics, config.metricsToken));
+      metricsServer = await listen(metricsApp, config.metricsPort!);
+    }
+  } catch (error) {
     await limits.close();
     await db.close();
     throw error;
-  });
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, database: db.kind, rateLimits: limits.store }, 'OrionOS is listening');
+
+  const cleanup = setInterval(() => {
+    deleteExpiredIdempotencyRecords(db.prisma).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not delete expired idempotency records'),
+    );
+  }, 10 * 60_000);
+  cleanup.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -73,14 +103,20 @@ export async function startOrion(
     url,
     close: () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        // Readiness fails at once and new requests are turned away; requests and streams in
+        // flight get up to shutdownTimeoutMs to finish, then their connections are closed.
+        state.shuttingDown = true;
+        clearInterval(cleanup);
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        await drained;
+        clearTimeout(deadline);
+        metricsServer?.close();
         // Replies whose clients left are still being completed: let them land, within a bound.
         await Promise.race([
           Promise.allSettled([...messaging.inflight]),
-          new Promise((resolve) => setTimeout(resolve, config.modelTimeoutMs).unref()),
+          new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
         ]);
         await limits.close();
         await db.close();

@@ -43,7 +43,9 @@ function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema: strin
     poolConfig: {
       connectionString: parsed.toString(),
       options: `-c search_path="${schema}"`,
+      // A database that is gone answers within seconds (503), rather than hanging requests.
       connectionTimeoutMillis: 5_000,
+      query_timeout: 15_000,
       max: 10,
     },
   };

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ERROR_STATUS, isErrorCode, type ErrorCode, type FieldError } from '../errors.js';
+import { isDatabaseUnavailable } from '../db/availability.js';
 import { protectionDetails } from './protections.js';
 
 // graphql-js 16 reports a variable that does not fit its type as
@@ -66,11 +67,15 @@ export function describeError(error: GraphQLError): NormalizedError | undefined 
 
 /** Rewrites an error so its extensions carry `{code, details, requestId}` (and the HTTP status). */
 export function withApiExtensions(error: GraphQLError, requestId: string): GraphQLError {
-  const described = describeError(error) ?? {
-    code: 'INTERNAL_ERROR' as const,
-    message: 'An unexpected error occurred',
-    details: {},
-  };
+  const described =
+    describeError(error) ??
+    (isDatabaseUnavailable(error.originalError)
+      ? {
+          code: 'SERVICE_UNAVAILABLE' as const,
+          message: 'The database is unavailable; try again shortly',
+          details: { reason: 'database_unavailable' },
+        }
+      : { code: 'INTERNAL_ERROR' as const, message: 'An unexpected error occurred', details: {} });
   const previousHttp = error.extensions?.['http'] as
     | { status?: number; headers?: Record<string, string>; spec?: boolean }
     | undefined;

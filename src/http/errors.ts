@@ -1,8 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { sendError } from '../rest/envelope.js';
+import { isDatabaseUnavailable } from '../db/availability.js';
+import { sendProtocolError } from './protocol-error.js';
 import type { OrionRequest } from './request-context.js';
+
+const DATABASE_UNAVAILABLE = {
+  code: 'SERVICE_UNAVAILABLE' as const,
+  message: 'The database is unavailable; try again shortly',
+  details: { reason: 'database_unavailable' },
+};
 
 type BodyParserError = Error & { type?: string; status?: number };
 
@@ -14,20 +21,20 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (error instanceof ApiError) {
-      sendError(res, { code: error.code, message: error.message, details: error.details });
+      sendProtocolError(req, res, { code: error.code, message: error.message, details: error.details });
       return;
     }
     const parserError = error as BodyParserError;
     switch (parserError?.type) {
       case 'entity.too.large':
-        sendError(res, {
+        sendProtocolError(req, res, {
           code: 'PAYLOAD_TOO_LARGE',
           message: 'The request body is larger than the limit',
           details: {},
         });
         return;
       case 'entity.parse.failed':
-        sendError(res, {
+        sendProtocolError(req, res, {
           code: 'INVALID_REQUEST',
           message: 'The request body is not valid JSON',
           details: { fields: [{ field: '(body)', message: 'is not valid JSON' }] },
@@ -37,10 +44,15 @@ export function errorHandler(logger: Logger) {
       case 'charset.unsupported':
       case 'request.aborted':
       case 'request.size.invalid':
-        sendError(res, { code: 'INVALID_REQUEST', message: parserError.message, details: {} });
+        sendProtocolError(req, res, { code: 'INVALID_REQUEST', message: parserError.message, details: {} });
         return;
     }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ requestId: (req as OrionRequest).orion?.requestId, err: error }, 'database unavailable');
+      sendProtocolError(req, res, DATABASE_UNAVAILABLE);
+      return;
+    }
     logger.error({ requestId: (req as OrionRequest).orion?.requestId, err: error }, 'unhandled error');
-    sendError(res, { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred', details: {} });
+    sendProtocolError(req, res, { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred', details: {} });
   };
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { sendProtocolError } from './protocol-error.js';
 import type { OrionRequest } from './request-context.js';
 import type { RateLimits } from '../services/rate-limits.js';
@@ -10,7 +11,7 @@ import { effectiveLimits } from '../services/tiers.js';
  * address otherwise (so keys cannot be guessed at speed). Sets the X-RateLimit-* headers on
  * every response it lets through; refuses with 429 RATE_LIMIT_EXCEEDED and Retry-After.
  */
-export function rateLimiting(limits: RateLimits, anonymousPerMinute: number, logger: Logger) {
+export function rateLimiting(limits: RateLimits, anonymousPerMinute: number, logger: Logger, metrics?: Metrics) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const { auth, requestId } = (req as OrionRequest).orion;
     const [key, limit] =
@@ -35,6 +36,7 @@ export function rateLimiting(limits: RateLimits, anonymousPerMinute: number, log
       next();
       return;
     }
+    metrics?.rateLimitRejections.inc({ scope: auth.kind === 'key' ? 'account' : 'address' });
     sendProtocolError(
       req,
       res,

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { invalidRequest, type FieldError } from '../errors.js';
 import { describeError, type NormalizedError } from '../graphql/errors.js';
@@ -9,7 +9,7 @@ import { routes, type RestRoute } from './routes.js';
 
 const INTEGER = /^-?\d{1,15}$/;
 
-export type RestOptions = { bodyLimitBytes: number; sseHeartbeatMs: number };
+export type RestOptions = { sseHeartbeatMs: number };
 
 /** Query strings are text: declared integers become numbers, anything else goes on for GraphQL to reject. */
 function queryVariables(route: RestRoute, query: Record<string, unknown>): Record<string, unknown> {
@@ -107,17 +107,16 @@ async function answerAsStream(
     'X-Accel-Buffering': 'no',
   });
   res.flushHeaders();
+  // Writing after a disconnect is a no-op for the socket, but an idempotency record still sees it.
   const write = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
-  let clientGone = false;
-  res.once('close', () => {
-    clientGone = true;
-    // Ends our reading of the subscription; the reply itself is completed and stored regardless.
-    void results.return(undefined);
-  });
+  const heartbeat = setInterval(() => {
+    if (!res.destroyed) res.write(': heartbeat\n\n');
+  }, heartbeatMs);
+  // A client that leaves does not stop the reply: we read on to its end, so that it is stored
+  // and so that a retry with the same Idempotency-Key replays it whole.
   try {
     let result: ExecutionResult<Record<string, unknown>> | undefined = first.value;
-    while (result && !clientGone) {
+    while (result) {
       const error = firstError(result);
       if (error) {
         write('error', { ...error, requestId });
@@ -153,7 +152,6 @@ function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
 /** The /v1 router: the route table, 405 with Allow for known paths, 404 for the rest. */
 export function createRestRouter(yoga: OrionYoga, options: RestOptions): Router {
   const router = Router({ strict: false, caseSensitive: true });
-  router.use(express.json({ limit: options.bodyLimitBytes, strict: false }));
 
   const byPath = new Map<string, RestRoute[]>();
   for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);

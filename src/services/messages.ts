@@ -4,6 +4,7 @@ import type { Account, Agent, Conversation, Message } from '../db/generated/pris
 import { ApiError, invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, Usage } from './models/types.js';
@@ -59,6 +60,7 @@ export type MessagingDeps = {
   logger: Logger;
   /** Replies still being produced, so shutdown can wait for them. */
   inflight: Set<Promise<unknown>>;
+  metrics?: Metrics;
 };
 
 async function findConversation(
@@ -122,7 +124,10 @@ export async function prepareExchange(
   const accountId = account.id;
   const agent = await getAgent(prisma, accountId, agentId);
   const conversation = await findConversation(prisma, accountId, agent.id, input.userId, input.conversationId);
-  const refund = await reserveMessage(prisma, account);
+  const refund = await reserveMessage(prisma, account).catch((error: unknown) => {
+    if (error instanceof ApiError && error.code === 'INSUFFICIENT_QUOTA') deps.metrics?.quotaRejections.inc();
+    throw error;
+  });
   let history: HistoryTurn[];
   try {
     history = await loadHistory(prisma, conversation.id);
@@ -214,11 +219,13 @@ async function answer(
       onDelta,
     );
   } catch (error) {
+    const failedAfter = (performance.now() - started) / 1000;
     const apiError =
       error instanceof ApiError
         ? error
         : new ApiError('MODEL_ERROR', 'The model failed to answer', { provider: agent.modelProvider });
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, agentId: agent.id }, 'model call failed');
+    deps.metrics?.recordModelCall(agent.modelProvider, apiError.code, failedAfter);
     await markFailed(prisma, userMessage.id, apiError).catch((e: unknown) =>
       deps.logger.error({ err: e, messageId: userMessage.id }, 'could not record a failed turn'),
     );
@@ -227,6 +234,10 @@ async function answer(
     throw apiError;
   }
   const latencyMs = Math.round(performance.now() - started);
+  deps.metrics?.recordModelCall(agent.modelProvider, 'ok', latencyMs / 1000, {
+    input: reply.usage.inputTokens,
+    output: reply.usage.outputTokens,
+  });
   const replyId = newId('msg');
   const repliedAt = new Date();
   // The reply and the outcome of the user's turn are written together or not at all.

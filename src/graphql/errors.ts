@@ -89,8 +89,13 @@ export function withApiExtensions(error: GraphQLError, requestId: string): Graph
       code: described.code,
       details: described.details,
       requestId,
-      // Keep GraphQL-over-HTTP's own status rules for GraphQL's errors; ours map by code.
-      http: previousHttp?.spec ? previousHttp : { ...previousHttp, status: ERROR_STATUS[described.code] },
+      // GraphQL-over-HTTP answers document errors (they have locations) with 200 to
+      // application/json clients; a request it cannot even read (bad JSON, no body) is a 400,
+      // like every other error of ours, mapped by code.
+      http:
+        previousHttp?.spec && error.locations?.length
+          ? previousHttp
+          : { ...previousHttp, spec: undefined, status: ERROR_STATUS[described.code] },
     },
   });
 }

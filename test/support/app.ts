@@ -5,9 +5,10 @@ import pg from 'pg';
 import supertest from 'supertest';
 import { inject } from 'vitest';
 import { createApp, type AppConfig } from '../../src/app.js';
+import type { LifecycleState } from '../../src/http/operations.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { prepareDatabase } from '../../src/db/migrate.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createAccount } from '../../src/services/accounts.js';
 import { createApiKey } from '../../src/services/api-keys.js';
 import { bootstrapOperator } from '../../src/services/bootstrap.js';
@@ -44,6 +45,8 @@ export type TestApp = {
   db: Database;
   /** The listening-free Express app, for tests that need a real socket (SSE). */
   app: Express;
+  /** Shutdown flag of the app (readiness, refusal of new requests). */
+  state: LifecycleState;
   http: ReturnType<typeof supertest.agent>;
   adminKey: string;
   /** A new account; its key has every scope but admin. */
@@ -71,10 +74,12 @@ export const TEST_APP_CONFIG: AppConfig = {
 export type TestAppOptions = Partial<AppConfig> & {
   /** Share rate limits through this Redis (default: in memory, one store per app). */
   redisUrl?: string;
+  /** Where the app logs (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 };
 
 export async function startTestApp(storage: Storage = 'pglite', options: TestAppOptions = {}): Promise<TestApp> {
-  const { redisUrl, ...config } = options;
+  const { redisUrl, logger: givenLogger, ...config } = options;
   let dropSchema = async () => {};
   let db: Database;
   if (storage === 'postgres') {
@@ -86,15 +91,16 @@ export async function startTestApp(storage: Storage = 'pglite', options: TestApp
     db = await openDatabase({ kind: 'pglite', loadDataDir: new Blob([template]) });
   }
   await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = givenLogger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const limits = redisUrl
     ? RateLimits.withRedis(redisUrl, logger, `orion-test-${randomBytes(4).toString('hex')}`)
     : RateLimits.inMemory();
-  const { app, messaging } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits });
+  const { app, messaging, state } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits });
   return {
     storage,
     db,
     app,
+    state,
     http: supertest.agent(app),
     adminKey: ADMIN_KEY,
     async newAccount(name = 'Test account', limits = {}) {

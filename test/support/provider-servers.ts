@@ -67,6 +67,12 @@ async function start(handle: (server: ProviderServer, body: any, res: ServerResp
       res.end('{"choices": [ this is not json');
       return;
     }
+    if (state.mode === 'slow-stream' && !body.stream) {
+      // A whole answer takes as long as its stream would have.
+      const timer = setTimeout(() => handle(state, body, res), state.streamDelayMs * 6);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
     if (state.mode === 'slow') {
       const timer = setTimeout(() => handle(state, body, res), 60_000);
       res.on('close', () => clearTimeout(timer));

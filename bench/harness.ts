@@ -27,6 +27,7 @@ export async function freePort(): Promise<number> {
 
 export type RunningServer = {
   url: string;
+  dataDir: string;
   pid: number;
   storage: Storage;
   /** Peak resident memory of the server process so far (VmHWM), in MiB. */
@@ -35,9 +36,13 @@ export type RunningServer = {
 };
 
 /** Starts `node --import tsx src/server.ts` on embedded PGlite (a fresh dir) or a fresh PG schema. */
-export async function startServer(storage: Storage, env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  storage: Storage,
+  env: Record<string, string> = {},
+  options: { dataDir?: string; keepDataDir?: boolean } = {},
+): Promise<RunningServer> {
   const port = await freePort();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'orion-bench-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'orion-bench-')));
   const schema = `orion_bench_${randomBytes(4).toString('hex')}`;
   const storageEnv =
     storage === 'postgres'
@@ -70,10 +75,11 @@ export async function startServer(storage: Storage, env: Record<string, string> 
     );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
   return {
     url,
+    dataDir,
     pid: child.pid!,
     storage,
     async peakRssMiB() {
@@ -84,7 +90,7 @@ export async function startServer(storage: Storage, env: Record<string, string> 
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepDataDir) await rm(dataDir, { recursive: true, force: true });
       if (storage === 'postgres') {
         const client = new pg.Client({ connectionString: POSTGRES_URL });
         await client.connect();
@@ -152,4 +158,54 @@ export async function saveResults(name: string, markdown: string): Promise<strin
 
 export function machineLine(): string {
   return `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+export type ScriptProcess = {
+  url: string;
+  ready: Record<string, unknown>;
+  peakRssMiB(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+/** Starts a benchmark script that prints one JSON line with `ready: true` when it listens. */
+export async function startScript(script: string, storage: Storage | 'none'): Promise<ScriptProcess> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'orion-bench-'));
+  const schema = `orion_bench_${randomBytes(4).toString('hex')}`;
+  const storageEnv: Record<string, string> =
+    storage === 'postgres' ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` } : storage === 'pglite' ? { ORION_DATA_DIR: dataDir } : {};
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), NODE_ENV: 'production', ...storageEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      output += d;
+      const line = output.split('\n').find((l) => l.includes('"ready":true'));
+      if (line) resolve(JSON.parse(line));
+    });
+    child.stderr!.on('data', (d) => (output += d));
+    child.once('exit', () => reject(new Error(`${script} exited:\n${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ready,
+    async peakRssMiB() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+      if (storage === 'postgres') {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { RateLimits } from './services/rate-limits.js';
 import { deleteExpiredIdempotencyRecords } from './services/idempotency.js';
 import { metricsHandler } from './http/operations.js';
 import { Metrics } from './observability/metrics.js';
+import { KeyCache } from './services/key-cache.js';
 
 export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
   return config.databaseUrl
@@ -57,6 +58,12 @@ export async function startOrion(
 
   const limits = config.redisUrl ? RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
   const metrics = new Metrics();
+  // Safe to cache authentication only where every instance hears about revocations.
+  const keyCache = config.redisUrl
+    ? KeyCache.withRedis(config.redisUrl, logger)
+    : db.kind === 'pglite'
+      ? KeyCache.local()
+      : KeyCache.disabled();
   const separateMetrics = config.metricsPort !== undefined;
   const { app, messaging, state } = createApp({
     config: { ...config, serveMetrics: !separateMetrics },
@@ -64,6 +71,7 @@ export async function startOrion(
     logger,
     limits,
     metrics,
+    keyCache,
   });
   const listen = (handler: express.Express, port: number) =>
     new Promise<Server>((resolve, reject) => {
@@ -81,6 +89,7 @@ export async function startOrion(
     }
   } catch (error) {
     await limits.close();
+    await keyCache.close();
     await db.close();
     throw error;
   }
@@ -119,6 +128,7 @@ export async function startOrion(
           new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
         ]);
         await limits.close();
+        await keyCache.close();
         await db.close();
       })()),
   };

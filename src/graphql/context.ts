@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { AuthState } from '../services/api-keys.js';
+import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
 
 /** What every resolver gets: who is calling, the request id, the database and the models. */
@@ -10,6 +11,8 @@ export type GraphQLContext = {
   prisma: PrismaClient;
   logger: Logger;
   messaging: MessagingDeps;
+  /** Authentication cache: revoking keys and changing accounts must invalidate it. */
+  keyCache: KeyCache;
 };
 
 /** What the HTTP layer attaches to each request before GraphQL runs (both protocols). */

@@ -1,6 +1,7 @@
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
 import type { GraphQLLimits } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -64,7 +65,12 @@ function useApiErrors(logger: Logger): Plugin<ServerContext> {
   };
 }
 
-export function createOrionYoga(deps: { messaging: MessagingDeps; logger: Logger; limits: GraphQLLimits }): OrionYoga {
+export function createOrionYoga(deps: {
+  messaging: MessagingDeps;
+  logger: Logger;
+  limits: GraphQLLimits;
+  keyCache: KeyCache;
+}): OrionYoga {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -89,6 +95,7 @@ export function createOrionYoga(deps: { messaging: MessagingDeps; logger: Logger
       prisma: deps.messaging.prisma,
       logger: deps.logger,
       messaging: deps.messaging,
+      keyCache: deps.keyCache,
     }),
     plugins: [...graphqlProtections(deps.limits), useApiErrors(deps.logger)],
   });

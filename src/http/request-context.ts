@@ -4,6 +4,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { RequestState } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { authenticate } from '../services/api-keys.js';
+import type { KeyCache } from '../services/key-cache.js';
 
 export type OrionRequest = Request & { orion: RequestState };
 
@@ -41,9 +42,9 @@ export function accessLog(logger: Logger) {
 }
 
 /** Resolves the API key, if any, to its account. Rejection is GraphQL's job (scopes), not ours. */
-export function authentication(prisma: PrismaClient) {
+export function authentication(prisma: PrismaClient, cache: KeyCache) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    (req as OrionRequest).orion.auth = await authenticate(prisma, req.get('Authorization'));
+    (req as OrionRequest).orion.auth = await authenticate(prisma, req.get('Authorization'), new Date(), cache);
     next();
   };
 }

@@ -2,7 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import type { Account, ApiKey } from '../db/generated/prisma/client.js';
 import { newId } from '../ids.js';
+import { KeyCache } from './key-cache.js';
 import type { Scope } from './scopes.js';
+
+const NO_CACHE = KeyCache.disabled();
 
 export type KeyEnvironment = 'live' | 'test';
 
@@ -72,6 +75,7 @@ export async function authenticate(
   prisma: PrismaClient,
   authorization: string | undefined,
   now = new Date(),
+  cache: KeyCache = NO_CACHE,
 ): Promise<AuthState> {
   if (authorization === undefined || authorization === '') return { kind: 'anonymous' };
   const match = /^Bearer +(\S+) *$/i.exec(authorization);
@@ -83,7 +87,12 @@ export async function authenticate(
     return { kind: 'invalid', reason: 'Invalid API key' };
   }
   const hash = hashSecret(presented);
-  const key = await prisma.apiKey.findUnique({ where: { hash }, include: { account: true } });
+  let key = cache.get(hash, now.getTime());
+  if (!key) {
+    const snapshot = cache.snapshot();
+    key = (await prisma.apiKey.findUnique({ where: { hash }, include: { account: true } })) ?? undefined;
+    if (key) cache.set(hash, key, snapshot, now.getTime());
+  }
   if (!key || !timingSafeEqual(Buffer.from(key.hash, 'hex'), Buffer.from(hash, 'hex'))) {
     return { kind: 'invalid', reason: 'Invalid API key' };
   }
@@ -94,6 +103,7 @@ export async function authenticate(
     return { kind: 'invalid', reason: 'This API key has expired' };
   }
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+    key.lastUsedAt = now;
     // Coarse on purpose: at most one write per key every few minutes, off the request's path.
     void prisma.apiKey
       .updateMany({

@@ -146,12 +146,14 @@ describe.each(STORAGES)('REST /v1/agents (%s)', (storage) => {
     it('401 for a revoked key and for an expired key', async () => {
       const revoked = await app.keyWithScopes(accountId, ['agents:read']);
       await app.db.prisma.apiKey.updateMany({ where: { accountId, name: 'scoped' }, data: { revokedAt: new Date() } });
+      app.keyCache.clear();
       expectError(await app.http.get('/v1/agents').set(bearer(revoked)), 401, 'UNAUTHORIZED');
       const expired = await app.keyWithScopes(accountId, ['agents:read']);
       await app.db.prisma.apiKey.updateMany({
         where: { accountId, name: 'scoped', revokedAt: null },
         data: { expiresAt: new Date(Date.now() - 1000) },
       });
+      app.keyCache.clear();
       const res = await app.http.get('/v1/agents').set(bearer(expired));
       expectError(res, 401, 'UNAUTHORIZED');
       expect(res.body.error.message).toMatch(/expired/);

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createAccount } from '../../src/services/accounts.js';
 import { createApiKey } from '../../src/services/api-keys.js';
 import { bootstrapOperator } from '../../src/services/bootstrap.js';
+import { KeyCache } from '../../src/services/key-cache.js';
 import { RateLimits } from '../../src/services/rate-limits.js';
 import type { Scope } from '../../src/services/scopes.js';
 
@@ -47,6 +48,7 @@ export type TestApp = {
   app: Express;
   /** Shutdown flag of the app (readiness, refusal of new requests). */
   state: LifecycleState;
+  keyCache: KeyCache;
   http: ReturnType<typeof supertest.agent>;
   adminKey: string;
   /** A new account; its key has every scope but admin. */
@@ -95,12 +97,16 @@ export async function startTestApp(storage: Storage = 'pglite', options: TestApp
   const limits = redisUrl
     ? RateLimits.withRedis(redisUrl, logger, `orion-test-${randomBytes(4).toString('hex')}`)
     : RateLimits.inMemory();
-  const { app, messaging, state } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits });
+  // Authentication is cached as in production (one process); tests that change keys behind the
+  // API's back clear it.
+  const keyCache = KeyCache.local();
+  const { app, messaging, state } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits, keyCache });
   return {
     storage,
     db,
     app,
     state,
+    keyCache,
     http: supertest.agent(app),
     adminKey: ADMIN_KEY,
     async newAccount(name = 'Test account', limits = {}) {

@@ -138,6 +138,10 @@ builder.mutationFields((t) => ({
     description: 'Operators only (admin scope): tier, limits or name of an account.',
     authScopes: { scope: 'admin' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAccountInput, required: true }) },
-    resolve: (_root, { id, input }, ctx) => updateAccount(ctx.prisma, String(id), input as Record<string, unknown>),
+    resolve: async (_root, { id, input }, ctx) => {
+      const account = await updateAccount(ctx.prisma, String(id), input as Record<string, unknown>);
+      await ctx.keyCache.invalidateAccount(account.id);
+      return account;
+    },
   }),
 }));

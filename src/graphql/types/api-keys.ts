@@ -78,13 +78,21 @@ builder.mutationFields((t) => ({
     description: 'Revokes a key at once: every later request with it is refused.',
     authScopes: { scope: 'keys:manage' },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => revokeKey(ctx.prisma, callerOf(ctx).accountId, String(id)),
+    resolve: async (_root, { id }, ctx) => {
+      const key = await revokeKey(ctx.prisma, callerOf(ctx).accountId, String(id));
+      await ctx.keyCache.invalidateKey(key.id);
+      return key;
+    },
   }),
   rotateApiKey: t.field({
     type: RotatedApiKey,
     description: 'Issues a new secret; the old one keeps working for the grace period.',
     authScopes: { scope: 'keys:manage' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: RotateApiKeyInput }) },
-    resolve: (_root, { id, input }, ctx) => rotateKey(ctx.prisma, callerOf(ctx), String(id), input ?? {}),
+    resolve: async (_root, { id, input }, ctx) => {
+      const rotated = await rotateKey(ctx.prisma, callerOf(ctx), String(id), input ?? {});
+      await ctx.keyCache.invalidateKey(rotated.previousKey.id);
+      return rotated;
+    },
   }),
 }));

@@ -12,10 +12,12 @@ import { accessLog, authentication, requestId } from './http/request-context.js'
 import { corsPolicy, securityHeaders } from './http/security.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './observability/metrics.js';
+import { openApiRouter } from './openapi/routes.js';
 import { sendError } from './rest/envelope.js';
 import { createRestRouter } from './rest/router.js';
 import type { MessagingDeps } from './services/messages.js';
 import { createProviders } from './services/models/registry.js';
+import { KeyCache } from './services/key-cache.js';
 import type { RateLimits } from './services/rate-limits.js';
 
 export type AppConfig = Pick<
@@ -44,6 +46,7 @@ export type AppDeps = {
   logger: Logger;
   limits: RateLimits;
   metrics?: Metrics;
+  keyCache?: KeyCache;
 };
 
 export type OrionApp = {
@@ -52,10 +55,18 @@ export type OrionApp = {
   messaging: MessagingDeps;
   metrics: Metrics;
   state: LifecycleState;
+  keyCache: KeyCache;
 };
 
 /** Builds the HTTP application (no listening: see server.ts). */
-export function createApp({ config, db, logger, limits, metrics = new Metrics() }: AppDeps): OrionApp {
+export function createApp({
+  config,
+  db,
+  logger,
+  limits,
+  metrics = new Metrics(),
+  keyCache = KeyCache.disabled(),
+}: AppDeps): OrionApp {
   const state: LifecycleState = { shuttingDown: false };
   const messaging: MessagingDeps = {
     prisma: db.prisma,
@@ -65,7 +76,7 @@ export function createApp({ config, db, logger, limits, metrics = new Metrics() 
     inflight: new Set(),
     metrics,
   };
-  const yoga = createOrionYoga({ messaging, logger, limits: config.graphql ?? DEFAULT_GRAPHQL_LIMITS });
+  const yoga = createOrionYoga({ messaging, logger, limits: config.graphql ?? DEFAULT_GRAPHQL_LIMITS, keyCache });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -94,7 +105,10 @@ export function createApp({ config, db, logger, limits, metrics = new Metrics() 
     sendProtocolError(req, res, { code: 'SERVICE_UNAVAILABLE', message: 'The server is shutting down', details: { reason: 'shutting_down' } });
   });
 
-  app.use(authentication(db.prisma));
+  // The API's description and reference page: public, not counted against anyone's limit.
+  app.use(openApiRouter());
+
+  app.use(authentication(db.prisma, keyCache));
   app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
 
   app.use('/graphql', (req, res, next) => {
@@ -125,5 +139,5 @@ export function createApp({ config, db, logger, limits, metrics = new Metrics() 
     });
   });
   app.use(errorHandler(logger));
-  return { app, yoga, messaging, metrics, state };
+  return { app, yoga, messaging, metrics, state, keyCache };
 }

@@ -19,6 +19,7 @@ const MESSAGES = [
   /Client has encountered a connection error/i,
   /Connection closed/i,
   /the database system is (shutting down|starting up)/i,
+  /PGlite is closed/i,
 ];
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {

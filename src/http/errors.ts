@@ -11,7 +11,7 @@ const DATABASE_UNAVAILABLE = {
   details: { reason: 'database_unavailable' },
 };
 
-type BodyParserError = Error & { type?: string; status?: number };
+type BodyParserError = Error & { type?: string; status?: number; limit?: number };
 
 /** The one error middleware, last: every error leaves as the documented envelope. */
 export function errorHandler(logger: Logger) {
@@ -30,7 +30,7 @@ export function errorHandler(logger: Logger) {
         sendProtocolError(req, res, {
           code: 'PAYLOAD_TOO_LARGE',
           message: 'The request body is larger than the limit',
-          details: {},
+          details: typeof parserError.limit === 'number' ? { limitBytes: parserError.limit } : {},
         });
         return;
       case 'entity.parse.failed':

@@ -72,7 +72,7 @@ describe('authentication cache across instances', () => {
     await a.patch(`/v1/accounts/${account.id}`).set(bearer(ADMIN_KEY)).send({ rateLimitPerMinute: 700 });
     let limit = '';
     for (let i = 0; i < 20; i++) {
-      limit = (await b.get('/v1/agents').set(bearer(secret))).headers['x-ratelimit-limit'];
+      limit = String((await b.get('/v1/agents').set(bearer(secret))).headers['x-ratelimit-limit']);
       if (limit === '700') break;
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -1,0 +1,139 @@
+import { ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { SCOPES } from '../services/scopes.js';
+import type { JsonSchema } from './types.js';
+
+/**
+ * What each error code means and what its `details` hold. Typed by `ErrorCode`, so a code added
+ * to src/errors.ts does not compile until it is documented here.
+ */
+export const ERROR_DOCS: Record<ErrorCode, { when: string; details: JsonSchema }> = {
+  INVALID_REQUEST: {
+    when: 'Malformed JSON, not `application/json`, wrong types, bad parameters or unknown fields.',
+    details: {
+      type: 'object',
+      properties: {
+        fields: {
+          type: 'array',
+          description: 'Each offending field (a body field by its path, a parameter by its name) and why.',
+          items: { $ref: '#/components/schemas/FieldError' },
+        },
+      },
+    },
+  },
+  UNAUTHORIZED: {
+    when: 'The API key is missing, malformed, unknown, revoked or expired (`WWW-Authenticate: Bearer`).',
+    details: { type: 'object' },
+  },
+  FORBIDDEN: {
+    when: 'The API key lacks the scope the route needs (`details.requiredScope`), or would grant scopes it does not have.',
+    details: {
+      type: 'object',
+      properties: {
+        requiredScope: { type: 'string', enum: [...SCOPES], description: 'The scope that was missing.' },
+        scopes: { type: 'array', items: { type: 'string' }, description: 'Every scope that could not be granted.' },
+      },
+      required: ['requiredScope'],
+    },
+  },
+  AGENT_NOT_FOUND: {
+    when: 'No such agent in your account (an agent of another account is not found either).',
+    details: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  },
+  NOT_FOUND: {
+    when: 'Any other missing resource (a conversation, an API key, an account), or no such route.',
+    details: { type: 'object', properties: { id: { type: 'string' } } },
+  },
+  METHOD_NOT_ALLOWED: {
+    when: 'A known path with a method it does not have (the `Allow` header lists those it has).',
+    details: {
+      type: 'object',
+      properties: { allowed: { type: 'array', items: { type: 'string' } } },
+      required: ['allowed'],
+    },
+  },
+  IDEMPOTENCY_CONFLICT: {
+    when: 'The `Idempotency-Key` was used before with a different request, or that request is still in progress.',
+    details: { type: 'object', properties: { idempotencyKey: { type: 'string' } } },
+  },
+  PAYLOAD_TOO_LARGE: {
+    when: 'The request body is over the limit (1 MiB by default).',
+    details: { type: 'object', properties: { limitBytes: { type: 'integer' } } },
+  },
+  RATE_LIMIT_EXCEEDED: {
+    when: "Too many requests this minute for the account's tier (or, without a valid key, for the client address).",
+    details: {
+      type: 'object',
+      properties: {
+        retryAfter: { type: 'integer', minimum: 0, description: 'Seconds to wait, as in `Retry-After`.' },
+        limit: { type: 'integer', description: 'Requests allowed per minute.' },
+      },
+      required: ['retryAfter'],
+    },
+  },
+  INSUFFICIENT_QUOTA: {
+    when: "The account's monthly message quota is used up.",
+    details: {
+      type: 'object',
+      properties: {
+        quota: { type: 'integer' },
+        used: { type: 'integer' },
+        resetsAt: { type: 'string', format: 'date-time', description: 'When the next calendar month (UTC) starts.' },
+      },
+      required: ['quota', 'used', 'resetsAt'],
+    },
+  },
+  INTERNAL_ERROR: {
+    when: 'Something unexpected; the message is generic and the error is logged with the request id.',
+    details: { type: 'object' },
+  },
+  MODEL_ERROR: {
+    when: 'The model provider failed or returned garbage.',
+    details: {
+      type: 'object',
+      properties: {
+        provider: { type: 'string', enum: ['local', 'openai', 'anthropic'] },
+        providerStatus: { type: 'integer', description: "The provider's HTTP status, when it gave one." },
+      },
+    },
+  },
+  AGENT_UNAVAILABLE: {
+    when: 'The agent is paused, its model provider is not configured, or the model did not answer in time.',
+    details: {
+      type: 'object',
+      properties: {
+        reason: { type: 'string', enum: ['paused', 'provider_not_configured', 'timeout'] },
+        provider: { type: 'string' },
+      },
+      required: ['reason'],
+    },
+  },
+  SERVICE_UNAVAILABLE: {
+    when: 'The database is unreachable, or the server is shutting down; try again shortly.',
+    details: { type: 'object', properties: { reason: { type: 'string' } } },
+  },
+};
+
+/** `INVALID_REQUEST` → `InvalidRequestError`: the component name of one code's error object. */
+export function errorComponentName(code: ErrorCode): string {
+  return `${code
+    .toLowerCase()
+    .split('_')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('')}Error`;
+}
+
+/** One code's error object: `{code, message, details, requestId}`. */
+export function errorObjectSchema(code: ErrorCode): JsonSchema {
+  return {
+    type: 'object',
+    description: `HTTP ${ERROR_STATUS[code]}. ${ERROR_DOCS[code].when}`,
+    properties: {
+      code: { type: 'string', const: code },
+      message: { type: 'string', description: 'For people; do not parse it.' },
+      details: ERROR_DOCS[code].details,
+      requestId: { type: 'string', description: 'The `X-Request-Id` of the request: quote it when you ask for help.' },
+    },
+    required: ['code', 'message', 'details', 'requestId'],
+    additionalProperties: false,
+  };
+}

@@ -1,0 +1,394 @@
+import { createParser } from 'eventsource-parser';
+import type { Response as SuperagentResponse } from 'superagent';
+import type { Test } from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowHeader, openApiDocument, openApiPath, routeKey } from '../../src/openapi/document.js';
+import { ROUTE_DOCS } from '../../src/openapi/route-docs.js';
+import type { JsonSchema, OperationObject, ParameterObject, ResponseObject } from '../../src/openapi/types.js';
+import { routes, type RestRoute } from '../../src/rest/routes.js';
+import { SCOPES } from '../../src/services/scopes.js';
+import { bearer, startTestApp, type TestApp } from '../support/app.js';
+import { startOpenAIServer, type ProviderServer } from '../support/provider-servers.js';
+import { answerOf, ContractChecker, expectCode, type HttpAnswer } from './contract.js';
+
+/**
+ * Calls every route of the real app (its success and each error it can practically give) and
+ * checks every answer, body and headers, against the OpenAPI document it serves.
+ */
+
+const { document, json } = openApiDocument();
+const checker = new ContractChecker(document);
+
+type Ids = { agentId: string; conversationId: string; keyId: string; accountId: string };
+type Sample = {
+  query?: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** A body the server refuses with 400 (and the document's schema refuses too). */
+  invalidBody?: Record<string, unknown>;
+  /** Another valid body (the same Idempotency-Key with it is a conflict). */
+  otherBody?: Record<string, unknown>;
+  /** Path parameters of a resource of its own (routes that use it up). */
+  fresh?: () => Promise<Partial<Ids>>;
+};
+
+const MISSING: Ids = {
+  agentId: `agt_${'0'.repeat(26)}`,
+  conversationId: `cnv_${'0'.repeat(26)}`,
+  keyId: `key_${'0'.repeat(26)}`,
+  accountId: `acc_${'0'.repeat(26)}`,
+};
+
+let app: TestApp;
+let provider: ProviderServer;
+let ownerKey: string;
+let ownerAccountId: string;
+let ids: Ids;
+let limitedKey: string;
+
+async function post(path: string, key: string, body: object) {
+  const res = await app.http.post(path).set(bearer(key)).send(body);
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
+}
+
+const SAMPLES: Record<string, Sample> = {
+  'POST /agents': {
+    body: { name: 'Contract', personality: { traits: ['helpful', 'friendly'] }, metadata: { team: 'qa' } },
+    invalidBody: { name: '' },
+    otherBody: { name: 'Other' },
+  },
+  'GET /agents': { query: { page: '1', limit: '5' } },
+  'GET /agents/:agentId': {},
+  'PATCH /agents/:agentId': {
+    body: { description: 'Answers billing questions', systemPrompt: null },
+    invalidBody: { model: { temperature: 3 } },
+  },
+  'DELETE /agents/:agentId': { fresh: async () => ({ agentId: (await post('/v1/agents', ownerKey, { name: 'Doomed' })).id }) },
+  'POST /agents/:agentId/messages': {
+    body: { text: 'Hello!', userId: 'contract-user', metadata: { channel: 'web' } },
+    invalidBody: { text: 'Hello!', userId: 'not valid!' },
+    otherBody: { text: 'Something else', userId: 'contract-user' },
+  },
+  'GET /agents/:agentId/prompt-preview': { query: { userId: 'contract-user', text: 'Hi' } },
+  'GET /agents/:agentId/conversations': { query: { userId: 'contract-user' } },
+  'GET /conversations/:conversationId': {},
+  'GET /conversations/:conversationId/messages': { query: { page: '1', limit: '10' } },
+  'DELETE /conversations/:conversationId': {
+    fresh: async () => ({
+      conversationId: (await post(`/v1/agents/${ids.agentId}/messages`, ownerKey, { text: 'bye', userId: `u-${Math.random()}`.slice(0, 20) }))
+        .conversationId,
+    }),
+  },
+  'POST /api-keys': {
+    body: { name: 'CI', scopes: ['agents:read'], environment: 'test', expiresAt: '2099-03-01T00:00:00Z' },
+    invalidBody: { name: 'CI', scopes: ['agents:fly'] },
+    otherBody: { name: 'CI 2', scopes: ['agents:read'] },
+  },
+  'GET /api-keys': {},
+  'DELETE /api-keys/:keyId': {
+    fresh: async () => ({ keyId: (await post('/v1/api-keys', ownerKey, { name: 'Doomed', scopes: ['agents:read'] })).apiKey.id }),
+  },
+  'POST /api-keys/:keyId/rotate': {
+    body: { gracePeriodSeconds: 60 },
+    invalidBody: { gracePeriodSeconds: -1 },
+    otherBody: { gracePeriodSeconds: 120 },
+    fresh: async () => ({ keyId: (await post('/v1/api-keys', ownerKey, { name: 'Rotating', scopes: ['agents:read'] })).apiKey.id }),
+  },
+  'POST /accounts': { body: { name: 'Acme', tier: 'pro' }, invalidBody: { name: 'Acme', tier: 'gold' }, otherBody: { name: 'Acme 2' } },
+  'GET /accounts': { query: { limit: '2' } },
+  'GET /accounts/:accountId': {},
+  'PATCH /accounts/:accountId': { body: { name: 'Renamed', monthlyMessageQuota: null }, invalidBody: { rateLimitPerMinute: 0 } },
+};
+
+const isAdminRoute = (route: RestRoute) => ROUTE_DOCS[routeKey(route)]!.scope === 'admin';
+const keyFor = (route: RestRoute) => (isAdminRoute(route) ? app.adminKey : ownerKey);
+const operationOf = (route: RestRoute) => checker.operation(route.method, openApiPath(route.path));
+
+function urlOf(route: RestRoute, params: Partial<Ids>, query: Record<string, string> = {}): string {
+  const path = route.path.replace(/:(\w+)/g, (_, name: keyof Ids) => params[name] ?? ids[name]);
+  const search = new URLSearchParams(query).toString();
+  return `/v1${path}${search ? `?${search}` : ''}`;
+}
+
+function request(route: RestRoute, url: string, headers: Record<string, string>, body?: unknown): Test {
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+  let req = app.http[method](url).set(headers);
+  if (body !== undefined) req = req.send(body as object);
+  return req;
+}
+
+/** Calls a route and checks the answer against the document. */
+async function call(
+  route: RestRoute,
+  options: { key?: string | null; params?: Partial<Ids>; query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  const sample = SAMPLES[routeKey(route)]!;
+  const key = options.key === undefined ? keyFor(route) : options.key;
+  const headers = { ...(key ? bearer(key) : {}), ...options.headers };
+  const body = 'body' in options ? options.body : sample.body;
+  const answer = answerOf(await request(route, urlOf(route, options.params ?? {}, options.query ?? sample.query), headers, body));
+  checker.check(route.method, openApiPath(route.path), answer);
+  return answer;
+}
+
+function requestBodySchema(route: RestRoute): JsonSchema {
+  return operationOf(route).requestBody!.content['application/json']!.schema;
+}
+
+const routeCases = routes.map((r) => [routeKey(r), r] as const);
+
+describe('the REST API answers as its OpenAPI document says', () => {
+  beforeAll(async () => {
+    provider = await startOpenAIServer();
+    provider.mode = 'malformed';
+    app = await startTestApp('pglite', { openaiApiKey: 'sk-test', openaiBaseUrl: provider.baseUrl });
+    const owner = await app.newAccount('Contract');
+    ownerKey = owner.key;
+    ownerAccountId = owner.accountId;
+    const agent = await post('/v1/agents', ownerKey, { name: 'Fixture' });
+    const sent = await post(`/v1/agents/${agent.id}/messages`, ownerKey, { text: 'Hello there', userId: 'contract-user' });
+    const key = await post('/v1/api-keys', ownerKey, { name: 'Fixture key', scopes: ['agents:read'] });
+    const other = await post('/v1/accounts', app.adminKey, { name: 'Managed' });
+    ids = { agentId: agent.id, conversationId: sent.conversationId, keyId: key.apiKey.id, accountId: other.account.id };
+    const limited = await app.newAccount('Limited', { rateLimitPerMinute: 1 });
+    limitedKey = limited.key;
+    await app.http.get('/v1/agents').set(bearer(limitedKey)).expect(200); // its one request this minute
+  });
+  afterAll(async () => {
+    await app?.close().catch(() => {});
+    await provider?.close();
+  });
+
+  it('serves the document at /v1/openapi.json without a key', async () => {
+    const res = await app.http.get('/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.text).toBe(json);
+    expect(res.headers['x-request-id']).toMatch(/^req_/);
+    const other = await app.http.post('/v1/openapi.json').send({});
+    expect([other.status, other.headers['allow'], other.body.error.code]).toEqual([405, 'GET, HEAD, OPTIONS', 'METHOD_NOT_ALLOWED']);
+    const page = await app.http.get('/docs');
+    expect([page.status, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    const bundle = await app.http.get('/docs/assets/swagger-ui-bundle.js');
+    expect([bundle.status, bundle.headers['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
+    const demo = await app.http.get('/docs/assets/index.html');
+    expect([demo.status, demo.body.error?.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('sample requests fit the documented request schemas, and the invalid ones do not', () => {
+    for (const route of routes) {
+      const sample = SAMPLES[routeKey(route)];
+      expect(sample, `a sample for ${routeKey(route)}`).toBeDefined();
+      if (!route.body) continue;
+      const validate = checker.compile(requestBodySchema(route));
+      for (const body of [sample!.body, sample!.otherBody].filter(Boolean)) expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+      expect(validate(sample!.invalidBody), `${routeKey(route)} documents ${JSON.stringify(sample!.invalidBody)} as valid`).toBe(false);
+      for (const param of operationOf(route).parameters) {
+        const p = checker.resolve<ParameterObject>(param);
+        const value = sample!.query?.[p.name];
+        if (p.in === 'query' && value !== undefined) {
+          expect(checker.compile(p.schema)(p.schema.type === 'integer' ? Number(value) : value)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it.each(routeCases)('%s: success', async (_name, route) => {
+    const sample = SAMPLES[routeKey(route)]!;
+    const answer = await call(route, { params: (await sample.fresh?.()) ?? {} });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(route.status);
+    expect(answer.headers['x-ratelimit-limit']).toBeDefined();
+  });
+
+  it.each(routeCases)('%s: 400 INVALID_REQUEST', async (_name, route) => {
+    const sample = SAMPLES[routeKey(route)]!;
+    const params = (await sample.fresh?.()) ?? {};
+    expectCode(await call(route, { params, query: { ...sample.query, bogus: '1' } }), 'INVALID_REQUEST');
+    if (route.body) {
+      const invalid = await call(route, { params, body: sample.invalidBody });
+      expectCode(invalid, 'INVALID_REQUEST');
+      expect((invalid.body as any).error.details.fields.length).toBeGreaterThan(0);
+      expectCode(await call(route, { params, body: '{"name": ', headers: { 'Content-Type': 'application/json' } }), 'INVALID_REQUEST');
+    }
+  });
+
+  it.each(routeCases)('%s: 401 UNAUTHORIZED without a key, or with an unknown one', async (_name, route) => {
+    expectCode(await call(route, { key: null }), 'UNAUTHORIZED');
+    expectCode(await call(route, { key: `orn_live_${'x'.repeat(43)}` }), 'UNAUTHORIZED');
+  });
+
+  it.each(routeCases)('%s: 403 FORBIDDEN without the documented scope', async (_name, route) => {
+    const scope = ROUTE_DOCS[routeKey(route)]!.scope;
+    const key = await app.keyWithScopes(ownerAccountId, SCOPES.filter((s) => s !== scope));
+    const answer = await call(route, { key });
+    expectCode(answer, 'FORBIDDEN');
+    expect((answer.body as any).error.details.requiredScope).toBe(scope);
+  });
+
+  it.each(routeCases.filter(([, r]) => r.path.includes(':')))('%s: 404 for an unknown ID', async (_name, route) => {
+    const answer = await call(route, { params: MISSING });
+    expectCode(answer, route.path.includes(':agentId') ? 'AGENT_NOT_FOUND' : 'NOT_FOUND');
+  });
+
+  it.each(routeCases.filter(([, r]) => r.method === 'POST'))('%s: Idempotency-Key: a replay, then 409 IDEMPOTENCY_CONFLICT', async (_name, route) => {
+    const sample = SAMPLES[routeKey(route)]!;
+    const params = (await sample.fresh?.()) ?? {};
+    const headers = { 'Idempotency-Key': `contract-${routeKey(route)}-${Math.random()}`.replaceAll(' ', '_') };
+    const first = await call(route, { params, headers });
+    expect(first.status).toBe(route.status);
+    expect(first.headers['idempotent-replayed']).toBe('false');
+    const replay = await call(route, { params, headers });
+    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([route.status, 'true']);
+    expect(replay.body).toEqual(first.body);
+    expectCode(await call(route, { params, headers, body: sample.otherBody }), 'IDEMPOTENCY_CONFLICT');
+    expectCode(await call(route, { params, headers: { 'Idempotency-Key': 'has spaces' } }), 'INVALID_REQUEST');
+  });
+
+  it.each(routeCases.filter(([, r]) => r.body))('%s: 413 PAYLOAD_TOO_LARGE', async (_name, route) => {
+    const params = (await SAMPLES[routeKey(route)]!.fresh?.()) ?? {};
+    expectCode(await call(route, { params, body: { name: 'x'.repeat(1_100_000) } }), 'PAYLOAD_TOO_LARGE');
+  });
+
+  it.each(routeCases)('%s: 429 RATE_LIMIT_EXCEEDED over the account’s limit', async (_name, route) => {
+    const answer = await call(route, { key: limitedKey });
+    expectCode(answer, 'RATE_LIMIT_EXCEEDED');
+    expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(0);
+    expect((answer.body as any).error.details.retryAfter).toBe(Number(answer.headers['retry-after']));
+  });
+
+  it.each(Object.keys(document.paths))('%s: 405 METHOD_NOT_ALLOWED with the documented Allow header', async (path) => {
+    const methods = routes.filter((r) => openApiPath(r.path) === path).map((r) => r.method);
+    const method = ['PUT', 'PATCH', 'DELETE', 'POST', 'GET'].find((m) => !methods.includes(m as never))!;
+    const url = path.replace(/\{(\w+)\}/g, (_, name: keyof Ids) => ids[name]);
+    const res = await app.http[method.toLowerCase() as 'put'](url).set(bearer(ownerKey));
+    const answer = answerOf(res);
+    expect(answer.status).toBe(405);
+    checker.checkResponse(document.components.responses['MethodNotAllowed']!, answer, `${method} ${path}`);
+    expect(answer.headers['allow']).toBe(allowHeader(methods));
+    expect(document.paths[path]!.description).toContain(allowHeader(methods));
+    const options = await app.http.options(url);
+    expect([options.status, options.headers['allow']]).toEqual([204, allowHeader(methods)]);
+  });
+
+  it('an unknown route: 404 NOT_FOUND, as components.responses.RouteNotFound says', async () => {
+    for (const url of ['/v1/nope', '/v2/agents', `/v1/agents/${ids.agentId}/avatar`]) {
+      const answer = answerOf(await app.http.get(url).set(bearer(ownerKey)));
+      expect(answer.status).toBe(404);
+      checker.checkResponse(document.components.responses['RouteNotFound']!, answer, `GET ${url}`);
+    }
+  });
+
+  describe('send message', () => {
+    const send = routes.find((r) => r.stream)!;
+    const sendAs = async (key: string, agentId: string, body: object, headers: Record<string, string> = {}) =>
+      call(send, { key, params: { agentId }, body, headers });
+
+    it('429 INSUFFICIENT_QUOTA when the monthly quota is used up', async () => {
+      const broke = await app.newAccount('Broke', { monthlyMessageQuota: 0 });
+      const agent = await post('/v1/agents', broke.key, { name: 'Quiet' });
+      const answer = await sendAs(broke.key, agent.id, { text: 'hi', userId: 'u' });
+      expectCode(answer, 'INSUFFICIENT_QUOTA');
+      expect((answer.body as any).error.details).toMatchObject({ quota: 0, used: 0 });
+    });
+
+    it('502 MODEL_ERROR when the provider answers garbage', async () => {
+      const agent = await post('/v1/agents', ownerKey, { name: 'OpenAI', model: { provider: 'openai', name: 'gpt-test' } });
+      expectCode(await sendAs(ownerKey, agent.id, { text: 'hi', userId: 'u' }), 'MODEL_ERROR');
+    });
+
+    it('503 AGENT_UNAVAILABLE when its provider is not configured, or it is paused', async () => {
+      const anthropic = await post('/v1/agents', ownerKey, { name: 'Claude', model: { provider: 'anthropic' } });
+      const unconfigured = await sendAs(ownerKey, anthropic.id, { text: 'hi', userId: 'u' });
+      expectCode(unconfigured, 'AGENT_UNAVAILABLE');
+      expect((unconfigured.body as any).error.details.reason).toBe('provider_not_configured');
+      const paused = await post('/v1/agents', ownerKey, { name: 'Asleep', status: 'paused' });
+      const answer = await sendAs(ownerKey, paused.id, { text: 'hi', userId: 'u' });
+      expect((answer.body as any).error.details.reason).toBe('paused');
+    });
+
+    it('404 NOT_FOUND for a conversationId that is not this agent’s and user’s', async () => {
+      expectCode(await sendAs(ownerKey, ids.agentId, { text: 'hi', userId: 'u', conversationId: MISSING.conversationId }), 'NOT_FOUND');
+    });
+
+    /** Sends with a stream requested and reads the whole answer. */
+    async function stream(agentId: string, body: object, accept = false) {
+      let req = app.http.post(`/v1/agents/${agentId}/messages`).set(bearer(ownerKey));
+      if (accept) req = req.set('Accept', 'text/event-stream');
+      const res = await req
+        .send(body)
+        .buffer(true)
+        .parse((response, done) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => done(null, /json/.test(String(response.headers['content-type'])) ? JSON.parse(text) : text));
+        });
+      const answer = answerOf(res as SuperagentResponse);
+      const response = checker.check('POST', openApiPath(send.path), answer);
+      const events: Array<{ event: string; data: unknown }> = [];
+      if (answer.status === 200) {
+        const parser = createParser({ onEvent: (e) => events.push({ event: e.event ?? 'message', data: JSON.parse(e.data) }) });
+        parser.feed(String(answer.body));
+        const schemas = response.content!['text/event-stream']!['x-orion-events']!;
+        for (const { event, data } of events) {
+          expect(Object.keys(schemas), `the event ${event} is documented`).toContain(event);
+          checker.validate(schemas[event]!, data, `the ${event} event`);
+        }
+      }
+      return { answer, events };
+    }
+
+    it('200 text/event-stream: message.delta events, then message.completed, as documented', async () => {
+      for (const [body, accept] of [
+        [{ text: 'Tell me more', userId: 'streamer', stream: true }, false],
+        [{ text: 'And more', userId: 'streamer' }, true],
+      ] as const) {
+        const { answer, events } = await stream(ids.agentId, body, accept);
+        expect(answer.status).toBe(200);
+        expect(events.length).toBeGreaterThan(1);
+        expect(events.slice(0, -1).every((e) => e.event === 'message.delta')).toBe(true);
+        expect(events.at(-1)!.event).toBe('message.completed');
+      }
+    });
+
+    it('a stream that fails midway ends with a documented error event; one that fails first is a JSON error', async () => {
+      const agent = await post('/v1/agents', ownerKey, { name: 'Flaky', model: { provider: 'openai', name: 'gpt-test' } });
+      provider.mode = 'stream-breaks';
+      try {
+        const { answer, events } = await stream(agent.id, { text: 'hi', userId: 'u', stream: true });
+        expect(answer.status).toBe(200);
+        expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'MODEL_ERROR' } });
+      } finally {
+        provider.mode = 'malformed';
+      }
+      const early = await stream(agent.id, { text: 'hi', userId: 'u', stream: true });
+      expect(early.answer.status).toBe(502);
+      expectCode(early.answer, 'MODEL_ERROR');
+    });
+  });
+
+  it('has met every documented status of every route (but 500 and 503 SERVICE_UNAVAILABLE)', () => {
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of ['get', 'post', 'patch', 'delete'] as const) {
+        const operation = item[method] as OperationObject | undefined;
+        if (!operation) continue;
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (status === '500') continue;
+          const description = (response as ResponseObject).description;
+          if (status === '503' && !description.includes('AGENT_UNAVAILABLE')) continue;
+          if (!checker.seen.has(`${method.toUpperCase()} ${path} ${status}`)) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('with the database gone, the 500/503 answers still have the documented shape', async () => {
+    await app.db.close();
+    for (const route of routes.filter((r) => r.method === 'GET')) {
+      const answer = await call(route);
+      expect([500, 503], JSON.stringify(answer.body)).toContain(answer.status);
+    }
+  });
+});

@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { bootstrapOperator } from './services/bootstrap.js';
 import { RateLimits } from './services/rate-limits.js';
 import { deleteExpiredIdempotencyRecords } from './services/idempotency.js';
+import { recoverInterruptedTurns } from './services/messages.js';
 import { metricsHandler } from './http/operations.js';
 import { Metrics } from './observability/metrics.js';
 import { KeyCache } from './services/key-cache.js';
@@ -98,11 +99,21 @@ export async function startOrion(
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, database: db.kind, rateLimits: limits.store }, 'OrionOS is listening');
 
-  const cleanup = setInterval(() => {
-    deleteExpiredIdempotencyRecords(db.prisma).catch((error: unknown) =>
+  // Housekeeping, now and then: expired idempotency records, and turns whose instance died
+  // before the model answered (marked failed, their quota given back).
+  const interruptedAfterMs = config.modelTimeoutMs + 60_000;
+  const housekeeping = async () => {
+    await deleteExpiredIdempotencyRecords(db.prisma).catch((error: unknown) =>
       logger.warn({ err: error }, 'could not delete expired idempotency records'),
     );
-  }, 10 * 60_000);
+    const recovered = await recoverInterruptedTurns(db.prisma, interruptedAfterMs).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not recover interrupted turns');
+      return 0;
+    });
+    if (recovered) logger.info({ recovered }, 'marked interrupted turns as failed');
+  };
+  void housekeeping();
+  const cleanup = setInterval(() => void housekeeping(), 5 * 60_000);
   cleanup.unref();
 
   let closing: Promise<void> | undefined;
@@ -116,16 +127,21 @@ export async function startOrion(
         // flight get up to shutdownTimeoutMs to finish, then their connections are closed.
         state.shuttingDown = true;
         clearInterval(cleanup);
+        const deadlineAt = Date.now() + config.shutdownTimeoutMs;
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Connections whose last request just finished would otherwise linger until keep-alive ends.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
         server.closeIdleConnections();
         const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
         await drained;
         clearTimeout(deadline);
+        clearInterval(sweep);
         metricsServer?.close();
-        // Replies whose clients left are still being completed: let them land, within a bound.
+        // Replies whose clients left are still being completed: let them land, within what is
+        // left of the same bound.
         await Promise.race([
           Promise.allSettled([...messaging.inflight]),
-          new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
+          new Promise((resolve) => setTimeout(resolve, Math.max(0, deadlineAt - Date.now())).unref()),
         ]);
         await limits.close();
         await keyCache.close();

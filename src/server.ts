@@ -15,9 +15,28 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  let orion;
+  const starting = startOrion(config, logger);
+  // Listen for signals from the first moment: a SIGTERM during start-up waits for it to finish,
+  // then shuts down cleanly (the embedded database is closed, its lock released).
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    starting
+      .then((orion) => orion.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   try {
-    orion = await startOrion(config, logger);
+    await starting;
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       console.error(`orion: ${error.message}`);
@@ -26,18 +45,6 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'could not start');
     process.exit(1);
   }
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    orion.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 await main();

@@ -9,7 +9,7 @@ import { getAgent } from './agents.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
-import { reserveMessage } from './quotas.js';
+import { quotaPeriod, reserveMessage } from './quotas.js';
 import { parseInput } from './validation.js';
 
 export const MESSAGE_LIMITS = { text: 16_000, userId: 128, history: 100 } as const;
@@ -311,4 +311,31 @@ export async function previewPrompt(
     estimatedTokens: prompt.estimatedTokens,
     omittedTurns: prompt.droppedTurns,
   };
+}
+
+/**
+ * User turns still pending long after any model could have answered belong to an instance that
+ * died mid-call: mark them failed (so history tells the truth) and give their quota back.
+ */
+export async function recoverInterruptedTurns(prisma: PrismaClient, olderThanMs: number): Promise<number> {
+  const stale = await prisma.message.findMany({
+    where: { status: 'pending', role: 'user', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    select: { id: true, accountId: true, createdAt: true },
+    take: 1000,
+  });
+  let recovered = 0;
+  for (const turn of stale) {
+    const { count } = await prisma.message.updateMany({
+      where: { id: turn.id, status: 'pending' },
+      data: { status: 'failed', errorCode: 'AGENT_UNAVAILABLE', errorMessage: 'The server stopped before the model answered' },
+    });
+    if (count === 0) continue;
+    recovered++;
+    const { period } = quotaPeriod(turn.createdAt);
+    await prisma.messageUsage.updateMany({
+      where: { accountId: turn.accountId, period, used: { gt: 0 } },
+      data: { used: { decrement: 1 } },
+    });
+  }
+  return recovered;
 }

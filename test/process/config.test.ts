@@ -76,6 +76,10 @@ describe('loadConfig', () => {
       anonymousRateLimitPerMinute: 60,
       trustProxy: false,
       graphql: DEFAULT_GRAPHQL_LIMITS,
+      corsOrigins: [],
+      metricsToken: undefined,
+      metricsPort: undefined,
+      shutdownTimeoutMs: 25_000,
     });
   });
 
@@ -103,6 +107,10 @@ describe('loadConfig', () => {
       GRAPHQL_MAX_DIRECTIVES: '4',
       GRAPHQL_INTROSPECTION: 'false',
       NODE_ENV: 'development',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      METRICS_TOKEN: 'metrics-secret',
+      METRICS_PORT: '9464',
+      SHUTDOWN_TIMEOUT_MS: '5000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -129,6 +137,10 @@ describe('loadConfig', () => {
         introspection: false,
         fieldSuggestions: true,
       },
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      metricsToken: 'metrics-secret',
+      metricsPort: 9464,
+      shutdownTimeoutMs: 5000,
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });

@@ -35,6 +35,10 @@ const CONFIG_VARIABLES = [
   'GRAPHQL_INTROSPECTION',
   'NODE_ENV',
   'TRUST_PROXY',
+  'CORS_ORIGINS',
+  'METRICS_TOKEN',
+  'METRICS_PORT',
+  'SHUTDOWN_TIMEOUT_MS',
 ];
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };

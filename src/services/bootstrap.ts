@@ -25,9 +25,8 @@ async function operatorAccountId(prisma: PrismaClient): Promise<string> {
 
 /**
  * Makes sure an operator can get in. With ORION_ADMIN_KEY, that key is an admin key (and an
- * earlier ORION_ADMIN_KEY that differs is revoked). Without it, the first start on an empty
- * database creates the operator account and one admin key, whose secret is returned to be shown
- * once. Run under the start-up lock, so concurrent instances cannot both do it.
+ * earlier ORION_ADMIN_KEY that differs is revoked). Without it, the first start without any admin
+ * key creates the operator account and one admin key, whose secret is returned to be shown once. Run under the start-up lock, so concurrent instances cannot both do it.
  */
 export async function bootstrapOperator(
   prisma: PrismaClient,
@@ -54,7 +53,9 @@ export async function bootstrapOperator(
     });
     return { kind: 'admin-key-from-env', accountId };
   }
-  if ((await prisma.account.count()) > 0) return { kind: 'nothing-to-do' };
+  // Until some admin key exists (accounts may have been made with the CLI first).
+  const adminKeys = await prisma.apiKey.count({ where: { scopes: { has: 'admin' }, revokedAt: null } });
+  if (adminKeys > 0) return { kind: 'nothing-to-do' };
   const accountId = await operatorAccountId(prisma);
   const { secret } = await createApiKey(prisma, {
     accountId,

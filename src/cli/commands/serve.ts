@@ -1,0 +1,44 @@
+// `orion serve`: the server, as `npm start` runs it (src/server.ts): migrations and the operator
+// bootstrap at start-up, then listening until SIGTERM/SIGINT, then a graceful shutdown.
+import { DataDirLockedError } from '../../db/datadir-lock.js';
+import { createLogger } from '../../logger.js';
+import { startOrion } from '../../runtime.js';
+import { lockedMessage, readConfig } from '../database.js';
+import { CliError } from '../errors.js';
+
+export async function serve(options: { port?: number; host?: string }): Promise<void> {
+  // Flags win over the environment, and go through the same validation.
+  if (options.port !== undefined) process.env.PORT = String(options.port);
+  if (options.host !== undefined) process.env.HOST = options.host;
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const starting = startOrion(config, logger);
+  // Signals are heard from the first moment: one during start-up waits for it to finish, then
+  // shuts down cleanly (the embedded database closed, its lock released).
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    starting
+      .then((orion) => orion.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await starting;
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      throw new CliError(lockedMessage(error, 'give this one another ORION_DATA_DIR, or set DATABASE_URL to share PostgreSQL'));
+    }
+    logger.fatal({ err: error }, 'could not start');
+    throw new CliError(`could not start: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,95 @@
+// Opening the configured database for a command, as the server does (src/config.ts, src/db/client.ts),
+// and turning every way that can fail into one clear line.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import type { DataSource, Database } from '../db/client.js';
+import { DataDirLockedError } from '../db/datadir-lock.js';
+import { CliError } from './errors.js';
+
+export { CliError };
+
+/**
+ * The server's choice of database (runtime.ts's dataSourceOf), without loading the whole app as
+ * importing runtime.ts would: a command starts in a fraction of the time.
+ */
+export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** Where the data is, for people: the embedded directory, or the server and schema (never the password). */
+export function describeDatabase(config: Config): string {
+  if (!config.databaseUrl) return `the embedded database in ${config.dataDir}`;
+  const url = new URL(config.databaseUrl);
+  const schema = url.searchParams.get('schema') ?? 'public';
+  return `PostgreSQL ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname} (schema ${schema})`;
+}
+
+/**
+ * The embedded database belongs to one process at a time: while a server runs on it, a command
+ * that opened it too would corrupt it. Says so, and what to do instead, in one line.
+ */
+export function lockedMessage(error: DataDirLockedError, whileRunning: string): string {
+  const holder = /^(.*?in use by another process \(pid \d+\))/.exec(error.message)?.[1] ?? error.message;
+  return `${holder}, probably a running OrionOS server; nothing was changed. Stop it first, or ${whileRunning}`;
+}
+
+export async function openConfiguredDatabase(config: Config, whileRunning: string): Promise<Database> {
+  // Loaded here, not up front: Prisma and the embedded PostgreSQL are most of a command's start-up.
+  const { openDatabase } = await import('../db/client.js');
+  try {
+    return await openDatabase(dataSourceOf(config));
+  } catch (error) {
+    if (error instanceof DataDirLockedError) throw new CliError(lockedMessage(error, whileRunning));
+    throw new CliError(`cannot open ${describeDatabase(config)}: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** The migrations in prisma/migrations, and which of them the database has not applied. */
+export async function migrationStatus(db: Database): Promise<{ known: string[]; pending: string[] }> {
+  const { readMigrationsList } = await import('../db/schema-engine.js');
+  const known = (await readMigrationsList()).migrationDirectories.map((d) => d.path);
+  let applied: string[] = [];
+  try {
+    const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    applied = rows.map((r) => r.migration_name);
+  } catch {
+    // No migrations table: nothing applied yet.
+  }
+  return { known, pending: known.filter((name) => !applied.includes(name)) };
+}
+
+/**
+ * Runs `fn` with the configured database, which must be migrated already (a command never changes
+ * the schema behind a server's back: that is `orion migrate`'s job, or the server's at start-up).
+ */
+export async function withMigratedDatabase<T>(whileRunning: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const config = readConfig();
+  if (!config.databaseUrl && !existsSync(path.join(config.dataDir, 'PG_VERSION'))) {
+    // Opening would create an empty database there: a mistyped ORION_DATA_DIR is better told.
+    throw new CliError(`there is no database in ${config.dataDir}: run \`orion migrate\` (or start the server) first`);
+  }
+  const db = await openConfiguredDatabase(config, whileRunning);
+  try {
+    const { pending } = await migrationStatus(db);
+    if (pending.length) {
+      throw new CliError(
+        `${describeDatabase(config)} is missing ${pending.length} migration(s): run \`orion migrate\` (or start the server) first`,
+      );
+    }
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,70 @@
+import { HttpClient } from './http.js';
+import { Accounts, Agents, ApiKeys, Conversations } from './resources.js';
+
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
+
+export type OrionOSOptions = {
+  /** Your API key (`orn_live_…` / `orn_test_…`). Default: the ORION_API_KEY environment variable. */
+  apiKey?: string | undefined;
+  /** The API's base URL, with its /v1. Default: ORION_BASE_URL, else http://127.0.0.1:3000/v1. */
+  baseUrl?: string | undefined;
+  /** Retries of a failed call that may succeed later (rate limits, 503s, network errors). Default 3. */
+  maxRetries?: number;
+  /** How long a call may wait for an answer (a stream: for each piece of it). Default 60 000 ms. */
+  timeoutMs?: number;
+  /** The longest wait between two tries, whatever Retry-After says. Default 60 000 ms. */
+  maxRetryDelayMs?: number;
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof globalThis.fetch;
+};
+
+function environment(name: string): string | undefined {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  return value && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * The OrionOS API client.
+ *
+ * ```ts
+ * const orion = new OrionOS({ apiKey: process.env.ORION_API_KEY });
+ * const agent = await orion.agents.create({ name: 'MyAgent' });
+ * const response = await orion.agents.sendMessage(agent.data.id, { text: 'Hello!', userId: 'user_123' });
+ * console.log(response.data.response);
+ * ```
+ *
+ * Every method resolves to the API's envelope `{ success: true, data }` and throws an
+ * OrionOSError (with `code`, `status`, `details`, `requestId`) when the call fails.
+ */
+export class OrionOS {
+  readonly agents: Agents;
+  readonly conversations: Conversations;
+  readonly apiKeys: ApiKeys;
+  /** Operators only (admin scope). */
+  readonly accounts: Accounts;
+  readonly baseUrl: string;
+
+  constructor(options: OrionOSOptions = {}) {
+    const apiKey = options.apiKey ?? environment('ORION_API_KEY');
+    if (!apiKey) {
+      throw new TypeError('OrionOS: no API key: pass { apiKey } or set the ORION_API_KEY environment variable');
+    }
+    const baseUrl = (options.baseUrl ?? environment('ORION_BASE_URL') ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    if (!URL.canParse(baseUrl)) throw new TypeError(`OrionOS: baseUrl ${JSON.stringify(baseUrl)} is not a URL`);
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function') throw new TypeError('OrionOS: no fetch: pass { fetch }');
+    this.baseUrl = baseUrl;
+    const http = new HttpClient({
+      apiKey,
+      baseUrl,
+      maxRetries: options.maxRetries ?? 3,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+      fetch: fetchImpl.bind(globalThis),
+    });
+    this.agents = new Agents(http);
+    this.conversations = new Conversations(http);
+    this.apiKeys = new ApiKeys(http);
+    this.accounts = new Accounts(http);
+  }
+}

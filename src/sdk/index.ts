@@ -1,0 +1,28 @@
+// The OrionOS TypeScript SDK: `new OrionOS({ apiKey })`, typed resources, typed errors, retries
+// with backoff, idempotency keys and streamed replies. No dependencies beyond eventsource-parser
+// and the platform's fetch.
+export { DEFAULT_BASE_URL, OrionOS, type OrionOSOptions } from './client.js';
+export {
+  AgentUnavailableError,
+  APIConnectionError,
+  APITimeoutError,
+  APIUserAbortError,
+  AuthenticationError,
+  IdempotencyConflictError,
+  InternalServerError,
+  InvalidRequestError,
+  ModelError,
+  NotFoundError,
+  OrionOSError,
+  PermissionDeniedError,
+  QuotaExceededError,
+  RateLimitError,
+  ServiceUnavailableError,
+  type ClientErrorCode,
+  type ErrorCode,
+  type OrionOSErrorCode,
+} from './errors.js';
+export { SDK_VERSION } from './http.js';
+export { Accounts, Agents, ApiKeys, Conversations } from './resources.js';
+export { MessageStream } from './stream.js';
+export type * from './types.js';

@@ -1,0 +1,193 @@
+// One class per REST resource; each method is one route of src/rest/routes.ts.
+import type { HttpClient } from './http.js';
+import { MessageStream } from './stream.js';
+import type {
+  Account,
+  AccountCreateParams,
+  AccountUpdateParams,
+  Agent,
+  AgentCreateParams,
+  AgentUpdateParams,
+  ApiKey,
+  ApiKeyCreateParams,
+  ApiKeyRotateParams,
+  ApiResponse,
+  Conversation,
+  ConversationListParams,
+  CreatedAccount,
+  CreatedApiKey,
+  DeletedAgent,
+  DeletedConversation,
+  Message,
+  Page,
+  PageParams,
+  PromptPreview,
+  PromptPreviewParams,
+  RequestOptions,
+  RotatedApiKey,
+  SendMessageParams,
+  SentMessage,
+} from './types.js';
+
+/** A path segment from an id; an empty one would silently name another route. */
+function id(name: string, value: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
+  return encodeURIComponent(value);
+}
+
+function pageQuery(params: PageParams = {}): Record<string, number | undefined> {
+  return { page: params.page, limit: params.limit };
+}
+
+export class Agents {
+  constructor(private readonly http: HttpClient) {}
+
+  /** POST /agents. Only `name` is required. */
+  create(params: AgentCreateParams, options?: RequestOptions): Promise<ApiResponse<Agent>> {
+    return this.http.request({ method: 'POST', path: '/agents', body: params }, options);
+  }
+
+  /** GET /agents, newest first. */
+  list(params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<Agent>>> {
+    return this.http.request({ method: 'GET', path: '/agents', query: pageQuery(params) }, options);
+  }
+
+  /** GET /agents/{agentId}; NotFoundError (AGENT_NOT_FOUND) if it is not one of yours. */
+  get(agentId: string, options?: RequestOptions): Promise<ApiResponse<Agent>> {
+    return this.http.request({ method: 'GET', path: `/agents/${id('agentId', agentId)}` }, options);
+  }
+
+  /** PATCH /agents/{agentId}: replaces each top-level field given; null clears an optional one. */
+  update(agentId: string, params: AgentUpdateParams, options?: RequestOptions): Promise<ApiResponse<Agent>> {
+    return this.http.request({ method: 'PATCH', path: `/agents/${id('agentId', agentId)}`, body: params }, options);
+  }
+
+  /** DELETE /agents/{agentId}. */
+  delete(agentId: string, options?: RequestOptions): Promise<ApiResponse<DeletedAgent>> {
+    return this.http.request({ method: 'DELETE', path: `/agents/${id('agentId', agentId)}` }, options);
+  }
+
+  /** POST /agents/{agentId}/messages: the agent's reply is `response.data.response`. */
+  sendMessage(agentId: string, params: SendMessageParams, options?: RequestOptions): Promise<ApiResponse<SentMessage>> {
+    return this.http.request({ method: 'POST', path: `/agents/${id('agentId', agentId)}/messages`, body: params }, options);
+  }
+
+  /**
+   * The same, streamed: `for await (const event of orion.agents.streamMessage(id, {text, userId}))`
+   * gives `{type: 'delta', delta}` events, then `{type: 'completed', message}`.
+   */
+  streamMessage(agentId: string, params: SendMessageParams, options?: RequestOptions): MessageStream {
+    const path = `/agents/${id('agentId', agentId)}/messages`;
+    return new MessageStream(() =>
+      this.http.openStream({ method: 'POST', path, body: { ...params, stream: true } }, options),
+    );
+  }
+
+  /** GET /agents/{agentId}/prompt-preview: what the model would receive next, without calling it. */
+  promptPreview(agentId: string, params: PromptPreviewParams, options?: RequestOptions): Promise<ApiResponse<PromptPreview>> {
+    return this.http.request(
+      {
+        method: 'GET',
+        path: `/agents/${id('agentId', agentId)}/prompt-preview`,
+        query: { userId: params.userId, text: params.text },
+      },
+      options,
+    );
+  }
+
+  /** GET /agents/{agentId}/conversations (optionally one userId's). */
+  conversations(
+    agentId: string,
+    params: ConversationListParams = {},
+    options?: RequestOptions,
+  ): Promise<ApiResponse<Page<Conversation>>> {
+    return this.http.request(
+      {
+        method: 'GET',
+        path: `/agents/${id('agentId', agentId)}/conversations`,
+        query: { userId: params.userId, ...pageQuery(params) },
+      },
+      options,
+    );
+  }
+}
+
+export class Conversations {
+  constructor(private readonly http: HttpClient) {}
+
+  /** GET /conversations/{conversationId}. */
+  get(conversationId: string, options?: RequestOptions): Promise<ApiResponse<Conversation>> {
+    return this.http.request({ method: 'GET', path: `/conversations/${id('conversationId', conversationId)}` }, options);
+  }
+
+  /** GET /conversations/{conversationId}/messages: both sides' turns, newest first. */
+  messages(conversationId: string, params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<Message>>> {
+    return this.http.request(
+      {
+        method: 'GET',
+        path: `/conversations/${id('conversationId', conversationId)}/messages`,
+        query: pageQuery(params),
+      },
+      options,
+    );
+  }
+
+  /** DELETE /conversations/{conversationId}. */
+  delete(conversationId: string, options?: RequestOptions): Promise<ApiResponse<DeletedConversation>> {
+    return this.http.request({ method: 'DELETE', path: `/conversations/${id('conversationId', conversationId)}` }, options);
+  }
+}
+
+export class ApiKeys {
+  constructor(private readonly http: HttpClient) {}
+
+  /** POST /api-keys: the secret is in `data.secret`, shown this once. */
+  create(params: ApiKeyCreateParams, options?: RequestOptions): Promise<ApiResponse<CreatedApiKey>> {
+    const { expiresAt, ...rest } = params;
+    const body = {
+      ...rest,
+      ...(expiresAt === undefined ? {} : { expiresAt: expiresAt instanceof Date ? expiresAt.toISOString() : expiresAt }),
+    };
+    return this.http.request({ method: 'POST', path: '/api-keys', body }, options);
+  }
+
+  /** GET /api-keys: the account's keys, never their secrets. */
+  list(params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<ApiKey>>> {
+    return this.http.request({ method: 'GET', path: '/api-keys', query: pageQuery(params) }, options);
+  }
+
+  /** DELETE /api-keys/{keyId}: revoked at once. */
+  revoke(keyId: string, options?: RequestOptions): Promise<ApiResponse<ApiKey>> {
+    return this.http.request({ method: 'DELETE', path: `/api-keys/${id('keyId', keyId)}` }, options);
+  }
+
+  /** POST /api-keys/{keyId}/rotate: a new secret now; the old one works for the grace period. */
+  rotate(keyId: string, params: ApiKeyRotateParams = {}, options?: RequestOptions): Promise<ApiResponse<RotatedApiKey>> {
+    return this.http.request({ method: 'POST', path: `/api-keys/${id('keyId', keyId)}/rotate`, body: params }, options);
+  }
+}
+
+/** Operators only: these need a key with the admin scope. */
+export class Accounts {
+  constructor(private readonly http: HttpClient) {}
+
+  /** POST /accounts: the new account and its first key, whose secret is shown this once. */
+  create(params: AccountCreateParams, options?: RequestOptions): Promise<ApiResponse<CreatedAccount>> {
+    return this.http.request({ method: 'POST', path: '/accounts', body: params }, options);
+  }
+
+  /** GET /accounts. */
+  list(params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<Account>>> {
+    return this.http.request({ method: 'GET', path: '/accounts', query: pageQuery(params) }, options);
+  }
+
+  /** GET /accounts/{accountId}, with its message usage this month. */
+  get(accountId: string, options?: RequestOptions): Promise<ApiResponse<Account>> {
+    return this.http.request({ method: 'GET', path: `/accounts/${id('accountId', accountId)}` }, options);
+  }
+
+  /** PATCH /accounts/{accountId}: tier and limits; null limits go back to the tier default. */
+  update(accountId: string, params: AccountUpdateParams, options?: RequestOptions): Promise<ApiResponse<Account>> {
+    return this.http.request({ method: 'PATCH', path: `/accounts/${id('accountId', accountId)}`, body: params }, options);
+  }
+}

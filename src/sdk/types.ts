@@ -1,0 +1,108 @@
+// Request and response types of the REST API. The response shapes are the generated types of the
+// hand-written operations behind each route (src/rest/operations/*.graphql), imported as types
+// only: the REST `data` of a route is exactly its operation's selected field, so these cannot
+// drift from what the server sends.
+import type {
+  AccountWithUsageFieldsFragment,
+  AgentFieldsFragment,
+  ApiKeyFieldsFragment,
+  ConversationFieldsFragment,
+  CreateAccountInput,
+  CreateAccountMutation,
+  CreateAgentInput,
+  CreateApiKeyInput,
+  CreateApiKeyMutation,
+  DeleteAgentMutation,
+  DeleteConversationMutation,
+  MessageFieldsFragment,
+  PromptPreviewQuery,
+  RotateApiKeyInput,
+  RotateApiKeyMutation,
+  SendMessageInput,
+  SentMessageFieldsFragment,
+  UpdateAccountInput,
+  UpdateAgentInput,
+} from '../rest/generated/operations.js';
+
+export type {
+  AgentStatus,
+  KeyEnvironment,
+  MessageRole,
+  MessageStatus,
+  ModelConfigInput,
+  ModelProvider,
+  PersonalityExampleInput,
+  PersonalityInput,
+  Tier,
+} from '../rest/generated/operations.js';
+
+/**
+ * What every method resolves to: the API's success envelope, `{ success: true, data }`, exactly
+ * as the server sent it (so `response.data.response` reads an agent's reply). For convenience the
+ * fields of `data` can also be read on the envelope itself (`agent.id === agent.data.id`); they
+ * are not enumerable, so logging or serializing the result shows the envelope as sent.
+ */
+export type ApiResponse<T> = { readonly success: true; readonly data: T } & Readonly<Omit<T, 'success' | 'data'>>;
+
+/** Pagination metadata of every list (`page` ≥ 1, `limit` 1–100). */
+export type Pagination = { currentPage: number; totalPages: number; totalItems: number; itemsPerPage: number };
+
+/** A page of a list: `{ items, pagination }`, newest first. */
+export type Page<T> = { items: T[]; pagination: Pagination };
+
+export type PageParams = { page?: number; limit?: number };
+
+// Agents
+export type Agent = AgentFieldsFragment;
+export type AgentCreateParams = CreateAgentInput;
+export type AgentUpdateParams = UpdateAgentInput;
+export type DeletedAgent = DeleteAgentMutation['deleteAgent'];
+
+// Messages
+/** `stream` is chosen by the method (sendMessage or streamMessage), not passed. */
+export type SendMessageParams = Omit<SendMessageInput, 'conversationId'> & { conversationId?: string | null };
+/** A sent message and the agent's reply (`response`). */
+export type SentMessage = SentMessageFieldsFragment;
+export type PromptPreview = PromptPreviewQuery['agent']['promptPreview'];
+export type PromptPreviewParams = { userId: string; text?: string };
+
+/** One event of a streamed reply: pieces of the reply as they come, then the stored message. */
+export type MessageStreamEvent = { type: 'delta'; delta: string } | { type: 'completed'; message: SentMessage };
+
+// Conversations
+export type Conversation = ConversationFieldsFragment;
+export type ConversationListParams = PageParams & { userId?: string };
+/** One stored turn: the user's text or the agent's reply. */
+export type Message = MessageFieldsFragment;
+export type DeletedConversation = DeleteConversationMutation['deleteConversation'];
+
+// API keys
+/** An API key as listed: never its secret. */
+export type ApiKey = ApiKeyFieldsFragment;
+export type ApiKeyCreateParams = Omit<CreateApiKeyInput, 'expiresAt'> & { expiresAt?: string | Date | null };
+/** A new key and its secret, shown this once. */
+export type CreatedApiKey = CreateApiKeyMutation['createApiKey'];
+export type ApiKeyRotateParams = RotateApiKeyInput;
+/** The new key and secret, and the previous key (which works until its grace period ends). */
+export type RotatedApiKey = RotateApiKeyMutation['rotateApiKey'];
+
+// Accounts (operators: the admin scope)
+export type Account = AccountWithUsageFieldsFragment;
+export type AccountCreateParams = CreateAccountInput;
+export type AccountUpdateParams = UpdateAccountInput;
+/** A new account and its first API key, whose secret is shown this once. */
+export type CreatedAccount = CreateAccountMutation['createAccount'];
+
+/** Per-call options, accepted as the last argument of every method. */
+export type RequestOptions = {
+  /** For POSTs: the Idempotency-Key to send (default: a new random UUID per call, reused by its retries). */
+  idempotencyKey?: string;
+  /** Overrides the client's maxRetries for this call. */
+  maxRetries?: number;
+  /** Overrides the client's timeoutMs for this call. */
+  timeoutMs?: number;
+  /** Aborts the call (and its retries); it then rejects with APIUserAbortError. */
+  signal?: AbortSignal;
+  /** Extra headers, e.g. your own X-Request-Id. */
+  headers?: Record<string, string>;
+};

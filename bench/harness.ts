@@ -39,7 +39,7 @@ export type RunningServer = {
 export async function startServer(
   storage: Storage,
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepDataDir?: boolean } = {},
+  options: { dataDir?: string; keepDataDir?: boolean; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'orion-bench-')));
@@ -48,7 +48,7 @@ export async function startServer(
     storage === 'postgres'
       ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` }
       : { ORION_DATA_DIR: dataDir };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -129,7 +129,7 @@ export function createApp({
   app.use(['/graphql', '/v1'], idempotency(db.prisma, logger, config.modelTimeoutMs + 60_000));
 
   app.all('/graphql', (req, res) => yoga(req, res, { req, res } as never));
-  app.use('/v1', createRestRouter(yoga, { sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000 }));
+  app.use('/v1', createRestRouter(yoga, { sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000, logger }));
 
   app.use((req, res) => {
     sendError(res, {

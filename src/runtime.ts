@@ -59,12 +59,13 @@ export async function startOrion(
 
   const limits = config.redisUrl ? RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
   const metrics = new Metrics();
-  // Safe to cache authentication only where every instance hears about revocations.
+  // Authentication is cached only where every instance hears about revocations: through Redis,
+  // else PostgreSQL's LISTEN/NOTIFY; the embedded database has one process only.
   const keyCache = config.redisUrl
     ? KeyCache.withRedis(config.redisUrl, logger)
-    : db.kind === 'pglite'
-      ? KeyCache.local()
-      : KeyCache.disabled();
+    : config.databaseUrl
+      ? KeyCache.withPostgres(config.databaseUrl, logger)
+      : KeyCache.local();
   const separateMetrics = config.metricsPort !== undefined;
   const { app, messaging, state } = createApp({
     config: { ...config, serveMetrics: !separateMetrics },

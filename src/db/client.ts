@@ -31,7 +31,7 @@ const STARTUP_LOCK_KEY = 4_242_017_301;
  * Splits Prisma's `?schema=` convention off a PostgreSQL URL. The schema is applied both to the
  * queries Prisma generates and, through search_path, to the migrations' unqualified SQL.
  */
-function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema: string } {
+export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema: string } {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? 'public';
   parsed.searchParams.delete('schema');

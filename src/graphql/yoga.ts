@@ -34,18 +34,20 @@ function isUnexpected(error: GraphQLError): boolean {
  * Gives every error the API's extensions ({code, details, requestId}) and masks the unexpected
  * ones, logging them with the request id. The one place errors are shaped, for both protocols.
  */
+export function shapeResult<R extends ExecutionResult>(result: R, requestId: string, logger: Logger): R {
+  if (!result.errors?.length) return result;
+  const errors = result.errors.map((error) => {
+    const shaped = withApiExtensions(error, requestId);
+    if (isUnexpected(shaped)) {
+      logger.error({ requestId, err: error.originalError ?? error, path: error.path }, 'unexpected error');
+    }
+    return shaped;
+  });
+  return { ...result, errors };
+}
+
 function useApiErrors(logger: Logger): Plugin<ServerContext> {
-  const shape = (result: ExecutionResult, requestId: string): ExecutionResult => {
-    if (!result.errors?.length) return result;
-    const errors = result.errors.map((error) => {
-      const shaped = withApiExtensions(error, requestId);
-      if (isUnexpected(shaped)) {
-        logger.error({ requestId, err: error.originalError ?? error, path: error.path }, 'unexpected error');
-      }
-      return shaped;
-    });
-    return { ...result, errors };
-  };
+  const shape = (result: ExecutionResult, requestId: string) => shapeResult(result, requestId, logger);
   return {
     onResultProcess({ result, setResult, serverContext }) {
       const requestId = (serverContext as Partial<ServerContext>).req?.orion?.requestId ?? 'unknown';

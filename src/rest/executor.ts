@@ -1,10 +1,12 @@
 import type { Request, Response } from 'express';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
-import type { OrionYoga, ServerContext } from '../graphql/yoga.js';
+import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { Logger } from '../logger.js';
+import { shapeResult, type OrionYoga, type ServerContext } from '../graphql/yoga.js';
+import type { OrionRequest } from '../http/request-context.js';
 
 type Result = ExecutionResult<Record<string, unknown>>;
-type PreparedOperation = { body: (variables: Record<string, unknown>) => string };
+type PreparedOperation = { query: string; operationName: string | undefined; body: (variables: Record<string, unknown>) => string };
 
 const prepared = new WeakMap<DocumentNode, PreparedOperation>();
 
@@ -15,34 +17,16 @@ function prepare(document: DocumentNode): PreparedOperation {
     const query = print(document);
     const operationName = getOperationAST(document)?.name?.value;
     const head = `{"query":${JSON.stringify(query)},"operationName":${JSON.stringify(operationName)},"variables":`;
-    op = { body: (variables) => `${head}${JSON.stringify(variables)}}` };
+    op = { query, operationName, body: (variables) => `${head}${JSON.stringify(variables)}}` };
     prepared.set(document, op);
   }
   return op;
 }
 
-function send(
-  yoga: OrionYoga,
-  req: Request,
-  res: Response,
-  document: DocumentNode,
-  variables: Record<string, unknown>,
-  accept: string,
-) {
-  return yoga.fetch(
-    'http://orion.internal/graphql',
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept },
-      body: prepare(document).body(variables),
-    },
-    { req, res } as ServerContext,
-  );
-}
-
 /**
- * Runs a named operation through the same Yoga pipeline as /graphql (context, auth, error
- * shaping), in-process: no socket, but the very plugins an HTTP client would go through.
+ * Runs a named operation through Yoga's own envelop pipeline (parse and validation caches,
+ * graphql-armor, the context with auth, scopes, execution) in-process, and shapes its errors as
+ * /graphql does. Only the HTTP encoding is skipped: the REST router has already read the request.
  */
 export async function executeOperation(
   yoga: OrionYoga,
@@ -50,9 +34,23 @@ export async function executeOperation(
   res: Response,
   document: DocumentNode,
   variables: Record<string, unknown>,
+  logger: Logger,
 ): Promise<Result> {
-  const response = await send(yoga, req, res, document, variables, 'application/json');
-  return (await response.json()) as Result;
+  const { query, operationName } = prepare(document);
+  const requestId = (req as OrionRequest).orion.requestId;
+  const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped({ req, res } as never);
+  try {
+    const parsed = parse(query);
+    // Validation rules (graphql-armor's among them) may report or throw.
+    const errors = validate(schema, parsed);
+    if (errors.length) return shapeResult({ errors: [...errors] }, requestId, logger);
+    const contextValue = await contextFactory();
+    const result = (await execute({ schema, document: parsed, variableValues: variables, contextValue, operationName })) as Result;
+    return shapeResult(result, requestId, logger);
+  } catch (error) {
+    if (error instanceof GraphQLError) return shapeResult({ errors: [error] }, requestId, logger);
+    throw error;
+  }
 }
 
 /**
@@ -67,7 +65,15 @@ export async function* subscribeOperation(
   document: DocumentNode,
   variables: Record<string, unknown>,
 ): AsyncGenerator<Result> {
-  const response = await send(yoga, req, res, document, variables, 'text/event-stream');
+  const response = await yoga.fetch(
+    'http://orion.internal/graphql',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: prepare(document).body(variables),
+    },
+    { req, res } as ServerContext,
+  );
   if (!response.body) return;
   if (!response.headers.get('content-type')?.includes('text/event-stream')) {
     yield (await response.json()) as Result;

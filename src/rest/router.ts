@@ -3,13 +3,14 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 import { invalidRequest, type FieldError } from '../errors.js';
 import { describeError, type NormalizedError } from '../graphql/errors.js';
 import type { OrionYoga } from '../graphql/yoga.js';
+import type { Logger } from '../logger.js';
 import { sendData, sendError } from './envelope.js';
 import { executeOperation, subscribeOperation } from './executor.js';
 import { routes, type RestRoute } from './routes.js';
 
 const INTEGER = /^-?\d{1,15}$/;
 
-export type RestOptions = { sseHeartbeatMs: number };
+export type RestOptions = { sseHeartbeatMs: number; logger: Logger };
 
 /** Query strings are text: declared integers become numbers, anything else goes on for GraphQL to reject. */
 function queryVariables(route: RestRoute, query: Record<string, unknown>): Record<string, unknown> {
@@ -67,8 +68,15 @@ function firstError(result: ExecutionResult): NormalizedError | undefined {
   return first ? (describeError(first as GraphQLError) ?? UNEXPECTED) : undefined;
 }
 
-async function answerOnce(yoga: OrionYoga, route: RestRoute, req: Request, res: Response, variables: Record<string, unknown>) {
-  const result = await executeOperation(yoga, req, res, route.operation, variables);
+async function answerOnce(
+  yoga: OrionYoga,
+  route: RestRoute,
+  req: Request,
+  res: Response,
+  variables: Record<string, unknown>,
+  logger: Logger,
+) {
+  const result = await executeOperation(yoga, req, res, route.operation, variables, logger);
   const error = firstError(result);
   if (error) sendError(res, error);
   else sendData(res, route.status, dataAt(result.data, route.field));
@@ -145,7 +153,7 @@ function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
       ...(body ? { input: route.stream ? input : body } : {}),
     };
     if (stream && route.stream) await answerAsStream(yoga, route.stream, req, res, variables, options.sseHeartbeatMs);
-    else await answerOnce(yoga, route, req, res, variables);
+    else await answerOnce(yoga, route, req, res, variables, options.logger);
   };
 }
 

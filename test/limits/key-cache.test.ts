@@ -38,7 +38,7 @@ describe('authentication cache across instances', () => {
     a = instance();
     b = instance();
     // Wait until both caches listen to invalidations (they do not cache before).
-    for (let i = 0; i < 100 && !caches.every((c) => c.enabled && (c as any).subscriber.status === 'ready'); i++) {
+    for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
   });
@@ -77,5 +77,53 @@ describe('authentication cache across instances', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(limit).toBe('700');
+  });
+});
+
+/** Without Redis, two instances on one PostgreSQL tell each other through LISTEN/NOTIFY. */
+describe('authentication cache across instances, PostgreSQL only', () => {
+  let db: Database;
+  let schema: string;
+  const caches: KeyCache[] = [];
+  let a: ReturnType<typeof supertest.agent>;
+  let b: ReturnType<typeof supertest.agent>;
+
+  beforeAll(async () => {
+    const fresh = freshPostgresUrl();
+    schema = fresh.schema;
+    db = await openDatabase({ kind: 'postgres', url: fresh.url });
+    await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
+    const logger = createLogger('silent');
+    const instance = () => {
+      const keyCache = KeyCache.withPostgres(fresh.url, logger);
+      caches.push(keyCache);
+      return supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits: RateLimits.inMemory(), keyCache }).app);
+    };
+    a = instance();
+    b = instance();
+    for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    for (const c of caches) await c.close();
+    await db?.close();
+    if (schema) await dropPostgresSchema(schema);
+  });
+
+  it('revoking on A refuses the key on B at once, though B had cached it', async () => {
+    expect(caches.every((c) => (c as any).usable())).toBe(true);
+    const { secret } = await createAccount(db.prisma, { name: 'pg-cached', tier: 'enterprise' });
+    const victim = (await a.post('/v1/api-keys').set(bearer(secret)).send({ name: 'victim', scopes: ['agents:read'] })).body.data;
+    expect((await b.get('/v1/agents').set(bearer(victim.secret))).status).toBe(200);
+    // Cached now: the database is not asked again...
+    const hash = (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: victim.apiKey.id } })).hash;
+    expect(caches[1]!.get(hash)).toBeDefined();
+    await a.delete(`/v1/api-keys/${victim.apiKey.id}`).set(bearer(secret));
+    let status = 0;
+    for (let i = 0; i < 50; i++) {
+      status = (await b.get('/v1/agents').set(bearer(victim.secret))).status;
+      if (status === 401) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(status).toBe(401);
   });
 });

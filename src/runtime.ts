@@ -150,3 +150,31 @@ export async function startOrion(
       })()),
   };
 }
+
+/**
+ * Starts OrionOS and shuts it down gracefully on SIGTERM/SIGINT, then exits (0, or 1 if closing
+ * failed). Signals are heard from the first moment: one during start-up waits for it to finish,
+ * then shuts down cleanly (the embedded database closed, its lock released). The returned
+ * promise rejects when start-up fails; what to print then is the caller's.
+ */
+export function serveUntilSignalled(config: Config, logger: Logger): Promise<RunningOrion> {
+  const starting = startOrion(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    starting
+      .then((orion) => orion.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return starting;
+}

@@ -5,7 +5,7 @@ import { invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
 import { ACCOUNT_OWNER_SCOPES } from './scopes.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
+import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
 const createAccountSchema = z.object({
@@ -71,10 +71,5 @@ export async function updateAccount(prisma: PrismaClient, id: string, rawInput: 
 }
 
 export function listAccounts(prisma: PrismaClient, args: PageArgs): Promise<Page<Account>> {
-  return paginate(args, {
-    isValidCursor: (id) => typeOfId(id) === 'Account',
-    count: (idFilter) => prisma.account.count({ where: idFilter ? { id: idFilter } : {} }),
-    findMany: ({ idFilter, order, skip, take }) =>
-      prisma.account.findMany({ where: idFilter ? { id: idFilter } : {}, orderBy: { id: order }, skip, take }),
-  });
+  return paginate(args, idOrderedSource<Account>(prisma.account, {}, (id) => typeOfId(id) === 'Account'));
 }

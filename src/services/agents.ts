@@ -10,7 +10,7 @@ import {
   type ModelConfig,
   type Personality,
 } from './agent-input.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
+import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
 export type { Agent };
@@ -102,15 +102,5 @@ export function listAgents(
   accountId: string,
   args: PageArgs,
 ): Promise<Page<Agent>> {
-  return paginate(args, {
-    isValidCursor: isAgentId,
-    count: (idFilter) => prisma.agent.count({ where: { accountId, ...(idFilter ? { id: idFilter } : {}) } }),
-    findMany: ({ idFilter, order, skip, take }) =>
-      prisma.agent.findMany({
-        where: { accountId, ...(idFilter ? { id: idFilter } : {}) },
-        orderBy: { id: order },
-        skip,
-        take,
-      }),
-  });
+  return paginate(args, idOrderedSource<Agent>(prisma.agent, { accountId }, isAgentId));
 }

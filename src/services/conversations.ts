@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { getAgent } from './agents.js';
 import { userIdSchema } from './messages.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
+import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
 export type { Conversation, Message };
@@ -30,17 +30,7 @@ export async function listConversations(
   const userId = args.userId == null ? undefined : parseInput(userIdSchema, args.userId, 'userId');
   const agent = await getAgent(prisma, accountId, agentId);
   const base = { accountId, agentId: agent.id, ...(userId ? { userId } : {}) };
-  return paginate(args, {
-    isValidCursor: isConversationId,
-    count: (idFilter) => prisma.conversation.count({ where: { ...base, ...(idFilter ? { id: idFilter } : {}) } }),
-    findMany: ({ idFilter, order, skip, take }) =>
-      prisma.conversation.findMany({
-        where: { ...base, ...(idFilter ? { id: idFilter } : {}) },
-        orderBy: { id: order },
-        skip,
-        take,
-      }),
-  });
+  return paginate(args, idOrderedSource<Conversation>(prisma.conversation, base, isConversationId));
 }
 
 /** A conversation's turns, newest first (user turns, failed ones included, and replies). */
@@ -52,17 +42,7 @@ export async function listMessages(
 ): Promise<Page<Message>> {
   const conversation = await getConversation(prisma, accountId, conversationId);
   const base = { conversationId: conversation.id };
-  return paginate(args, {
-    isValidCursor: isMessageId,
-    count: (idFilter) => prisma.message.count({ where: { ...base, ...(idFilter ? { id: idFilter } : {}) } }),
-    findMany: ({ idFilter, order, skip, take }) =>
-      prisma.message.findMany({
-        where: { ...base, ...(idFilter ? { id: idFilter } : {}) },
-        orderBy: { id: order },
-        skip,
-        take,
-      }),
-  });
+  return paginate(args, idOrderedSource<Message>(prisma.message, base, isMessageId));
 }
 
 export async function deleteConversation(prisma: PrismaClient, accountId: string, id: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { ApiKey } from '../db/generated/prisma/client.js';
 import { ApiError, notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
+import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { parseInput } from './validation.js';
 
@@ -69,17 +69,7 @@ export async function createKeyForCaller(
 }
 
 export function listKeys(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<ApiKey>> {
-  return paginate(args, {
-    isValidCursor: (id) => typeOfId(id) === 'ApiKey',
-    count: (idFilter) => prisma.apiKey.count({ where: { accountId, ...(idFilter ? { id: idFilter } : {}) } }),
-    findMany: ({ idFilter, order, skip, take }) =>
-      prisma.apiKey.findMany({
-        where: { accountId, ...(idFilter ? { id: idFilter } : {}) },
-        orderBy: { id: order },
-        skip,
-        take,
-      }),
-  });
+  return paginate(args, idOrderedSource<ApiKey>(prisma.apiKey, { accountId }, (id) => typeOfId(id) === 'ApiKey'));
 }
 
 async function ownKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {

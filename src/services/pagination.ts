@@ -132,3 +132,24 @@ export async function paginate<T extends { id: string }>(
     hasPreviousPage: page > 1,
   };
 }
+
+/** A Prisma model delegate, as far as pagination needs it. */
+type IdOrderedModel<T> = {
+  count(args: { where: object }): PromiseLike<number>;
+  findMany(args: { where: object; orderBy: { id: 'asc' | 'desc' }; skip: number; take: number }): PromiseLike<T[]>;
+};
+
+/** Rows of `model` matching `where`, paged by their time-ordered IDs. */
+export function idOrderedSource<T extends { id: string }>(
+  model: IdOrderedModel<T>,
+  where: object,
+  isValidCursor: (cursor: string) => boolean,
+): PageSource<T> {
+  const withIds = (idFilter?: object) => (idFilter ? { ...where, id: idFilter } : where);
+  return {
+    isValidCursor,
+    count: (idFilter) => Promise.resolve(model.count({ where: withIds(idFilter) })),
+    findMany: ({ idFilter, order, skip, take }) =>
+      Promise.resolve(model.findMany({ where: withIds(idFilter), orderBy: { id: order }, skip, take })),
+  };
+}

@@ -2,7 +2,7 @@
 // bootstrap at start-up, then listening until SIGTERM/SIGINT, then a graceful shutdown.
 import { DataDirLockedError } from '../../db/datadir-lock.js';
 import { createLogger } from '../../logger.js';
-import { startOrion } from '../../runtime.js';
+import { serveUntilSignalled } from '../../runtime.js';
 import { lockedMessage, readConfig } from '../database.js';
 import { CliError } from '../errors.js';
 
@@ -12,26 +12,7 @@ export async function serve(options: { port?: number; host?: string }): Promise<
   if (options.host !== undefined) process.env.HOST = options.host;
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const starting = startOrion(config, logger);
-  // Signals are heard from the first moment: one during start-up waits for it to finish, then
-  // shuts down cleanly (the embedded database closed, its lock released).
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    starting
-      .then((orion) => orion.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while shutting down');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  const starting = serveUntilSignalled(config, logger);
   try {
     await starting;
   } catch (error) {

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type DataSource, type Database } from './db/client.js';
 import { prepareDatabase } from './db/migrate.js';
@@ -32,7 +31,11 @@ export async function startOrion(
   logger: Logger,
   announce: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<RunningOrion> {
+  // The HTTP application (Yoga, the schema, every route) loads while the database opens: the
+  // embedded one compiles its WebAssembly off the main thread.
+  const loadingApp = import('./app.js');
   const db = await openDatabase(dataSourceOf(config));
+  loadingApp.catch(() => {});
   try {
     const { applied, result: bootstrap } = await prepareDatabase(db, () =>
       bootstrapOperator(db.prisma, config.adminKey),
@@ -58,6 +61,7 @@ export async function startOrion(
   }
 
   const limits = config.redisUrl ? RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
+  const { createApp } = await loadingApp;
   const metrics = new Metrics();
   // Authentication is cached only where every instance hears about revocations: through Redis,
   // else PostgreSQL's LISTEN/NOTIFY; the embedded database has one process only.

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { getOperationAST, type GraphQLSchema } from 'graphql';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { schema as graphqlSchema } from '../graphql/schema.js';
 import { prefixOfType } from '../ids.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { routes as restRoutes, type RestRoute } from '../rest/routes.js';
 import { SCOPES } from '../services/scopes.js';
 import { ERROR_DOCS, errorComponentName, errorObjectSchema } from './errors.js';
@@ -514,7 +516,7 @@ function sortedObject<T>(record: Record<string, T>): Record<string, T> {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Router, type Request, type Response } from 'express';
+import { PROJECT_ROOT } from '../paths.js';
 import { sendError } from '../rest/envelope.js';
 import { OPENAPI_PATH, openApiDocument } from './document.js';
 
-const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+const STATIC_DIR = path.join(PROJECT_ROOT, 'src/openapi/static');
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 /** The files /docs/assets serves: ours, and the few of swagger-ui-dist the page uses (never its demo page). */

@@ -1,20 +1,24 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { APICallError, RetryError, generateText, streamText, type LanguageModel } from 'ai';
+import type { LanguageModel } from 'ai';
 import { ApiError } from '../../errors.js';
 import type { ModelProvider, ModelReply, ModelRequest } from './types.js';
 
 type RemoteName = 'openai' | 'anthropic';
 
+// The AI SDK is loaded on first use: most deployments start on the local engine, and it weighs
+// a noticeable part of start-up.
+type AiSdk = typeof import('ai');
+let aiSdk: Promise<AiSdk> | undefined;
+const loadAiSdk = () => (aiSdk ??= import('ai'));
+
 /** The provider's HTTP status, when the failure was an HTTP answer. */
-function statusOf(error: unknown): number | undefined {
-  if (APICallError.isInstance(error)) return error.statusCode;
-  if (RetryError.isInstance(error)) return statusOf(error.lastError);
+function statusOf(sdk: AiSdk, error: unknown): number | undefined {
+  if (sdk.APICallError.isInstance(error)) return error.statusCode;
+  if (sdk.RetryError.isInstance(error)) return statusOf(sdk, error.lastError);
   return undefined;
 }
 
 /** Every failure becomes MODEL_ERROR (502) or, on timeout, AGENT_UNAVAILABLE (503). */
-export function classifyProviderError(provider: RemoteName, error: unknown, signal: AbortSignal): ApiError {
+export function classifyProviderError(sdk: AiSdk, provider: RemoteName, error: unknown, signal: AbortSignal): ApiError {
   if (error instanceof ApiError) return error;
   if (signal.aborted) {
     return new ApiError('AGENT_UNAVAILABLE', 'The model did not answer in time', {
@@ -22,7 +26,7 @@ export function classifyProviderError(provider: RemoteName, error: unknown, sign
       provider,
     });
   }
-  const status = statusOf(error);
+  const status = statusOf(sdk, error);
   // Provider messages can quote request data; the client gets the status only.
   return new ApiError(
     'MODEL_ERROR',
@@ -37,7 +41,7 @@ export function classifyProviderError(provider: RemoteName, error: unknown, sign
 export class AiSdkProvider implements ModelProvider {
   constructor(
     readonly name: RemoteName,
-    private readonly model: ((modelName: string) => LanguageModel) | undefined,
+    private readonly model: ((modelName: string) => Promise<LanguageModel>) | undefined,
     private readonly missing: string,
   ) {}
 
@@ -50,8 +54,9 @@ export class AiSdkProvider implements ModelProvider {
     // The assembled system prompt travels as the provider's own system instruction.
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const messages = request.messages.filter((m) => m.role !== 'system') as { role: 'user' | 'assistant'; content: string }[];
+    const sdk = await loadAiSdk();
     const options = {
-      model: this.model(request.agent.model.name),
+      model: await this.model(request.agent.model.name),
       ...(system ? { system } : {}),
       messages,
       temperature: request.agent.model.temperature,
@@ -61,10 +66,10 @@ export class AiSdkProvider implements ModelProvider {
     };
     try {
       if (!onDelta) {
-        const result = await generateText(options);
+        const result = await sdk.generateText(options);
         return this.reply(result.text, result.response.modelId, result.usage);
       }
-      const result = streamText({ ...options, onError: () => {} });
+      const result = sdk.streamText({ ...options, onError: () => {} });
       let text = '';
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') {
@@ -76,7 +81,7 @@ export class AiSdkProvider implements ModelProvider {
       }
       return this.reply(text, (await result.response).modelId, await result.usage);
     } catch (error) {
-      throw classifyProviderError(this.name, error, request.signal);
+      throw classifyProviderError(sdk, this.name, error, request.signal);
     }
   }
 
@@ -108,23 +113,28 @@ export type ProviderSettings = {
 export function openaiProvider(settings: ProviderSettings): AiSdkProvider {
   // A local OpenAI-compatible server (Ollama, vLLM, ...) needs a base URL but often no key.
   const configured = settings.openaiApiKey !== undefined || settings.openaiBaseUrl !== undefined;
-  const openai = configured
-    ? createOpenAI({ apiKey: settings.openaiApiKey ?? 'not-needed', baseURL: settings.openaiBaseUrl })
-    : undefined;
+  const openai = lazily(async () =>
+    (await import('@ai-sdk/openai')).createOpenAI({ apiKey: settings.openaiApiKey ?? 'not-needed', baseURL: settings.openaiBaseUrl }),
+  );
   return new AiSdkProvider(
     'openai',
-    openai && ((name) => openai.chat(name)),
+    configured ? async (name) => (await openai()).chat(name) : undefined,
     'The openai provider is not configured on this server (OPENAI_API_KEY or OPENAI_BASE_URL)',
   );
 }
 
 export function anthropicProvider(settings: ProviderSettings): AiSdkProvider {
-  const anthropic = settings.anthropicApiKey
-    ? createAnthropic({ apiKey: settings.anthropicApiKey, baseURL: settings.anthropicBaseUrl })
-    : undefined;
+  const anthropic = lazily(async () =>
+    (await import('@ai-sdk/anthropic')).createAnthropic({ apiKey: settings.anthropicApiKey, baseURL: settings.anthropicBaseUrl }),
+  );
   return new AiSdkProvider(
     'anthropic',
-    anthropic && ((name) => anthropic(name)),
+    settings.anthropicApiKey ? async (name) => (await anthropic())(name) : undefined,
     'The anthropic provider is not configured on this server (ANTHROPIC_API_KEY)',
   );
+}
+
+function lazily<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './config.js';
 import type { Database } from './db/client.js';
+import { payloadTooLarge } from './errors.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
 import { graphqlBodyForIdempotency, jsonDepthGuard, restJsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
@@ -111,16 +112,8 @@ export function createApp({
   app.use(authentication(db.prisma, keyCache));
   app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
 
-  app.use('/graphql', (req, res, next) => {
-    const length = Number(req.get('Content-Length') ?? 0);
-    if (length > config.bodyLimitBytes) {
-      sendProtocolError(req, res, {
-        code: 'PAYLOAD_TOO_LARGE',
-        message: 'The request body is larger than the limit',
-        details: { limitBytes: config.bodyLimitBytes },
-      });
-      return;
-    }
+  app.use('/graphql', (req, _res, next) => {
+    if (Number(req.get('Content-Length') ?? 0) > config.bodyLimitBytes) throw payloadTooLarge(config.bodyLimitBytes);
     next();
   });
   app.use('/graphql', graphqlBodyForIdempotency(config.bodyLimitBytes));

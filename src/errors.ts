@@ -23,6 +23,21 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export type FieldError = { field: string; message: string };
 export type ErrorDetails = Record<string, unknown>;
 
+/** What a client is told about an error, in either protocol. */
+export type PublicError = { code: ErrorCode; message: string; details: ErrorDetails };
+
+export const UNEXPECTED_ERROR: PublicError = {
+  code: 'INTERNAL_ERROR',
+  message: 'An unexpected error occurred',
+  details: {},
+};
+
+export const DATABASE_UNAVAILABLE: PublicError = {
+  code: 'SERVICE_UNAVAILABLE',
+  message: 'The database is unavailable; try again shortly',
+  details: { reason: 'database_unavailable' },
+};
+
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
 }
@@ -71,6 +86,14 @@ export function notFound(what: string, id?: string): ApiError {
     'NOT_FOUND',
     id === undefined ? `${what} was not found` : `${what} ${JSON.stringify(id)} was not found`,
     id === undefined ? {} : { id },
+  );
+}
+
+export function payloadTooLarge(limitBytes?: number): ApiError {
+  return new ApiError(
+    'PAYLOAD_TOO_LARGE',
+    'The request body is larger than the limit',
+    limitBytes === undefined ? {} : { limitBytes },
   );
 }
 

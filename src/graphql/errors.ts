@@ -1,5 +1,12 @@
 import { GraphQLError } from 'graphql';
-import { ERROR_STATUS, isErrorCode, type ErrorCode, type FieldError } from '../errors.js';
+import {
+  DATABASE_UNAVAILABLE,
+  ERROR_STATUS,
+  UNEXPECTED_ERROR,
+  isErrorCode,
+  type FieldError,
+  type PublicError,
+} from '../errors.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
 import { protectionDetails } from './protections.js';
 
@@ -29,14 +36,8 @@ export function variableFieldError(message: string): FieldError | undefined {
   return { field: field || '(body)', message: why.replace(/\.$/, '') };
 }
 
-export type NormalizedError = {
-  code: ErrorCode;
-  message: string;
-  details: Record<string, unknown>;
-};
-
 /** What a client is told about an error: an ApiError as it is, GraphQL's own as INVALID_REQUEST. */
-export function describeError(error: GraphQLError): NormalizedError | undefined {
+export function describeError(error: GraphQLError): PublicError | undefined {
   const code = error.extensions?.['code'];
   if (isErrorCode(code)) {
     return {
@@ -68,14 +69,7 @@ export function describeError(error: GraphQLError): NormalizedError | undefined 
 /** Rewrites an error so its extensions carry `{code, details, requestId}` (and the HTTP status). */
 export function withApiExtensions(error: GraphQLError, requestId: string): GraphQLError {
   const described =
-    describeError(error) ??
-    (isDatabaseUnavailable(error.originalError)
-      ? {
-          code: 'SERVICE_UNAVAILABLE' as const,
-          message: 'The database is unavailable; try again shortly',
-          details: { reason: 'database_unavailable' },
-        }
-      : { code: 'INTERNAL_ERROR' as const, message: 'An unexpected error occurred', details: {} });
+    describeError(error) ?? (isDatabaseUnavailable(error.originalError) ? DATABASE_UNAVAILABLE : UNEXPECTED_ERROR);
   const previousHttp = error.extensions?.['http'] as
     | { status?: number; headers?: Record<string, string>; spec?: boolean }
     | undefined;

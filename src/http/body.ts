@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ApiError, invalidRequest } from '../errors.js';
+import { invalidRequest, payloadTooLarge } from '../errors.js';
 import type { RawBodyRequest } from './idempotency.js';
 
 export const MAX_JSON_DEPTH = 32;
@@ -51,7 +51,7 @@ export function graphqlBodyForIdempotency(limitBytes: number) {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > limitBytes) {
-        throw new ApiError('PAYLOAD_TOO_LARGE', 'The request body is larger than the limit', { limitBytes });
+        throw payloadTooLarge(limitBytes);
       }
       chunks.push(chunk as Buffer);
     }

@@ -1,15 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from '../errors.js';
+import { ApiError, DATABASE_UNAVAILABLE, UNEXPECTED_ERROR, payloadTooLarge } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
 import { sendProtocolError } from './protocol-error.js';
 import type { OrionRequest } from './request-context.js';
-
-const DATABASE_UNAVAILABLE = {
-  code: 'SERVICE_UNAVAILABLE' as const,
-  message: 'The database is unavailable; try again shortly',
-  details: { reason: 'database_unavailable' },
-};
 
 type BodyParserError = Error & { type?: string; status?: number; limit?: number };
 
@@ -20,19 +14,13 @@ export function errorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    if (error instanceof ApiError) {
-      sendProtocolError(req, res, { code: error.code, message: error.message, details: error.details });
+    const parserError = error as BodyParserError;
+    const known = parserError?.type === 'entity.too.large' ? payloadTooLarge(parserError.limit) : error;
+    if (known instanceof ApiError) {
+      sendProtocolError(req, res, { code: known.code, message: known.message, details: known.details });
       return;
     }
-    const parserError = error as BodyParserError;
     switch (parserError?.type) {
-      case 'entity.too.large':
-        sendProtocolError(req, res, {
-          code: 'PAYLOAD_TOO_LARGE',
-          message: 'The request body is larger than the limit',
-          details: typeof parserError.limit === 'number' ? { limitBytes: parserError.limit } : {},
-        });
-        return;
       case 'entity.parse.failed':
         sendProtocolError(req, res, {
           code: 'INVALID_REQUEST',
@@ -53,6 +41,6 @@ export function errorHandler(logger: Logger) {
       return;
     }
     logger.error({ requestId: (req as OrionRequest).orion?.requestId, err: error }, 'unhandled error');
-    sendProtocolError(req, res, { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred', details: {} });
+    sendProtocolError(req, res, UNEXPECTED_ERROR);
   };
 }

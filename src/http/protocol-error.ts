@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
-import { ERROR_STATUS } from '../errors.js';
-import type { NormalizedError } from '../graphql/errors.js';
+import { ERROR_STATUS, type PublicError } from '../errors.js';
 import { sendError } from '../rest/envelope.js';
 
 /**
@@ -10,7 +9,7 @@ import { sendError } from '../rest/envelope.js';
 export function sendProtocolError(
   req: Request,
   res: Response,
-  error: NormalizedError,
+  error: PublicError,
   headers: Record<string, string> = {},
 ): void {
   if (!req.originalUrl.startsWith('/graphql')) {

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { ExecutionResult, GraphQLError } from 'graphql';
-import { invalidRequest, type FieldError } from '../errors.js';
-import { describeError, type NormalizedError } from '../graphql/errors.js';
+import { UNEXPECTED_ERROR, invalidRequest, type FieldError, type PublicError } from '../errors.js';
+import { describeError } from '../graphql/errors.js';
 import type { OrionYoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
 import { sendData, sendError } from './envelope.js';
@@ -61,11 +61,9 @@ function dataAt(data: Record<string, unknown> | null | undefined, path: string):
   return value ?? null;
 }
 
-const UNEXPECTED: NormalizedError = { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred', details: {} };
-
-function firstError(result: ExecutionResult): NormalizedError | undefined {
+function firstError(result: ExecutionResult): PublicError | undefined {
   const first = result.errors?.[0];
-  return first ? (describeError(first as GraphQLError) ?? UNEXPECTED) : undefined;
+  return first ? (describeError(first as GraphQLError) ?? UNEXPECTED_ERROR) : undefined;
 }
 
 async function answerOnce(
@@ -98,7 +96,7 @@ async function answerAsStream(
   const results = subscribeOperation(yoga, req, res, stream.operation, variables);
   const first = await results.next();
   if (first.done) {
-    sendError(res, UNEXPECTED);
+    sendError(res, UNEXPECTED_ERROR);
     return;
   }
   const early = firstError(first.value);

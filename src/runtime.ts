@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import type { Config } from './config.js';
-import { openDatabase, type DataSource, type Database } from './db/client.js';
+import { openDatabase, type Database } from './db/client.js';
+import { dataSourceOf } from './db/data-source.js';
 import { prepareDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { bootstrapOperator } from './services/bootstrap.js';
@@ -11,12 +12,6 @@ import { recoverInterruptedTurns } from './services/messages.js';
 import { metricsHandler } from './http/operations.js';
 import { Metrics } from './observability/metrics.js';
 import { KeyCache } from './services/key-cache.js';
-
-export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
-  return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl }
-    : { kind: 'pglite', dataDir: config.dataDir };
-}
 
 export type RunningOrion = {
   server: Server;

@@ -3,19 +3,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import type { DataSource, Database } from '../db/client.js';
+import type { Database } from '../db/client.js';
+import { dataSourceOf } from '../db/data-source.js';
 import { DataDirLockedError } from '../db/datadir-lock.js';
 import { CliError } from './errors.js';
 
 export { CliError };
-
-/**
- * The server's choice of database (runtime.ts's dataSourceOf), without loading the whole app as
- * importing runtime.ts would: a command starts in a fraction of the time.
- */
-export function dataSourceOf(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DataSource {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
-}
 
 export function readConfig(): Config {
   try {

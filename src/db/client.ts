@@ -121,7 +121,3 @@ export function openDatabase(source: DataSource): Promise<Database> {
   return source.kind === 'postgres' ? openPostgres(source.url) : openPGlite(source);
 }
 
-/** Dumps an embedded database, so tests can start many copies of a migrated one cheaply. */
-export async function dumpPGlite(pglite: PGlite): Promise<Blob> {
-  return (await pglite.dumpDataDir('none')) as Blob;
-}

@@ -1,6 +1,6 @@
 // `npm run db:migrate`: applies pending migrations to the configured database and exits.
 import { ConfigError, loadConfig } from '../config.js';
-import { dataSourceOf } from '../runtime.js';
+import { dataSourceOf } from './data-source.js';
 import { openDatabase } from './client.js';
 import { prepareDatabase } from './migrate.js';
 

@@ -19,6 +19,11 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
   next();
 }
 
+/** The route pattern that served a request (`/v1/agents/:agentId`), never its raw path. */
+export function matchedRoute(req: Request): string | undefined {
+  return req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || undefined;
+}
+
 /** One JSON line per request: id, route, status, latency, account. Never headers or bodies. */
 export function accessLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -29,7 +34,7 @@ export function accessLog(logger: Logger) {
         {
           requestId: orion.requestId,
           method: req.method,
-          route: req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || req.path,
+          route: matchedRoute(req) ?? req.path,
           status: res.statusCode,
           latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
           accountId: orion.auth.kind === 'key' ? orion.auth.account.id : undefined,

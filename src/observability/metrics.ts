@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { matchedRoute } from '../http/request-context.js';
 
 /** Prometheus metrics of one OrionOS instance (a registry of its own, not prom-client's global). */
 export class Metrics {
@@ -50,7 +51,8 @@ export class Metrics {
     return (req: Request, res: Response, next: NextFunction): void => {
       const stop = this.httpDuration.startTimer();
       res.once('finish', () => {
-        const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || 'unmatched';
+        // Unmatched paths share one label: raw paths would make the label set unbounded.
+        const route = matchedRoute(req) ?? 'unmatched';
         stop({ method: req.method, route, status: String(res.statusCode) });
       });
       next();

@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.js';
 import { createAccount } from '../src/services/accounts.js';
 import { authenticate } from '../src/services/api-keys.js';
 import { RateLimits } from '../src/services/rate-limits.js';
-import { PrismaClient } from '../src/db/client.js';
+import { PrismaClient } from '../src/db/generated/prisma/client.js';
 import {
   POSTGRES_URL,
   api,
@@ -56,7 +56,7 @@ async function inProcess(): Promise<string> {
 
   const memory = RateLimits.inMemory();
   rows.push(await perCall('rate-limit decision, memory store', () => memory.consume('acc:bench', 1_000_000_000)));
-  const redis = RateLimits.withRedis(REDIS_URL, createLogger('silent'), `orion-bench-${randomBytes(4).toString('hex')}`);
+  const redis = await RateLimits.withRedis(REDIS_URL, createLogger('silent'), `orion-bench-${randomBytes(4).toString('hex')}`);
   await new Promise((r) => setTimeout(r, 300));
   rows.push(await perCall('rate-limit decision, Redis store', () => redis.consume('acc:bench', 1_000_000_000)));
   await redis.close();

@@ -35,12 +35,29 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
-/** Starts `node --import tsx src/server.ts` on embedded PGlite (a fresh dir) or a fresh PG schema. */
+let building: Promise<void> | undefined;
+
+/** `npm run build`, once per benchmark run: the servers measured are the bundle `npm start` runs. */
+function buildServer(): Promise<void> {
+  building ??= new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the build failed (${code})`))));
+  });
+  return building;
+}
+
+/**
+ * Starts the server on embedded PGlite (a fresh dir) or a fresh PG schema: the bundle `npm start`
+ * runs (dist/server.js), or with `entry: 'source'` the TypeScript sources through tsx.
+ */
 export async function startServer(
   storage: Storage,
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepDataDir?: boolean; nodeArgs?: string[] } = {},
+  options: { dataDir?: string; keepDataDir?: boolean; nodeArgs?: string[]; entry?: 'bundle' | 'source' } = {},
 ): Promise<RunningServer> {
+  const entry = options.entry === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
+  if (options.entry !== 'source') await buildServer();
   const port = await freePort();
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'orion-bench-')));
   const schema = `orion_bench_${randomBytes(4).toString('hex')}`;
@@ -48,7 +65,7 @@ export async function startServer(
     storage === 'postgres'
       ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` }
       : { ORION_DATA_DIR: dataDir };
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
       ...process.env,

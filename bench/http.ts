@@ -3,6 +3,7 @@
 // route (the baseline) and raw node:http (the ceiling); then creates, lists and sends. Each on
 // embedded PGlite and on PostgreSQL. Variants alternate, round after round, so machine noise
 // hits them alike.
+import { rm } from 'node:fs/promises';
 import { api, benchAccount, load, machineLine, markdownTable, saveResults, startScript, startServer, type LoadResult, type Storage } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_DURATION_S ?? 4);
@@ -97,19 +98,35 @@ async function measureStorage(storage: Storage): Promise<(string | number)[][]> 
   }
 }
 
-/** Time from process start to the first answered request, on an existing embedded data dir. */
-async function readyTime(): Promise<number> {
+const READY_ROUNDS = 7;
+
+/**
+ * Time from process start to the first answered request, on an existing embedded data dir: the
+ * bundle `npm start` runs and, for comparison, the TypeScript sources through tsx; alternating,
+ * medians of READY_ROUNDS starts each.
+ */
+async function readyTimes(): Promise<{ bundle: number; source: number }> {
   const first = await startServer('pglite', {}, { keepDataDir: true });
   await first.stop();
-  const started = performance.now();
-  const again = await startServer('pglite', {}, { dataDir: first.dataDir });
-  const ms = performance.now() - started;
-  await again.stop();
-  return ms;
+  const startOnce = async (entry: 'bundle' | 'source') => {
+    const started = performance.now();
+    const server = await startServer('pglite', {}, { dataDir: first.dataDir, keepDataDir: true, entry });
+    const ms = performance.now() - started;
+    await server.stop();
+    return ms;
+  };
+  const times = { bundle: [] as number[], source: [] as number[] };
+  for (let round = 0; round < READY_ROUNDS; round++) {
+    times.bundle.push(await startOnce('bundle'));
+    times.source.push(await startOnce('source'));
+  }
+  await rm(first.dataDir, { recursive: true, force: true });
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return { bundle: median(times.bundle), source: median(times.source) };
 }
 
 const rows = [...(await measureStorage('pglite')), ...(await measureStorage('postgres'))];
-const readyMs = await readyTime();
+const ready = await readyTimes();
 const markdown = [
   `### HTTP, side by side (${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s; ${machineLine()})`,
   '',
@@ -118,7 +135,7 @@ const markdown = [
     rows,
   ),
   '',
-  `Ready to serve on an existing embedded data directory: ${readyMs.toFixed(0)} ms from process start to the first answered request.`,
+  `Ready to serve on an existing embedded data directory, from process start to the first answered request (median of ${READY_ROUNDS} starts, alternating): ${ready.bundle.toFixed(0)} ms for the bundle \`npm start\` runs; ${ready.source.toFixed(0)} ms for the TypeScript sources through tsx (${(ready.bundle / ready.source).toFixed(2)}×).`,
 ].join('\n');
 console.log(markdown);
 console.log(`\nsaved to ${await saveResults('http', markdown)}`);

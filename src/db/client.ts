@@ -1,12 +1,14 @@
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { lockDataDir } from './datadir-lock.js';
-import { PrismaClient } from './generated/prisma/client.js';
+import type { PrismaClient } from './generated/prisma/client.js';
 
-export { PrismaClient };
+export type { PrismaClient };
+
+// Prisma's client and its query compiler are large: they load while the database opens.
+const loadPrismaClient = () => import('./generated/prisma/client.js').then((m) => m.PrismaClient);
 
 /** Where the data lives: the embedded PGlite (on disk, or in memory) or a PostgreSQL server. */
 export type DataSource =
@@ -53,6 +55,12 @@ export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema
 
 async function openPostgres(url: string): Promise<Database> {
   const { poolConfig, schema } = postgresConfig(url);
+  // The PostgreSQL driver loads only here: an embedded start never pays for it.
+  const [{ PrismaPg }, { default: pg }, PrismaClient] = await Promise.all([
+    import('@prisma/adapter-pg'),
+    import('pg'),
+    loadPrismaClient(),
+  ]);
   const adapterFactory = new PrismaPg(poolConfig, { schema });
   const prisma = new PrismaClient({ adapter: adapterFactory });
   const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
@@ -87,19 +95,37 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
+// PGlite zeroes the whole shared-memory segment at every start, in unoptimised WebAssembly: with
+// PostgreSQL's default 128 MB of shared buffers that alone took about 0.45 s. The data files
+// stay in the operating system's page cache, so a smaller buffer pool costs little.
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Promise<Database> {
   const release = source.dataDir ? lockDataDir(source.dataDir) : () => {};
   let pglite: PGlite;
+  let prisma: PrismaClient;
+  let adapterFactory: PrismaPGlite;
   try {
-    pglite = await PGlite.create(source.dataDir, {
+    pglite = new PGlite(source.dataDir, {
+      startParams: PGLITE_START_PARAMS,
       ...(source.loadDataDir ? { loadDataDir: source.loadDataDir } : {}),
     });
+    const [PrismaClient] = await Promise.all([loadPrismaClient(), pglite.waitReady]);
+    adapterFactory = new PrismaPGlite(pglite);
+    prisma = new PrismaClient({ adapter: adapterFactory });
   } catch (error) {
     release();
     throw error;
   }
-  const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return pgliteDatabase(pglite, prisma, adapterFactory, release);
+}
+
+function pgliteDatabase(
+  pglite: PGlite,
+  prisma: PrismaClient,
+  adapterFactory: PrismaPGlite,
+  release: () => void,
+): Database {
   return {
     kind: 'pglite',
     prisma,

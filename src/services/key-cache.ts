@@ -1,14 +1,9 @@
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import type { Account, ApiKey } from '../db/generated/prisma/client.js';
-import { postgresConfig } from '../db/client.js';
 import type { Logger } from '../logger.js';
 
 export type CachedKey = ApiKey & { account: Account };
 
 type Entry = { key: CachedKey; storedAt: number };
-
-const CHANNEL = 'orion_auth_invalidations';
 
 /** How instances tell each other that cached keys are stale. */
 export interface InvalidationBus {
@@ -44,15 +39,18 @@ export class KeyCache {
     return new KeyCache();
   }
 
-  static withRedis(url: string, logger: Logger): KeyCache {
+  // The buses' clients (ioredis, pg) load only when one is used: not at all on the embedded database.
+  static async withRedis(url: string, logger: Logger): Promise<KeyCache> {
+    const { redisBus } = await import('./invalidation-buses.js');
     const cache = new KeyCache();
     cache.bus = redisBus(url, logger, cache);
     return cache;
   }
 
-  static withPostgres(databaseUrl: string, logger: Logger): KeyCache {
+  static async withPostgres(databaseUrl: string, logger: Logger): Promise<KeyCache> {
+    const { postgresBus } = await import('./invalidation-buses.js');
     const cache = new KeyCache();
-    cache.bus = postgresBus(postgresConfig(databaseUrl).poolConfig, logger, cache);
+    cache.bus = postgresBus(databaseUrl, logger, cache);
     return cache;
   }
 
@@ -122,72 +120,4 @@ export class KeyCache {
     this.generation++;
     for (const [hash, entry] of this.entries) if (match(entry.key)) this.entries.delete(hash);
   }
-}
-
-function redisBus(url: string, logger: Logger, cache: KeyCache): InvalidationBus {
-  const options = { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 500 };
-  const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
-  const subscriber = new Redis(url, options);
-  publisher.on('error', () => {});
-  subscriber.on('error', () => {});
-  void subscriber.subscribe(CHANNEL).catch((error: unknown) => logger.warn({ err: error }, 'key cache: cannot subscribe'));
-  subscriber.on('message', (_channel: string, message: string) => cache.applyRemote(message));
-  // Anything may have been revoked while we were not listening.
-  subscriber.on('ready', () => cache.clear());
-  return {
-    listening: () => subscriber.status === 'ready',
-    publish: async (message) => {
-      await publisher.publish(CHANNEL, message).catch(() => {
-        // Others' subscribers reconnect and clear everything.
-      });
-    },
-    close: async () => {
-      subscriber.disconnect();
-      await publisher.quit().catch(() => publisher.disconnect());
-    },
-  };
-}
-
-/** LISTEN/NOTIFY on the shared PostgreSQL: no Redis needed for a correct shared cache. */
-function postgresBus(config: pg.PoolConfig, logger: Logger, cache: KeyCache): InvalidationBus {
-  let listener: pg.Client | undefined;
-  let heard = false;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async () => {
-    const client = new pg.Client({ ...config, connectionTimeoutMillis: 5_000 });
-    client.on('error', () => {});
-    client.on('end', () => {
-      heard = false;
-      if (!closed) retry = setTimeout(() => void connect(), 1_000);
-    });
-    client.on('notification', (n) => {
-      if (n.channel === CHANNEL && n.payload) cache.applyRemote(n.payload);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      listener = client;
-      cache.clear();
-      heard = true;
-    } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'key cache: cannot listen for invalidations');
-      await client.end().catch(() => {});
-    }
-  };
-  void connect();
-  const publisher = new pg.Pool({ ...config, max: 1, connectionTimeoutMillis: 5_000 });
-  publisher.on('error', () => {});
-  return {
-    listening: () => heard,
-    publish: async (message) => {
-      await publisher.query('SELECT pg_notify($1, $2)', [CHANNEL, message]).catch(() => {});
-    },
-    close: async () => {
-      closed = true;
-      clearTimeout(retry);
-      await listener?.end().catch(() => {});
-      await publisher.end().catch(() => {});
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -36,7 +36,9 @@ export class RateLimits {
     return new RateLimits(undefined, 'orion');
   }
 
-  static withRedis(url: string, logger: Logger, keyPrefix = 'orion'): RateLimits {
+  /** ioredis loads only here: not at all when limits stay in memory. */
+  static async withRedis(url: string, logger: Logger, keyPrefix = 'orion'): Promise<RateLimits> {
+    const { default: Redis } = await import('ioredis');
     const redis = new Redis(url, {
       // Fail fast while disconnected (the insurance limiter answers) instead of queueing.
       enableOfflineQueue: false,

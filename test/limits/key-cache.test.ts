@@ -28,15 +28,15 @@ describe('authentication cache across instances', () => {
     db = await openDatabase({ kind: 'postgres', url: fresh.url });
     await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
     const logger = createLogger('silent');
-    const instance = () => {
-      const keyCache = KeyCache.withRedis(REDIS_URL, logger);
-      const limit = RateLimits.withRedis(REDIS_URL, logger, `orion-test-${randomBytes(4).toString('hex')}`);
+    const instance = async () => {
+      const keyCache = await KeyCache.withRedis(REDIS_URL, logger);
+      const limit = await RateLimits.withRedis(REDIS_URL, logger, `orion-test-${randomBytes(4).toString('hex')}`);
       caches.push(keyCache);
       limits.push(limit);
       return supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits: limit, keyCache }).app);
     };
-    a = instance();
-    b = instance();
+    a = await instance();
+    b = await instance();
     // Wait until both caches listen to invalidations (they do not cache before).
     for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -94,13 +94,13 @@ describe('authentication cache across instances, PostgreSQL only', () => {
     db = await openDatabase({ kind: 'postgres', url: fresh.url });
     await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
     const logger = createLogger('silent');
-    const instance = () => {
-      const keyCache = KeyCache.withPostgres(fresh.url, logger);
+    const instance = async () => {
+      const keyCache = await KeyCache.withPostgres(fresh.url, logger);
       caches.push(keyCache);
       return supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits: RateLimits.inMemory(), keyCache }).app);
     };
-    a = instance();
-    b = instance();
+    a = await instance();
+    b = await instance();
     for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) await new Promise((r) => setTimeout(r, 50));
   });
   afterAll(async () => {

@@ -95,7 +95,7 @@ export async function startTestApp(storage: Storage = 'pglite', options: TestApp
   await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
   const logger = givenLogger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const limits = redisUrl
-    ? RateLimits.withRedis(redisUrl, logger, `orion-test-${randomBytes(4).toString('hex')}`)
+    ? await RateLimits.withRedis(redisUrl, logger, `orion-test-${randomBytes(4).toString('hex')}`)
     : RateLimits.inMemory();
   // Authentication is cached as in production (one process); tests that change keys behind the
   // API's back clear it.

@@ -1,5 +1,6 @@
-// Runs the real server (`node --import tsx src/server.ts`) as a child process, for tests that are
-// about the process itself: start-up, shutdown, configuration, the embedded data directory.
+// Runs the real server as a child process, for tests that are about the process itself: start-up,
+// shutdown, configuration, the embedded data directory. It runs the bundle `npm start` runs
+// (dist/server.js, built once per test run by the global set-up), so these tests cover what ships.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -106,7 +107,7 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined) base[name] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: ROOT_DIR,
     env: base,
     stdio: ['ignore', 'pipe', 'pipe'],

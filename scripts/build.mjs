@@ -33,6 +33,9 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
+  // Minified: less to parse at every start (about 0.08 s). The linked source maps give readable
+  // stack traces with NODE_OPTIONS=--enable-source-maps, which itself costs about 0.25 s at start.
+  minify: true,
   sourcemap: 'linked',
   logLevel: 'warning',
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.

@@ -103,29 +103,19 @@ const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers
 async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Promise<Database> {
   const release = source.dataDir ? lockDataDir(source.dataDir) : () => {};
   let pglite: PGlite;
-  let prisma: PrismaClient;
-  let adapterFactory: PrismaPGlite;
+  let Client: Awaited<ReturnType<typeof loadPrismaClient>>;
   try {
     pglite = new PGlite(source.dataDir, {
       startParams: PGLITE_START_PARAMS,
       ...(source.loadDataDir ? { loadDataDir: source.loadDataDir } : {}),
     });
-    const [PrismaClient] = await Promise.all([loadPrismaClient(), pglite.waitReady]);
-    adapterFactory = new PrismaPGlite(pglite);
-    prisma = new PrismaClient({ adapter: adapterFactory });
+    [Client] = await Promise.all([loadPrismaClient(), pglite.waitReady]);
   } catch (error) {
     release();
     throw error;
   }
-  return pgliteDatabase(pglite, prisma, adapterFactory, release);
-}
-
-function pgliteDatabase(
-  pglite: PGlite,
-  prisma: PrismaClient,
-  adapterFactory: PrismaPGlite,
-  release: () => void,
-): Database {
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = new Client({ adapter: adapterFactory });
   return {
     kind: 'pglite',
     prisma,

@@ -170,6 +170,8 @@ describe('prepareDatabase on an embedded database in a directory', () => {
     const second = await prepareDatabase(db, async () => db!.prisma.account.count());
     expect(second).toEqual({ applied: [], result: 1 });
     expect(await db.prisma.account.findUnique({ where: { id: 'acc_kept' } })).toMatchObject({ name: 'Kept' });
+    // A reopened directory runs with the small buffer pool too (PGlite zeroes all of it at start).
+    expect(await db.prisma.$queryRawUnsafe('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
     await db.close();
     db = undefined;
   });

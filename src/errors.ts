@@ -1,24 +1,7 @@
 import { GraphQLError } from 'graphql';
+import { ERROR_STATUS, type ErrorCode } from './error-codes.js';
 
-/** Every error code the API gives, with its HTTP status: the one table both protocols read. */
-export const ERROR_STATUS = {
-  INVALID_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  AGENT_NOT_FOUND: 404,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  IDEMPOTENCY_CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMIT_EXCEEDED: 429,
-  INSUFFICIENT_QUOTA: 429,
-  INTERNAL_ERROR: 500,
-  MODEL_ERROR: 502,
-  AGENT_UNAVAILABLE: 503,
-  SERVICE_UNAVAILABLE: 503,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export { ERROR_STATUS, type ErrorCode };
 
 export type FieldError = { field: string; message: string };
 export type ErrorDetails = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // Typed exceptions: every failed call throws an OrionOSError (or one of its subclasses) carrying
 // the API's error code, HTTP status, message, details and request id.
-import type { ERROR_STATUS, ErrorCode } from '../errors.js';
+import { ERROR_STATUS, type ErrorCode } from '../error-codes.js';
 
 export type { ErrorCode };
 
@@ -19,23 +19,8 @@ export type ClientErrorCode =
 
 export type OrionOSErrorCode = ErrorCode | ClientErrorCode;
 
-/** The HTTP status of each API error code (the server's table, checked against it at compile time). */
-export const STATUS_OF_CODE: typeof ERROR_STATUS = {
-  INVALID_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  AGENT_NOT_FOUND: 404,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  IDEMPOTENCY_CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMIT_EXCEEDED: 429,
-  INSUFFICIENT_QUOTA: 429,
-  INTERNAL_ERROR: 500,
-  MODEL_ERROR: 502,
-  AGENT_UNAVAILABLE: 503,
-  SERVICE_UNAVAILABLE: 503,
-};
+/** The HTTP status of each API error code: the server's own table. */
+export const STATUS_OF_CODE = ERROR_STATUS;
 
 export type OrionOSErrorInit = {
   /** The API's error code; a code this SDK does not know yet is kept as it came. */

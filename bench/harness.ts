@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { buildServer } from '../scripts/build.mjs';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -37,16 +38,6 @@ export type RunningServer = {
 
 let building: Promise<void> | undefined;
 
-/** `npm run build`, once per benchmark run: the servers measured are the bundle `npm start` runs. */
-function buildServer(): Promise<void> {
-  building ??= new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the build failed (${code})`))));
-  });
-  return building;
-}
-
 /**
  * Starts the server on embedded PGlite (a fresh dir) or a fresh PG schema: the bundle `npm start`
  * runs (dist/server.js), or with `entry: 'source'` the TypeScript sources through tsx.
@@ -57,7 +48,8 @@ export async function startServer(
   options: { dataDir?: string; keepDataDir?: boolean; nodeArgs?: string[]; entry?: 'bundle' | 'source' } = {},
 ): Promise<RunningServer> {
   const entry = options.entry === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
-  if (options.entry !== 'source') await buildServer();
+  // Once per benchmark run: the servers measured are the bundle `npm start` runs.
+  if (options.entry !== 'source') await (building ??= buildServer());
   const port = await freePort();
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'orion-bench-')));
   const schema = `orion_bench_${randomBytes(4).toString('hex')}`;

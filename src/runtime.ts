@@ -1,9 +1,17 @@
 import type { Server } from 'node:http';
-import type express from 'express';
+import express from 'express';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { dataSourceOf } from './db/data-source.js';
+import { prepareDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
+import { bootstrapOperator } from './services/bootstrap.js';
+import { RateLimits } from './services/rate-limits.js';
+import { deleteExpiredIdempotencyRecords } from './services/idempotency.js';
+import { recoverInterruptedTurns } from './services/messages.js';
+import { metricsHandler } from './http/operations.js';
+import { Metrics } from './observability/metrics.js';
+import { KeyCache } from './services/key-cache.js';
 
 export type RunningOrion = {
   server: Server;
@@ -18,42 +26,11 @@ export async function startOrion(
   logger: Logger,
   announce: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<RunningOrion> {
-  // The database opens first; the rest of the server (Yoga, the schema, every route) loads while
-  // it does: the embedded one spends much of its opening off the main thread.
-  const opening = openDatabase(dataSourceOf(config));
-  const loading = Promise.all([
-    import('./app.js'),
-    import('./db/migrate.js'),
-    import('./services/bootstrap.js'),
-    import('./services/rate-limits.js'),
-    import('./services/key-cache.js'),
-    import('./observability/metrics.js'),
-    import('./http/operations.js'),
-    import('./services/idempotency.js'),
-    import('./services/messages.js'),
-    import('express'),
-  ]);
-  loading.catch(() => {});
-  const db = await opening;
-  let modules: Awaited<typeof loading>;
-  try {
-    modules = await loading;
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  const [
-    { createApp },
-    { prepareDatabase },
-    { bootstrapOperator },
-    { RateLimits },
-    { KeyCache },
-    { Metrics },
-    { metricsHandler },
-    { deleteExpiredIdempotencyRecords },
-    { recoverInterruptedTurns },
-    { default: express },
-  ] = modules;
+  // The HTTP application (Yoga, the schema, every route) loads while the database opens: the
+  // embedded one compiles its WebAssembly off the main thread.
+  const loadingApp = import('./app.js');
+  const db = await openDatabase(dataSourceOf(config));
+  loadingApp.catch(() => {});
   try {
     const { applied, result: bootstrap } = await prepareDatabase(db, () =>
       bootstrapOperator(db.prisma, config.adminKey),
@@ -79,6 +56,7 @@ export async function startOrion(
   }
 
   const limits = config.redisUrl ? await RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
+  const { createApp } = await loadingApp;
   const metrics = new Metrics();
   // Authentication is cached only where every instance hears about revocations: through Redis,
   // else PostgreSQL's LISTEN/NOTIFY; the embedded database has one process only.

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,22 +5,14 @@ import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations } from '../../src/db/schema-engine.js';
-import { ROOT_DIR } from './server-process.js';
-
-/** `npm run build`: the bundle that process tests start, as `npm start` does. */
-function buildServer(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['scripts/build.mjs'], { cwd: ROOT_DIR }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`the server bundle did not build:\n${stderr}`)) : resolve(),
-    );
-  });
-}
+import { buildServer } from '../../scripts/build.mjs';
 
 /**
  * Runs once: migrates one embedded database and dumps it, so every test app starts from a copy
  * (~0.6 s) instead of a fresh initdb plus migrations.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The bundle the process tests start, as `npm start` does.
   const building = buildServer();
   building.catch(() => {}); // Awaited below; reported there.
   const pglite = new PGlite();

@@ -1,0 +1,2 @@
+/** Writes dist/ afresh: the bundle `npm start` runs. */
+export function buildServer(): Promise<void>;

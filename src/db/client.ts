@@ -3,6 +3,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { lockDataDir } from './datadir-lock.js';
+import { yieldingToEventLoop } from './pglite-turns.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient };
@@ -114,7 +115,7 @@ async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Prom
     release();
     throw error;
   }
-  const adapterFactory = new PrismaPGlite(pglite);
+  const adapterFactory = new PrismaPGlite(yieldingToEventLoop(pglite));
   const prisma = new Client({ adapter: adapterFactory });
   return {
     kind: 'pglite',

@@ -47,22 +47,6 @@ export async function openConfiguredDatabase(config: Config, whileRunning: strin
   }
 }
 
-/** The migrations in prisma/migrations, and which of them the database has not applied. */
-export async function migrationStatus(db: Database): Promise<{ known: string[]; pending: string[] }> {
-  const { readMigrationsList } = await import('../db/schema-engine.js');
-  const known = (await readMigrationsList()).migrationDirectories.map((d) => d.path);
-  let applied: string[] = [];
-  try {
-    const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
-      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
-    applied = rows.map((r) => r.migration_name);
-  } catch {
-    // No migrations table: nothing applied yet.
-  }
-  return { known, pending: known.filter((name) => !applied.includes(name)) };
-}
-
 /**
  * Runs `fn` with the configured database, which must be migrated already (a command never changes
  * the schema behind a server's back: that is `orion migrate`'s job, or the server's at start-up).
@@ -75,6 +59,7 @@ export async function withMigratedDatabase<T>(whileRunning: string, fn: (db: Dat
   }
   const db = await openConfiguredDatabase(config, whileRunning);
   try {
+    const { migrationStatus } = await import('../db/migrate.js');
     const { pending } = await migrationStatus(db);
     if (pending.length) {
       throw new CliError(

@@ -2,20 +2,22 @@ import type { Database } from './client.js';
 import { applyMigrations, readMigrationsList } from './schema-engine.js';
 
 /**
- * Whether every committed migration is recorded as applied. A plain query: starting the schema
- * engine (WebAssembly) only to learn that nothing is pending would cost most of a restart.
+ * The committed migrations (prisma/migrations), and those the database has not applied. A plain
+ * query: starting the schema engine (WebAssembly) only to learn that nothing is pending would
+ * cost most of a restart.
  */
-async function everythingApplied(db: Database): Promise<boolean> {
-  const { migrationDirectories } = await readMigrationsList();
+export async function migrationStatus(db: Database): Promise<{ known: string[]; pending: string[] }> {
+  const known = (await readMigrationsList()).migrationDirectories.map((d) => d.path);
+  let applied = new Set<string>();
   try {
     const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
       'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
-    const applied = new Set(rows.map((r) => r.migration_name));
-    return migrationDirectories.every((m) => applied.has(m.path));
+    applied = new Set(rows.map((r) => r.migration_name));
   } catch {
-    return false; // No migrations table yet: a new database.
+    // No migrations table yet: a new database.
   }
+  return { known, pending: known.filter((name) => !applied.has(name)) };
 }
 
 /**
@@ -27,7 +29,8 @@ export async function prepareDatabase<T>(
   andThen: () => Promise<T>,
 ): Promise<{ applied: string[]; result: T }> {
   return db.withStartupLock(async () => {
-    const applied = (await everythingApplied(db)) ? [] : await applyMigrations(db.adapterFactory);
+    const { pending } = await migrationStatus(db);
+    const applied = pending.length ? await applyMigrations(db.adapterFactory) : [];
     return { applied, result: await andThen() };
   });
 }

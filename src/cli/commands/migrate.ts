@@ -1,7 +1,7 @@
 // `orion migrate`: applies pending migrations to the configured database (as the server does at
 // start-up, under the same lock) and exits.
-import { prepareDatabase } from '../../db/migrate.js';
-import { describeDatabase, migrationStatus, openConfiguredDatabase, readConfig } from '../database.js';
+import { migrationStatus, prepareDatabase } from '../../db/migrate.js';
+import { describeDatabase, openConfiguredDatabase, readConfig } from '../database.js';
 import { Progress } from '../progress.js';
 import { printJson, printLines } from '../present.js';
 

@@ -9,7 +9,7 @@ import { getAgent } from './agents.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
-import { quotaPeriod, reserveMessage } from './quotas.js';
+import { quotaPeriod, refundMessage, reserveMessage } from './quotas.js';
 import { parseInput } from './validation.js';
 
 export const MESSAGE_LIMITS = { text: 16_000, userId: 128, history: 100 } as const;
@@ -331,11 +331,7 @@ export async function recoverInterruptedTurns(prisma: PrismaClient, olderThanMs:
     });
     if (count === 0) continue;
     recovered++;
-    const { period } = quotaPeriod(turn.createdAt);
-    await prisma.messageUsage.updateMany({
-      where: { accountId: turn.accountId, period, used: { gt: 0 } },
-      data: { used: { decrement: 1 } },
-    });
+    await refundMessage(prisma, turn.accountId, quotaPeriod(turn.createdAt).period);
   }
   return recovered;
 }

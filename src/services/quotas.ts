@@ -50,6 +50,11 @@ export async function reserveMessage(prisma: PrismaClient, account: Account): Pr
   return async () => {
     if (refunded) return;
     refunded = true;
-    await prisma.messageUsage.updateMany({ where: { ...key, used: { gt: 0 } }, data: { used: { decrement: 1 } } });
+    await refundMessage(prisma, account.id, period);
   };
+}
+
+/** Gives one message back to an account's quota for the month `period` (a send that got no answer). */
+export async function refundMessage(prisma: PrismaClient, accountId: string, period: string): Promise<void> {
+  await prisma.messageUsage.updateMany({ where: { accountId, period, used: { gt: 0 } }, data: { used: { decrement: 1 } } });
 }

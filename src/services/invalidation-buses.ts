@@ -15,7 +15,7 @@ export function redisBus(url: string, logger: Logger, cache: KeyCache): Invalida
   publisher.on('error', () => {});
   subscriber.on('error', () => {});
   void subscriber.subscribe(CHANNEL).catch((error: unknown) => logger.warn({ err: error }, 'key cache: cannot subscribe'));
-  subscriber.on('message', (_channel: string, message: string) => cache.applyRemote(message));
+  subscriber.on('message', (_channel: string, message: string) => cache.apply(message));
   // Anything may have been revoked while we were not listening.
   subscriber.on('ready', () => cache.clear());
   return {
@@ -47,7 +47,7 @@ export function postgresBus(databaseUrl: string, logger: Logger, cache: KeyCache
       if (!closed) retry = setTimeout(() => void connect(), 1_000);
     });
     client.on('notification', (n) => {
-      if (n.channel === CHANNEL && n.payload) cache.applyRemote(n.payload);
+      if (n.channel === CHANNEL && n.payload) cache.apply(n.payload);
     });
     try {
       await client.connect();

@@ -89,14 +89,12 @@ export class KeyCache {
 
   /** After a revocation or rotation of this key. */
   invalidateKey(keyId: string): Promise<void> {
-    this.dropWhere((k) => k.id === keyId);
-    return this.bus?.publish(`key:${keyId}`) ?? Promise.resolve();
+    return this.invalidate(`key:${keyId}`);
   }
 
   /** After the account's tier, limits or keys changed. */
   invalidateAccount(accountId: string): Promise<void> {
-    this.dropWhere((k) => k.accountId === accountId);
-    return this.bus?.publish(`account:${accountId}`) ?? Promise.resolve();
+    return this.invalidate(`account:${accountId}`);
   }
 
   clear(): void {
@@ -108,12 +106,17 @@ export class KeyCache {
     await this.bus?.close();
   }
 
-  /** Applies an invalidation heard from another instance. */
-  applyRemote(message: string): void {
+  /** Applies an invalidation made here or heard from another instance: `key:<id>`, `account:<id>`. */
+  apply(message: string): void {
     const [kind, id] = message.split(':', 2) as [string, string];
     if (kind === 'key') this.dropWhere((k) => k.id === id);
     else if (kind === 'account') this.dropWhere((k) => k.accountId === id);
     else this.clear();
+  }
+
+  private invalidate(message: string): Promise<void> {
+    this.apply(message);
+    return this.bus?.publish(message) ?? Promise.resolve();
   }
 
   private dropWhere(match: (key: CachedKey) => boolean): void {

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './config.js';
 import type { Database } from './db/client.js';
-import { payloadTooLarge } from './errors.js';
+import { SHUTTING_DOWN, payloadTooLarge } from './errors.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
 import { graphqlBodyForIdempotency, jsonDepthGuard, restJsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
@@ -103,7 +103,7 @@ export function createApp({
   app.use((req, res, next) => {
     if (!state.shuttingDown) return next();
     res.set('Connection', 'close');
-    sendProtocolError(req, res, { code: 'SERVICE_UNAVAILABLE', message: 'The server is shutting down', details: { reason: 'shutting_down' } });
+    sendProtocolError(req, res, SHUTTING_DOWN);
   });
 
   // The API's description and reference page: public, not counted against anyone's limit.

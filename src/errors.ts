@@ -21,6 +21,12 @@ export const DATABASE_UNAVAILABLE: PublicError = {
   details: { reason: 'database_unavailable' },
 };
 
+export const SHUTTING_DOWN: PublicError = {
+  code: 'SERVICE_UNAVAILABLE',
+  message: 'The server is shutting down',
+  details: { reason: 'shutting_down' },
+};
+
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
 }

@@ -15,9 +15,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const starting = serveUntilSignalled(config, logger);
   try {
-    await starting;
+    await serveUntilSignalled(config, logger);
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       console.error(`orion: ${error.message}`);

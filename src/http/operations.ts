@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import { SHUTTING_DOWN } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { sendData, sendError } from '../rest/envelope.js';
 
@@ -28,7 +29,7 @@ export function healthRouter(state: LifecycleState, checks: ReadinessCheck): Rou
   router.get('/healthz', (_req, res) => sendData(res, 200, { status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
     if (state.shuttingDown) {
-      sendError(res, { code: 'SERVICE_UNAVAILABLE', message: 'The server is shutting down', details: { reason: 'shutting_down' } });
+      sendError(res, SHUTTING_DOWN);
       return;
     }
     const results = await withTimeout(checks(), 3_000).catch(() => ({ database: 'unavailable' as const }));

@@ -26,7 +26,8 @@ async function operatorAccountId(prisma: PrismaClient): Promise<string> {
 /**
  * Makes sure an operator can get in. With ORION_ADMIN_KEY, that key is an admin key (and an
  * earlier ORION_ADMIN_KEY that differs is revoked). Without it, the first start without any admin
- * key creates the operator account and one admin key, whose secret is returned to be shown once. Run under the start-up lock, so concurrent instances cannot both do it.
+ * key creates the operator account and one admin key, whose secret is returned to be shown once.
+ * Run under the start-up lock, so concurrent instances cannot both do it.
  */
 export async function bootstrapOperator(
   prisma: PrismaClient,

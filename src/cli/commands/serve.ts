@@ -12,9 +12,8 @@ export async function serve(options: { port?: number; host?: string }): Promise<
   if (options.host !== undefined) process.env.HOST = options.host;
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const starting = serveUntilSignalled(config, logger);
   try {
-    await starting;
+    await serveUntilSignalled(config, logger);
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       throw new CliError(lockedMessage(error, 'give this one another ORION_DATA_DIR, or set DATABASE_URL to share PostgreSQL'));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { prepareDatabase } from '../../src/db/migrate.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createAccount } from '../../src/services/accounts.js';
 import { bootstrapOperator } from '../../src/services/bootstrap.js';
 import { KeyCache } from '../../src/services/key-cache.js';
@@ -13,40 +13,75 @@ import { ADMIN_KEY, TEST_APP_CONFIG, bearer, dropPostgresSchema, freshPostgresUr
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+type Instances = {
+  db: Database;
+  caches: KeyCache[];
+  a: ReturnType<typeof supertest.agent>;
+  b: ReturnType<typeof supertest.agent>;
+  close(): Promise<void>;
+};
+
+/**
+ * Two app instances on one fresh PostgreSQL schema, each with the cache and the rate limits
+ * `instance` gives it; resolves once both caches hear invalidations (they do not cache before).
+ */
+async function twoInstances(
+  instance: (databaseUrl: string, logger: Logger) => Promise<{ keyCache: KeyCache; limits: RateLimits }>,
+): Promise<Instances> {
+  const { url, schema } = freshPostgresUrl();
+  const db = await openDatabase({ kind: 'postgres', url });
+  await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
+  const logger = createLogger('silent');
+  const made = [await instance(url, logger), await instance(url, logger)];
+  const caches = made.map((m) => m.keyCache);
+  const [a, b] = made.map(({ keyCache, limits }) =>
+    supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits, keyCache }).app),
+  ) as [Instances['a'], Instances['b']];
+  for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    db,
+    caches,
+    a,
+    b,
+    async close() {
+      for (const { keyCache, limits } of made) {
+        await keyCache.close();
+        await limits.close();
+      }
+      await db.close();
+      await dropPostgresSchema(schema);
+    },
+  };
+}
+
+/** Asks `ask` up to `attempts` times, 10 ms apart, until `done` holds; the last answer. */
+async function askUntil<T>(ask: () => Promise<T>, done: (answer: T) => boolean, attempts: number): Promise<T> {
+  let answer = await ask();
+  for (let i = 1; i < attempts && !done(answer); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    answer = await ask();
+  }
+  return answer;
+}
+
 /** Two instances on one PostgreSQL and one Redis: a revocation on one is seen by the other at once. */
 describe('authentication cache across instances', () => {
+  let instances: Instances;
   let db: Database;
-  let schema: string;
-  const caches: KeyCache[] = [];
-  const limits: RateLimits[] = [];
-  let a: ReturnType<typeof supertest.agent>;
-  let b: ReturnType<typeof supertest.agent>;
+  let a: Instances['a'];
+  let b: Instances['b'];
 
   beforeAll(async () => {
-    const fresh = freshPostgresUrl();
-    schema = fresh.schema;
-    db = await openDatabase({ kind: 'postgres', url: fresh.url });
-    await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
-    const logger = createLogger('silent');
-    const instance = async () => {
-      const keyCache = await KeyCache.withRedis(REDIS_URL, logger);
-      const limit = await RateLimits.withRedis(REDIS_URL, logger, `orion-test-${randomBytes(4).toString('hex')}`);
-      caches.push(keyCache);
-      limits.push(limit);
-      return supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits: limit, keyCache }).app);
-    };
-    a = await instance();
-    b = await instance();
-    // Wait until both caches listen to invalidations (they do not cache before).
-    for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    instances = await twoInstances(async (_url, logger) => ({
+      keyCache: await KeyCache.withRedis(REDIS_URL, logger),
+      limits: await RateLimits.withRedis(REDIS_URL, logger, `orion-test-${randomBytes(4).toString('hex')}`),
+    }));
+    ({ db, a, b } = instances);
   });
   afterAll(async () => {
-    for (const c of caches) await c.close();
-    for (const l of limits) await l.close();
-    await db?.close();
-    if (schema) await dropPostgresSchema(schema);
+    await instances?.close();
   });
 
   it('revoking on instance A refuses the key on instance B at once, though B had cached it', async () => {
@@ -57,12 +92,7 @@ describe('authentication cache across instances', () => {
     expect((await b.get('/v1/agents').set(bearer(victim.secret))).status).toBe(200);
     const revoked = await a.delete(`/v1/api-keys/${victim.apiKey.id}`).set(bearer(secret));
     expect(revoked.status).toBe(200);
-    let status = 0;
-    for (let i = 0; i < 20; i++) {
-      status = (await b.get('/v1/agents').set(bearer(victim.secret))).status;
-      if (status === 401) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const status = await askUntil(async () => (await b.get('/v1/agents').set(bearer(victim.secret))).status, (s) => s === 401, 20);
     expect(status).toBe(401);
   });
 
@@ -70,43 +100,32 @@ describe('authentication cache across instances', () => {
     const { account, secret } = await createAccount(db.prisma, { name: 'limits', tier: 'enterprise', rateLimitPerMinute: 500 });
     expect((await b.get('/v1/agents').set(bearer(secret))).headers['x-ratelimit-limit']).toBe('500');
     await a.patch(`/v1/accounts/${account.id}`).set(bearer(ADMIN_KEY)).send({ rateLimitPerMinute: 700 });
-    let limit = '';
-    for (let i = 0; i < 20; i++) {
-      limit = String((await b.get('/v1/agents').set(bearer(secret))).headers['x-ratelimit-limit']);
-      if (limit === '700') break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const limit = await askUntil(
+      async () => String((await b.get('/v1/agents').set(bearer(secret))).headers['x-ratelimit-limit']),
+      (l) => l === '700',
+      20,
+    );
     expect(limit).toBe('700');
   });
 });
 
 /** Without Redis, two instances on one PostgreSQL tell each other through LISTEN/NOTIFY. */
 describe('authentication cache across instances, PostgreSQL only', () => {
+  let instances: Instances;
   let db: Database;
-  let schema: string;
-  const caches: KeyCache[] = [];
-  let a: ReturnType<typeof supertest.agent>;
-  let b: ReturnType<typeof supertest.agent>;
+  let caches: KeyCache[];
+  let a: Instances['a'];
+  let b: Instances['b'];
 
   beforeAll(async () => {
-    const fresh = freshPostgresUrl();
-    schema = fresh.schema;
-    db = await openDatabase({ kind: 'postgres', url: fresh.url });
-    await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
-    const logger = createLogger('silent');
-    const instance = async () => {
-      const keyCache = await KeyCache.withPostgres(fresh.url, logger);
-      caches.push(keyCache);
-      return supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits: RateLimits.inMemory(), keyCache }).app);
-    };
-    a = await instance();
-    b = await instance();
-    for (let i = 0; i < 100 && !caches.every((c) => (c as any).usable()); i++) await new Promise((r) => setTimeout(r, 50));
+    instances = await twoInstances(async (url, logger) => ({
+      keyCache: await KeyCache.withPostgres(url, logger),
+      limits: RateLimits.inMemory(),
+    }));
+    ({ db, caches, a, b } = instances);
   });
   afterAll(async () => {
-    for (const c of caches) await c.close();
-    await db?.close();
-    if (schema) await dropPostgresSchema(schema);
+    await instances?.close();
   });
 
   it('revoking on A refuses the key on B at once, though B had cached it', async () => {
@@ -118,12 +137,7 @@ describe('authentication cache across instances, PostgreSQL only', () => {
     const hash = (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: victim.apiKey.id } })).hash;
     expect(caches[1]!.get(hash)).toBeDefined();
     await a.delete(`/v1/api-keys/${victim.apiKey.id}`).set(bearer(secret));
-    let status = 0;
-    for (let i = 0; i < 50; i++) {
-      status = (await b.get('/v1/agents').set(bearer(victim.secret))).status;
-      if (status === 401) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const status = await askUntil(async () => (await b.get('/v1/agents').set(bearer(victim.secret))).status, (s) => s === 401, 50);
     expect(status).toBe(401);
   });
 });

@@ -5,6 +5,7 @@ import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { schema as graphqlSchema } from '../graphql/schema.js';
 import { prefixOfType } from '../ids.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { allowHeader } from '../rest/allowed-methods.js';
 import { routes as restRoutes, type RestRoute } from '../rest/routes.js';
 import { SCOPES } from '../services/scopes.js';
 import { ERROR_DOCS, errorComponentName, errorObjectSchema } from './errors.js';
@@ -40,11 +41,6 @@ export function openApiPath(expressPath: string): string {
 }
 
 export const routeKey = (route: Pick<RestRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;
-
-/** The Allow header the REST router sends for a path with these methods. */
-export function allowHeader(methods: string[]): string {
-  return [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-}
 
 /** ID fields whose name does not say what they identify. */
 const ID_FIELD_TYPES: Record<string, string> = {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { PROJECT_ROOT } from '../paths.js';
-import { sendError } from '../rest/envelope.js';
+import { otherMethods } from '../rest/allowed-methods.js';
 import { OPENAPI_PATH, openApiDocument } from './document.js';
 
 const STATIC_DIR = path.join(PROJECT_ROOT, 'src/openapi/static');
@@ -17,8 +17,6 @@ const ASSETS = new Map<string, { file: string; cacheControl: string }>([
     (name) => [name, { file: path.join(SWAGGER_UI_DIR, name), cacheControl: 'public, max-age=86400' }] as const,
   ),
 ]);
-
-const DOCUMENT_ALLOW = 'GET, HEAD, OPTIONS';
 
 /**
  * `GET /v1/openapi.json`: the OpenAPI 3.1 document of the REST API (no key needed), and
@@ -40,18 +38,7 @@ export function openApiRouter(): Router {
       .set({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache' })
       .send(openApiDocument().json);
   });
-  router.all(OPENAPI_PATH, (req: Request, res: Response) => {
-    res.set('Allow', DOCUMENT_ALLOW);
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
-    sendError(res, {
-      code: 'METHOD_NOT_ALLOWED',
-      message: `${req.method} is not allowed on ${OPENAPI_PATH}; allowed: ${DOCUMENT_ALLOW}`,
-      details: { allowed: DOCUMENT_ALLOW.split(', ') },
-    });
-  });
+  router.all(OPENAPI_PATH, otherMethods(['GET'], OPENAPI_PATH));
 
   // The reference page: no inline script, every asset from here, so it works under the app's
   // Content-Security-Policy (script-src 'self').

@@ -4,6 +4,7 @@ import { UNEXPECTED_ERROR, invalidRequest, type FieldError, type PublicError } f
 import { describeError } from '../graphql/errors.js';
 import type { OrionYoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
+import { otherMethods } from './allowed-methods.js';
 import { sendData, sendError } from './envelope.js';
 import { executeOperation, subscribeOperation } from './executor.js';
 import { routes, type RestRoute } from './routes.js';
@@ -167,20 +168,7 @@ export function createRestRouter(yoga: OrionYoga, options: RestOptions): Router 
     for (const r of pathRoutes) {
       chain[r.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](handler(yoga, r, options));
     }
-    const methods = pathRoutes.map((r) => r.method);
-    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-    chain.all((req, res) => {
-      res.set('Allow', allow);
-      if (req.method === 'OPTIONS') {
-        res.status(204).end();
-        return;
-      }
-      sendError(res, {
-        code: 'METHOD_NOT_ALLOWED',
-        message: `${req.method} is not allowed on /v1${path}; allowed: ${allow}`,
-        details: { allowed: allow.split(', ') },
-      });
-    });
+    chain.all(otherMethods(pathRoutes.map((r) => r.method), `/v1${path}`));
   }
 
   router.use((req, res) => {

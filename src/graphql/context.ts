@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { AuthState } from '../services/api-keys.js';
+import type { CommitMark } from '../services/idempotency.js';
 import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
 
@@ -13,7 +14,9 @@ export type GraphQLContext = {
   messaging: MessagingDeps;
   /** Authentication cache: revoking keys and changing accounts must invalidate it. */
   keyCache: KeyCache;
+  /** Set when the request claimed an Idempotency-Key: writes run `commit` in their transaction. */
+  idempotency?: { commit: CommitMark };
 };
 
 /** What the HTTP layer attaches to each request before GraphQL runs (both protocols). */
-export type RequestState = Pick<GraphQLContext, 'requestId' | 'auth'>;
+export type RequestState = Pick<GraphQLContext, 'requestId' | 'auth' | 'idempotency'>;

@@ -98,6 +98,7 @@ export function createOrionYoga(deps: {
       logger: deps.logger,
       messaging: deps.messaging,
       keyCache: deps.keyCache,
+      idempotency: req.orion.idempotency,
     }),
     plugins: [...graphqlProtections(deps.limits), useApiErrors(deps.logger)],
   });

@@ -4,6 +4,7 @@ import type { Account, ApiKey } from '../db/generated/prisma/client.js';
 import { invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
+import type { CommitMark } from './idempotency.js';
 import { ACCOUNT_OWNER_SCOPES } from './scopes.js';
 import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
@@ -24,6 +25,7 @@ export type CreateAccountInput = z.input<typeof createAccountSchema>;
 export async function createAccount(
   prisma: PrismaClient,
   rawInput: CreateAccountInput,
+  commit?: CommitMark,
 ): Promise<{ account: Account; apiKey: ApiKey; secret: string }> {
   const input = parseInput(createAccountSchema, rawInput);
   return prisma.$transaction(async (tx) => {
@@ -41,6 +43,7 @@ export async function createAccount(
       name: 'Initial key',
       scopes: ACCOUNT_OWNER_SCOPES,
     });
+    await commit?.(tx, { type: 'Account', id: account.id });
     return { account, apiKey, secret };
   });
 }

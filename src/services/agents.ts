@@ -10,6 +10,7 @@ import {
   type ModelConfig,
   type Personality,
 } from './agent-input.js';
+import type { CommitMark } from './idempotency.js';
 import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
@@ -53,15 +54,16 @@ export async function createAgent(
   prisma: PrismaClient,
   accountId: string,
   rawInput: unknown,
+  commit?: CommitMark,
 ): Promise<Agent> {
   const values: AgentValues = parseInput(createAgentSchema, rawInput);
-  return prisma.agent.create({
-    data: {
-      ...(columns(values) as Prisma.AgentUncheckedCreateInput),
-      id: newId('agt'),
-      accountId,
-    },
+  const id = newId('agt');
+  const create = prisma.agent.create({
+    data: { ...(columns(values) as Prisma.AgentUncheckedCreateInput), id, accountId },
   });
+  if (!commit) return create;
+  const [agent] = await prisma.$transaction([create, commit(prisma, { type: 'Agent', id })]);
+  return agent;
 }
 
 /** The agent, if it exists and belongs to the account; otherwise AGENT_NOT_FOUND (never which). */

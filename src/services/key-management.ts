@@ -4,6 +4,7 @@ import type { ApiKey } from '../db/generated/prisma/client.js';
 import { ApiError, notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
+import type { CommitMark } from './idempotency.js';
 import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { parseInput } from './validation.js';
@@ -55,16 +56,23 @@ export async function createKeyForCaller(
   prisma: PrismaClient,
   caller: Caller,
   rawInput: unknown,
+  commit?: CommitMark,
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const input = parseInput(createKeySchema, rawInput);
   const scopes = [...new Set(input.scopes)];
   assertGrantable(caller, scopes);
-  return createApiKey(prisma, {
+  const values = {
     accountId: caller.accountId,
     name: input.name,
     scopes,
     environment: input.environment,
     expiresAt: input.expiresAt ?? null,
+  };
+  if (!commit) return createApiKey(prisma, values);
+  return prisma.$transaction(async (tx) => {
+    const created = await createApiKey(tx as unknown as PrismaClient, values);
+    await commit(tx, { type: 'ApiKey', id: created.apiKey.id });
+    return created;
   });
 }
 
@@ -95,6 +103,7 @@ export async function rotateKey(
   caller: Caller,
   id: string,
   rawInput: unknown,
+  commit?: CommitMark,
 ): Promise<{ apiKey: ApiKey; secret: string; previousKey: ApiKey }> {
   const { gracePeriodSeconds } = parseInput(rotateSchema, rawInput ?? {});
   const old = await ownKey(prisma, caller.accountId, id);
@@ -119,6 +128,7 @@ export async function rotateKey(
       where: { id: old.id },
       data: { expiresAt: old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds },
     });
+    await commit?.(tx, { type: 'ApiKey', id: apiKey.id });
     return { apiKey, secret, previousKey };
   });
 }

@@ -6,6 +6,7 @@ import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
+import type { CommitMark } from './idempotency.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
@@ -118,6 +119,7 @@ export async function prepareExchange(
   account: Account,
   agentId: string,
   rawInput: SendMessageInput,
+  commit?: CommitMark,
 ): Promise<PreparedExchange> {
   const input = parseInput(sendMessageSchema, rawInput);
   const { prisma } = deps;
@@ -181,7 +183,7 @@ export async function prepareExchange(
   return {
     userMessage,
     run: (onDelta) => {
-      const work = answer(deps, agent, conversation, userMessage, history, onDelta, refund);
+      const work = answer(deps, agent, conversation, userMessage, history, onDelta, refund, commit);
       deps.inflight.add(work);
       void work.finally(() => deps.inflight.delete(work)).catch(() => {});
       return work;
@@ -204,6 +206,7 @@ async function answer(
   history: HistoryTurn[],
   onDelta: ((delta: string) => void) | undefined,
   refund: () => Promise<void>,
+  commit: CommitMark | undefined,
 ): Promise<SentMessage> {
   const { prisma } = deps;
   const started = performance.now();
@@ -273,6 +276,7 @@ async function answer(
       where: { id: conversation.id },
       data: { messageCount: { increment: 1 }, lastMessageAt: repliedAt },
     }),
+    ...(commit ? [commit(prisma, { type: 'Message', id: userMessage.id })] : []),
   ]);
   return {
     id: userMessage.id,

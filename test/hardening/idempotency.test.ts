@@ -55,7 +55,7 @@ describe.each(STORAGES)('Idempotency-Key (%s)', (storage) => {
     expect(again.headers['idempotent-replayed']).toBe('true');
   });
 
-  it('keys are per account: another account may use the same key', async () => {
+  it('keys are per API key: another account may use the same key', async () => {
     const other = await app.newAccount('Other');
     await app.http.post('/v1/agents').set(idem('shared-key')).send({ name: 'Mine' });
     const theirs = await app.http.post('/v1/agents').set({ ...bearer(other.key), 'Idempotency-Key': 'shared-key' }).send({ name: 'Theirs' });

@@ -131,7 +131,7 @@ builder.mutationFields((t) => ({
     description: 'Operators only (admin scope): creates an account and its first API key.',
     authScopes: { scope: 'admin' },
     args: { input: t.arg({ type: CreateAccountInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createAccount(ctx.prisma, input),
+    resolve: (_root, { input }, ctx) => createAccount(ctx.prisma, input, ctx.idempotency?.commit),
   }),
   updateAccount: t.field({
     type: AccountRef,

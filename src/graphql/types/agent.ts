@@ -147,7 +147,7 @@ builder.mutationFields((t) => ({
     type: AgentRef,
     authScopes: { scope: 'agents:write' },
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createAgent(ctx.prisma, requireKey(ctx).account.id, input),
+    resolve: (_root, { input }, ctx) => createAgent(ctx.prisma, requireKey(ctx).account.id, input, ctx.idempotency?.commit),
   }),
   updateAgent: t.field({
     type: AgentRef,

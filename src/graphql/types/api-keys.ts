@@ -71,7 +71,7 @@ builder.mutationFields((t) => ({
     description: 'A new key for your account, with at most the scopes of the key creating it.',
     authScopes: { scope: 'keys:manage' },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createKeyForCaller(ctx.prisma, callerOf(ctx), input),
+    resolve: (_root, { input }, ctx) => createKeyForCaller(ctx.prisma, callerOf(ctx), input, ctx.idempotency?.commit),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
@@ -90,7 +90,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'keys:manage' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: RotateApiKeyInput }) },
     resolve: async (_root, { id, input }, ctx) => {
-      const rotated = await rotateKey(ctx.prisma, callerOf(ctx), String(id), input ?? {});
+      const rotated = await rotateKey(ctx.prisma, callerOf(ctx), String(id), input ?? {}, ctx.idempotency?.commit);
       await ctx.keyCache.invalidateKey(rotated.previousKey.id);
       return rotated;
     },

@@ -224,7 +224,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: SendMessageInput, required: true }),
     },
     resolve: async (_root, { agentId, input }, ctx) => {
-      const exchange = await prepareExchange(ctx.messaging, requireKey(ctx).account, String(agentId), input);
+      const exchange = await prepareExchange(ctx.messaging, requireKey(ctx).account, String(agentId), input, ctx.idempotency?.commit);
       return exchange.run();
     },
   }),
@@ -251,7 +251,7 @@ builder.subscriptionFields((t) => ({
       input: t.arg({ type: SendMessageInput, required: true }),
     },
     subscribe: async (_root, { agentId, input }, ctx) => {
-      const exchange = await prepareExchange(ctx.messaging, requireKey(ctx).account, String(agentId), input);
+      const exchange = await prepareExchange(ctx.messaging, requireKey(ctx).account, String(agentId), input, ctx.idempotency?.commit);
       const events = new AsyncQueue<StreamEvent>();
       exchange.run((delta) => events.push({ kind: 'delta', delta })).then(
         (message) => {

@@ -209,7 +209,8 @@ export class HttpClient {
       }
       // Within one call the body never changes, so a conflict on a retry means an earlier attempt
       // (one whose answer was lost) is still running on the server: wait for it like for a 503.
-      const stillRunning = retry > 0 && error.code === 'IDEMPOTENCY_CONFLICT';
+      // One whose work was done but whose answer was lost in a crash will never answer: stop.
+      const stillRunning = retry > 0 && error.code === 'IDEMPOTENCY_CONFLICT' && error.details['reason'] !== 'answer_lost';
       if (retry >= maxRetries || !(isRetryable(error) || stillRunning)) throw error;
       await sleep(retryDelayMs(error, retry, this.settings.maxRetryDelayMs), options.signal);
     }

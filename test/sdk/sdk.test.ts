@@ -26,7 +26,7 @@ import { startOpenAIServer, type ProviderServer } from '../support/provider-serv
 import { listen } from '../support/sse.js';
 
 /** What the proxy does with the next request: answer an error itself, drop the connection, hang, or forward. */
-type Step = '429' | '503' | 'agent-timeout' | 'in-progress' | 'drop' | 'hang' | 'forward';
+type Step = '429' | '503' | 'agent-timeout' | 'in-progress' | 'answer-lost' | 'drop' | 'hang' | 'forward';
 type Seen = { method: string; url: string; headers: IncomingHttpHeaders };
 
 /** A loopback proxy in front of the app that follows a script, then forwards everything. */
@@ -53,6 +53,9 @@ async function startProxy(target: string) {
     }
     if (step === 'in-progress') {
       return answer(409, envelope('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is still in progress', {}));
+    }
+    if (step === 'answer-lost') {
+      return answer(409, envelope('IDEMPOTENCY_CONFLICT', 'The request with this Idempotency-Key was done, but its answer was lost', { reason: 'answer_lost' }));
     }
     if (step === 'drop') return req.socket.destroy();
     if (step === 'hang') return;
@@ -406,6 +409,14 @@ describe('retries', () => {
     expect(conflict).toBeInstanceOf(IdempotencyConflictError);
     expect([conflict.code, conflict.status]).toEqual(['IDEMPOTENCY_CONFLICT', 409]);
     expect(proxy.seen).toHaveLength(1);
+  });
+
+  it('a conflict on a retry whose first attempt was done but lost its answer in a crash is thrown at once', async () => {
+    proxy.script(['drop', 'answer-lost', 'forward']);
+    const lost = await caught(viaProxy().agents.create({ name: 'Done once' }));
+    expect(lost).toBeInstanceOf(IdempotencyConflictError);
+    expect(lost.details).toEqual({ reason: 'answer_lost' });
+    expect(proxy.seen).toHaveLength(2);
   });
 
   it('gives up after maxRetries, throwing the last error', async () => {

@@ -26,9 +26,9 @@ export async function startOrion(
   logger: Logger,
   announce: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<RunningOrion> {
+  const startedAt = Date.now();
   // The HTTP application (Yoga, the schema, every route) loads while the database opens: the
   // embedded one compiles its WebAssembly off the main thread.
-  const startedAt = Date.now();
   const loadingApp = import('./app.js');
   const db = await openDatabase(dataSourceOf(config));
   loadingApp.catch(() => {});

@@ -26,6 +26,7 @@ export async function startOrion(
   logger: Logger,
   announce: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<RunningOrion> {
+  const startedAt = Date.now();
   // The HTTP application (Yoga, the schema, every route) loads while the database opens: the
   // embedded one compiles its WebAssembly off the main thread.
   const loadingApp = import('./app.js');
@@ -102,11 +103,18 @@ export async function startOrion(
   // Housekeeping, now and then: expired idempotency records, and turns whose instance died
   // before the model answered (marked failed, their quota given back).
   const interruptedAfterMs = config.modelTimeoutMs + 60_000;
+  // Instances sharing PostgreSQL tell a dead one's turns from a live one's only by their age. The
+  // embedded database belongs to this process alone (its directory is locked), so every turn
+  // still pending from before this process started was left by one that died.
+  const interruptedBefore = () => {
+    const byAge = Date.now() - interruptedAfterMs;
+    return new Date(db.kind === 'pglite' ? Math.max(byAge, startedAt) : byAge);
+  };
   const housekeeping = async () => {
     await deleteExpiredIdempotencyRecords(db.prisma).catch((error: unknown) =>
       logger.warn({ err: error }, 'could not delete expired idempotency records'),
     );
-    const recovered = await recoverInterruptedTurns(db.prisma, interruptedAfterMs).catch((error: unknown) => {
+    const recovered = await recoverInterruptedTurns(db.prisma, interruptedBefore()).catch((error: unknown) => {
       logger.warn({ err: error }, 'could not recover interrupted turns');
       return 0;
     });

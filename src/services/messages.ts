@@ -126,42 +126,34 @@ export async function prepareExchange(
   const accountId = account.id;
   const agent = await getAgent(prisma, accountId, agentId);
   const conversation = await findConversation(prisma, accountId, agent.id, input.userId, input.conversationId);
-  const refund = await reserveMessage(prisma, account).catch((error: unknown) => {
-    if (error instanceof ApiError && error.code === 'INSUFFICIENT_QUOTA') deps.metrics?.quotaRejections.inc();
-    throw error;
-  });
-  let history: HistoryTurn[];
-  try {
-    history = await loadHistory(prisma, conversation.id);
-  } catch (error) {
-    await refund();
-    throw error;
-  }
+  const history = await loadHistory(prisma, conversation.id);
   const now = new Date();
   const userMessage = await prisma
     .$transaction(async (tx) => {
-    const message = await tx.message.create({
-      data: {
-        id: newId('msg'),
-        accountId,
-        conversationId: conversation.id,
-        agentId: agent.id,
-        userId: input.userId,
-        role: 'user',
-        text: input.text,
-        status: 'pending',
-        metadata: input.metadata ?? undefined,
-        createdAt: now,
-      },
-    });
-    await tx.conversation.update({
-      where: { id: conversation.id },
-      data: { messageCount: { increment: 1 }, lastMessageAt: now },
-    });
-    return message;
-  })
-    .catch(async (error: unknown) => {
-      await refund();
+      const message = await tx.message.create({
+        data: {
+          id: newId('msg'),
+          accountId,
+          conversationId: conversation.id,
+          agentId: agent.id,
+          userId: input.userId,
+          role: 'user',
+          text: input.text,
+          status: 'pending',
+          metadata: input.metadata ?? undefined,
+          createdAt: now,
+        },
+      });
+      await tx.conversation.update({
+        where: { id: conversation.id },
+        data: { messageCount: { increment: 1 }, lastMessageAt: now },
+      });
+      // Last, so the account's usage row stays locked only until the commit that follows.
+      await reserveMessage(tx, account, now);
+      return message;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'INSUFFICIENT_QUOTA') deps.metrics?.quotaRejections.inc();
       throw error;
     });
 
@@ -175,15 +167,14 @@ export async function prepareExchange(
           provider: provider.name,
         });
   if (unavailable) {
-    await markFailed(prisma, userMessage.id, unavailable);
-    await refund();
+    await failTurn(prisma, userMessage, unavailable);
     throw unavailable;
   }
 
   return {
     userMessage,
     run: (onDelta) => {
-      const work = answer(deps, agent, conversation, userMessage, history, onDelta, refund, commit);
+      const work = answer(deps, agent, conversation, userMessage, history, onDelta, commit);
       deps.inflight.add(work);
       void work.finally(() => deps.inflight.delete(work)).catch(() => {});
       return work;
@@ -191,10 +182,26 @@ export async function prepareExchange(
   };
 }
 
-async function markFailed(prisma: PrismaClient, messageId: string, error: ApiError): Promise<void> {
-  await prisma.message.update({
-    where: { id: messageId },
-    data: { status: 'failed', errorCode: error.code, errorMessage: error.message },
+/**
+ * Marks a pending user turn failed and gives its message back to the quota, in one transaction.
+ * Only the pending → failed change refunds, so a turn is never refunded twice (by the send that
+ * failed and by the recovery of another instance) nor refunded once answered. False when the
+ * turn was no longer pending.
+ */
+async function failTurn(
+  prisma: PrismaClient,
+  turn: Pick<Message, 'id' | 'accountId' | 'createdAt'>,
+  error: Pick<ApiError, 'code' | 'message'>,
+): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.message.updateMany({
+      where: { id: turn.id, status: 'pending' },
+      data: { status: 'failed', errorCode: error.code, errorMessage: error.message },
+    });
+    if (count === 0) return false;
+    // The unit was taken for the month the turn was stored in (see prepareExchange).
+    await refundMessage(tx, turn.accountId, quotaPeriod(turn.createdAt).period);
+    return true;
   });
 }
 
@@ -205,7 +212,6 @@ async function answer(
   userMessage: Message,
   history: HistoryTurn[],
   onDelta: ((delta: string) => void) | undefined,
-  refund: () => Promise<void>,
   commit: CommitMark | undefined,
 ): Promise<SentMessage> {
   const { prisma } = deps;
@@ -229,11 +235,11 @@ async function answer(
         : new ApiError('MODEL_ERROR', 'The model failed to answer', { provider: agent.modelProvider });
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, agentId: agent.id }, 'model call failed');
     deps.metrics?.recordModelCall(agent.modelProvider, apiError.code, failedAfter);
-    await markFailed(prisma, userMessage.id, apiError).catch((e: unknown) =>
+    // A message that got no answer does not count against the quota. If this cannot be written,
+    // the turn stays pending and the recovery of interrupted turns fails and refunds it later.
+    await failTurn(prisma, userMessage, apiError).catch((e: unknown) =>
       deps.logger.error({ err: e, messageId: userMessage.id }, 'could not record a failed turn'),
     );
-    // A message that got no answer does not count against the quota.
-    await refund().catch((e: unknown) => deps.logger.error({ err: e, accountId: agent.accountId }, 'quota refund failed'));
     throw apiError;
   }
   const latencyMs = Math.round(performance.now() - started);
@@ -261,8 +267,9 @@ async function answer(
         createdAt: repliedAt,
       },
     }),
+    // Still pending: a turn already failed (and refunded) by recovery is never completed after all.
     prisma.message.update({
-      where: { id: userMessage.id },
+      where: { id: userMessage.id, status: 'pending' },
       data: {
         status: 'completed',
         replyId,
@@ -317,25 +324,21 @@ export async function previewPrompt(
   };
 }
 
+const INTERRUPTED = { code: 'AGENT_UNAVAILABLE', message: 'The server stopped before the model answered' } as const;
+
 /**
- * User turns still pending long after any model could have answered belong to an instance that
- * died mid-call: mark them failed (so history tells the truth) and give their quota back.
+ * User turns stored before `createdBefore` and still pending belong to an instance that died
+ * mid-call: mark them failed (so history tells the truth) and give their quota back.
  */
-export async function recoverInterruptedTurns(prisma: PrismaClient, olderThanMs: number): Promise<number> {
+export async function recoverInterruptedTurns(prisma: PrismaClient, createdBefore: Date): Promise<number> {
   const stale = await prisma.message.findMany({
-    where: { status: 'pending', role: 'user', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    where: { status: 'pending', role: 'user', createdAt: { lt: createdBefore } },
     select: { id: true, accountId: true, createdAt: true },
     take: 1000,
   });
   let recovered = 0;
   for (const turn of stale) {
-    const { count } = await prisma.message.updateMany({
-      where: { id: turn.id, status: 'pending' },
-      data: { status: 'failed', errorCode: 'AGENT_UNAVAILABLE', errorMessage: 'The server stopped before the model answered' },
-    });
-    if (count === 0) continue;
-    recovered++;
-    await refundMessage(prisma, turn.accountId, quotaPeriod(turn.createdAt).period);
+    if (await failTurn(prisma, turn, INTERRUPTED)) recovered++;
   }
   return recovered;
 }

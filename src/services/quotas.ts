@@ -21,40 +21,38 @@ export async function messageUsage(prisma: PrismaClient, account: Account, now =
   return { period, used: row?.used ?? 0, quota: effectiveLimits(account).monthlyMessageQuota, resetsAt };
 }
 
+/** The Prisma client, or the transaction client of `prisma.$transaction(async (tx) => ...)`. */
+export type Db = Pick<PrismaClient, 'messageUsage'>;
+
 /**
- * Takes one message from the account's monthly quota, or throws INSUFFICIENT_QUOTA. The check
- * and the increment are one conditional UPDATE, so concurrent sends can never overshoot.
- * Returns a function that gives the message back (for a send that did not get an answer).
+ * Takes one message from the account's monthly quota (the month `at` falls in), or throws
+ * INSUFFICIENT_QUOTA. The check and the increment are one conditional UPDATE, so concurrent
+ * sends can never overshoot. Called inside the transaction that stores the turn it pays for, so
+ * a process that dies leaves both or neither (a pending turn's unit goes back at recovery).
  */
-export async function reserveMessage(prisma: PrismaClient, account: Account): Promise<() => Promise<void>> {
-  const { period, resetsAt } = quotaPeriod();
+export async function reserveMessage(db: Db, account: Account, at: Date): Promise<void> {
+  const { period, resetsAt } = quotaPeriod(at);
   const quota = effectiveLimits(account).monthlyMessageQuota;
   const key = { accountId: account.id, period };
   const take = () =>
-    prisma.messageUsage.updateMany({ where: { ...key, used: { lt: quota } }, data: { used: { increment: 1 } } });
+    db.messageUsage.updateMany({ where: { ...key, used: { lt: quota } }, data: { used: { increment: 1 } } });
   let { count } = await take();
   if (count === 0) {
     // The month's row may not exist yet (or was created a moment ago by a concurrent send).
-    await prisma.messageUsage.createMany({ data: [key], skipDuplicates: true });
+    await db.messageUsage.createMany({ data: [key], skipDuplicates: true });
     ({ count } = await take());
   }
   if (count === 0) {
-    const used = (await prisma.messageUsage.findUnique({ where: { accountId_period: key } }))?.used ?? quota;
+    const used = (await db.messageUsage.findUnique({ where: { accountId_period: key } }))?.used ?? quota;
     throw new ApiError(
       'INSUFFICIENT_QUOTA',
       `The monthly message quota of ${quota} is used up; it resets at ${resetsAt.toISOString()}`,
       { quota, used, resetsAt: resetsAt.toISOString() },
     );
   }
-  let refunded = false;
-  return async () => {
-    if (refunded) return;
-    refunded = true;
-    await refundMessage(prisma, account.id, period);
-  };
 }
 
 /** Gives one message back to an account's quota for the month `period` (a send that got no answer). */
-export async function refundMessage(prisma: PrismaClient, accountId: string, period: string): Promise<void> {
-  await prisma.messageUsage.updateMany({ where: { accountId, period, used: { gt: 0 } }, data: { used: { decrement: 1 } } });
+export async function refundMessage(db: Db, accountId: string, period: string): Promise<void> {
+  await db.messageUsage.updateMany({ where: { accountId, period, used: { gt: 0 } }, data: { used: { decrement: 1 } } });
 }

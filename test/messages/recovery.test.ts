@@ -22,13 +22,13 @@ describe('turns interrupted by a dead instance', () => {
     const fresh = await app.db.prisma.message.create({ data: { ...base, id: newId('msg') } });
     await app.db.prisma.messageUsage.update({ where: { accountId_period: { accountId, period } }, data: { used: { increment: 2 } } });
 
-    expect(await recoverInterruptedTurns(app.db.prisma, 5 * 60_000)).toBe(1);
+    expect(await recoverInterruptedTurns(app.db.prisma, new Date(Date.now() - 5 * 60_000))).toBe(1);
     const after = await app.db.prisma.message.findUniqueOrThrow({ where: { id: stale.id } });
     expect(after).toMatchObject({ status: 'failed', errorCode: 'AGENT_UNAVAILABLE' });
     expect((await app.db.prisma.message.findUniqueOrThrow({ where: { id: fresh.id } })).status).toBe('pending');
     const usage = await app.db.prisma.messageUsage.findUniqueOrThrow({ where: { accountId_period: { accountId, period } } });
     expect(usage.used).toBe(2);
     // Idempotent: nothing more to recover.
-    expect(await recoverInterruptedTurns(app.db.prisma, 5 * 60_000)).toBe(0);
+    expect(await recoverInterruptedTurns(app.db.prisma, new Date(Date.now() - 5 * 60_000))).toBe(0);
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
 import { dropPostgresSchema, freshPostgresUrl, type Storage } from '../support/app.js';
 import {
   PROCESS_ADMIN_KEY,
@@ -80,12 +81,14 @@ describe.each<Storage>(['pglite', 'postgres'])('kill -9 under load, then a resta
 
   it('keeps every agent and message it acknowledged before the kill', { timeout: 60_000 }, async () => {
     let storageEnv: Record<string, string>;
+    let databaseUrl = '';
     if (storage === 'pglite') {
       dataDir = await makeTempDir('orion-kill9-');
       storageEnv = { ORION_DATA_DIR: dataDir };
     } else {
       const fresh = freshPostgresUrl();
       schema = fresh.schema;
+      databaseUrl = fresh.url;
       storageEnv = { DATABASE_URL: fresh.url };
     }
     const env = {
@@ -107,6 +110,7 @@ describe.each<Storage>(['pglite', 'postgres'])('kill -9 under load, then a resta
     });
     expect(account.status).toBe(201);
     const key: string = account.body.data.secret;
+    const accountId: string = account.body.data.account.id;
 
     const acked: Acked = { agents: [], messages: [], answered: 0, failedStatus: {}, unanswered: 0 };
     // Warm up (the first requests of a process are much slower), so the load is load.
@@ -172,5 +176,19 @@ describe.each<Storage>(['pglite', 'postgres'])('kill -9 under load, then a resta
     expect((await api(second.url, key, 'POST', '/v1/agents', { name: 'After the restart' })).status).toBe(201);
     expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     if (dataDir) expect(existsSync(path.join(dataDir, 'orion.lock'))).toBe(false);
+
+    // No message of the quota was lost to the kill: every unit taken belongs to a turn that was
+    // answered or is still pending (to be given back when recovered). On the embedded database
+    // the restart recovered every pending turn already.
+    const db = await openDatabase(dataDir ? { kind: 'pglite', dataDir } : { kind: 'postgres', url: databaseUrl });
+    try {
+      const used = (await db.prisma.messageUsage.aggregate({ where: { accountId }, _sum: { used: true } }))._sum.used;
+      const turns = async (status: 'pending' | 'completed') =>
+        db.prisma.message.count({ where: { accountId, role: 'user', status } });
+      const [pending, completed] = [await turns('pending'), await turns('completed')];
+      expect({ used, pending, completed }).toEqual({ used: pending + completed, pending: dataDir ? 0 : pending, completed });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How the next answers behave: a normal reply, an HTTP error, a garbage body, or too slow. */
-export type ProviderMode = 'ok' | '429' | '500' | 'malformed' | 'slow' | 'stream-breaks' | 'slow-stream';
+/**
+ * How the next answers behave: a normal reply, an HTTP error, a garbage body, too slow, or cut
+ * off (`cut-off`: a whole answer without a finish reason; a stream of two deltas that then ends
+ * cleanly, without its finish reason and its end event).
+ */
+export type ProviderMode = 'ok' | '429' | '500' | 'malformed' | 'slow' | 'stream-breaks' | 'slow-stream' | 'cut-off';
 
 export type RecordedRequest = { path: string; headers: IncomingMessage['headers']; body: any };
 
@@ -101,7 +105,9 @@ export function startOpenAIServer(): Promise<ProviderServer> {
         JSON.stringify({
           ...base,
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: state.reply }, finish_reason: 'stop' }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: state.reply }, finish_reason: state.mode === 'cut-off' ? null : 'stop' },
+          ],
           usage,
         }),
       );
@@ -117,6 +123,7 @@ export function startOpenAIServer(): Promise<ProviderServer> {
       res.end();
       return;
     }
+    if (state.mode === 'cut-off') return sse(res, parts.slice(0, 2));
     sse(res, [
       ...parts,
       chunk({}, 'stop'),
@@ -136,7 +143,7 @@ export function startAnthropicServer(): Promise<ProviderServer> {
         JSON.stringify({
           ...message,
           content: [{ type: 'text', text: state.reply }],
-          stop_reason: 'end_turn',
+          stop_reason: state.mode === 'cut-off' ? null : 'end_turn',
           stop_sequence: null,
           usage: { input_tokens: 13, output_tokens: 5 },
         }),
@@ -154,11 +161,15 @@ export function startAnthropicServer(): Promise<ProviderServer> {
       res.end();
       return;
     }
-    sse(res, [
+    const opening = [
       event('message_start', {
         message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 13, output_tokens: 1 } },
       }),
       event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    ];
+    if (state.mode === 'cut-off') return sse(res, [...opening, ...deltas.slice(0, 2)]);
+    sse(res, [
+      ...opening,
       ...deltas,
       event('content_block_stop', { index: 0 }),
       event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }),

@@ -67,7 +67,7 @@ export class AiSdkProvider implements ModelProvider {
     try {
       if (!onDelta) {
         const result = await sdk.generateText(options);
-        return this.reply(result.text, result.response.modelId, result.usage);
+        return this.reply(result.text, result.response.modelId, result.usage, result.rawFinishReason);
       }
       const result = sdk.streamText({ ...options, onError: () => {} });
       let text = '';
@@ -79,7 +79,7 @@ export class AiSdkProvider implements ModelProvider {
           throw part.error;
         }
       }
-      return this.reply(text, (await result.response).modelId, await result.usage);
+      return this.reply(text, (await result.response).modelId, await result.usage, await result.rawFinishReason);
     } catch (error) {
       throw classifyProviderError(sdk, this.name, error, request.signal);
     }
@@ -89,7 +89,13 @@ export class AiSdkProvider implements ModelProvider {
     text: string,
     modelId: string,
     usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number },
+    rawFinishReason: string | undefined,
   ): ModelReply {
+    // Both protocols say why an answer ended (OpenAI's finish_reason, Anthropic's stop_reason);
+    // without it the answer was cut off, however cleanly the connection closed.
+    if (!rawFinishReason) {
+      throw new ApiError('MODEL_ERROR', 'The model provider stopped before finishing its answer', { provider: this.name });
+    }
     if (!text.trim()) {
       throw new ApiError('MODEL_ERROR', 'The model provider returned an empty answer', { provider: this.name });
     }

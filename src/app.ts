@@ -109,7 +109,9 @@ export function createApp({
   // Every path is counted (an unknown one too), except the health probes above.
   app.use(rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
 
-  if (config.serveMetrics ?? config.metricsToken !== undefined) app.get('/metrics', metricsHandler(metrics, config.metricsToken));
+  if (config.serveMetrics ?? config.metricsToken !== undefined) {
+    app.get('/metrics', metricsHandler(metrics, config.metricsToken));
+  }
   // The API's description and reference page: public.
   app.use(openApiRouter());
 

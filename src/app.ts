@@ -10,7 +10,7 @@ import { healthRouter, metricsHandler, type LifecycleState } from './http/operat
 import { sendProtocolError } from './http/protocol-error.js';
 import { rateLimiting } from './http/rate-limit.js';
 import { accessLog, authentication, requestId } from './http/request-context.js';
-import { corsPolicy, securityHeaders } from './http/security.js';
+import { corsPolicy, noStore, securityHeaders } from './http/security.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openApiRouter } from './openapi/routes.js';
@@ -35,7 +35,7 @@ export type AppConfig = Pick<
   trustProxy?: Config['trustProxy'];
   corsOrigins?: string[];
   metricsToken?: string;
-  /** Serve /metrics on this app (false when it has a port of its own). */
+  /** Serve /metrics on this app; by default only behind a metricsToken, never in the open. */
   serveMetrics?: boolean;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
@@ -87,6 +87,7 @@ export function createApp({
   app.use(accessLog(logger));
   app.use(metrics.httpMiddleware());
   app.use(securityHeaders());
+  app.use(['/graphql', '/v1'], noStore);
   const cors = corsPolicy(config.corsOrigins ?? []);
   if (cors) app.use(['/graphql', '/v1'], cors);
 
@@ -97,8 +98,6 @@ export function createApp({
       return { database, ...(redis === undefined ? {} : { redis: redis ? ('ok' as const) : ('unavailable' as const) }) };
     }),
   );
-  if (config.serveMetrics ?? true) app.get('/metrics', metricsHandler(metrics, config.metricsToken));
-
   // Once shutdown begins, requests arriving on kept-alive connections are turned away cleanly.
   app.use((req, res, next) => {
     if (!state.shuttingDown) return next();
@@ -106,11 +105,15 @@ export function createApp({
     sendProtocolError(req, res, SHUTTING_DOWN);
   });
 
-  // The API's description and reference page: public, not counted against anyone's limit.
-  app.use(openApiRouter());
-
   app.use(authentication(db.prisma, keyCache));
-  app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
+  // Every path is counted (an unknown one too), except the health probes above.
+  app.use(rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
+
+  if (config.serveMetrics ?? config.metricsToken !== undefined) {
+    app.get('/metrics', metricsHandler(metrics, config.metricsToken));
+  }
+  // The API's description and reference page: public.
+  app.use(openApiRouter());
 
   app.use('/graphql', (req, _res, next) => {
     if (Number(req.get('Content-Length') ?? 0) > config.bodyLimitBytes) throw payloadTooLarge(config.bodyLimitBytes);

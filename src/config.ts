@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 const optionalString = z
@@ -49,6 +52,10 @@ const envSchema = z.object({
   CORS_ORIGINS: optionalString,
   METRICS_TOKEN: optionalString,
   METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
+  METRICS_HOST: z.preprocess(blankAsUnset, z.string().default('127.0.0.1')),
+  HTTP_HEADERS_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(300_000).default(10_000)),
+  HTTP_REQUEST_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(300_000).default(30_000)),
+  MAX_CONNECTIONS_PER_ADDRESS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1_000_000).default(100)),
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600_000).default(25_000)),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 });
@@ -68,8 +75,11 @@ export type Config = {
   modelTimeoutMs: number;
   bodyLimitBytes: number;
   anonymousRateLimitPerMinute: number;
-  /** Express's "trust proxy": which proxies' X-Forwarded-For to believe for client addresses. */
-  trustProxy: boolean | number | string;
+  /**
+   * Express's "trust proxy": how many proxies in front (a hop count) or which addresses are
+   * proxies; false: the TCP peer is the client. Never `true`, which believes the client's own header.
+   */
+  trustProxy: false | number | string[];
   graphql: GraphQLLimits;
   /** Origins allowed by CORS; empty: CORS off. */
   corsOrigins: string[];
@@ -77,6 +87,13 @@ export type Config = {
   metricsToken: string | undefined;
   /** When set, /metrics is served on this port only, not on the API's. */
   metricsPort: number | undefined;
+  /** The address the metrics port listens on (loopback unless told otherwise). */
+  metricsHost: string;
+  /** The request's headers must arrive within this, and the whole request (body included) within the other. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Open connections one client address may hold at once; 0: no cap. */
+  maxConnectionsPerAddress: number;
   /** How long shutdown waits for requests and streams in flight. */
   shutdownTimeoutMs: number;
 };
@@ -105,10 +122,39 @@ export const DEFAULT_GRAPHQL_LIMITS: GraphQLLimits = {
 
 export class ConfigError extends Error {}
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === 'true' || value === 'false') return value === 'true';
+const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_PROXY_RANGES.includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  if (rest.length || !isIP(address!)) return false;
+  if (bits === undefined) return true;
+  const max = isIP(address!) === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && Number(bits) <= max;
+}
+
+/**
+ * `true` would take the left-most X-Forwarded-For address, which the client writes itself: anyone
+ * could pick a fresh address per request and never meet the anonymous rate limit. Refused.
+ */
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  if (value === 'false') return false;
+  if (value === 'true') {
+    throw new ConfigError(
+      'invalid configuration: TRUST_PROXY=true would believe any client\'s X-Forwarded-For; ' +
+        'set the number of proxies in front of OrionOS (e.g. 1) or their addresses (e.g. loopback,10.0.0.0/8)',
+    );
+  }
   if (/^\d+$/.test(value)) return Number(value);
-  return value;
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !isProxyAddress(e));
+  if (!entries.length || bad.length) {
+    throw new ConfigError(
+      `invalid configuration: TRUST_PROXY must be false, a number of proxies, or proxy addresses ` +
+        `(IP, CIDR, loopback, linklocal, uniquelocal); not ${JSON.stringify(bad.join(',') || value)}`,
+    );
+  }
+  return entries;
 }
 
 /** Reads the configuration from the environment; throws one clear line when it is invalid. */
@@ -119,6 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -138,6 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
@@ -149,4 +202,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fieldSuggestions: e.NODE_ENV === 'development',
     },
   };
+}
+
+/**
+ * Adds the variables of a `.env` file (by default in the working directory) to `env`, for those
+ * `env` leaves unset: the real environment wins. No file: nothing to add.
+ */
+export function applyDotEnv(env: NodeJS.ProcessEnv = process.env, file = path.resolve('.env')): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (env[name] === undefined && value !== undefined) env[name] = value;
+  }
+}
+
+/** The configuration the server and the `orion` commands run with: the environment, then `.env`. */
+export function loadConfigFromEnvironment(): Config {
+  applyDotEnv(process.env);
+  return loadConfig(process.env);
 }

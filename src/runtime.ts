@@ -12,6 +12,15 @@ import { recoverInterruptedTurns } from './services/messages.js';
 import { metricsHandler } from './http/operations.js';
 import { Metrics } from './observability/metrics.js';
 import { KeyCache } from './services/key-cache.js';
+import { createHttpServer, listen } from './http/connections.js';
+
+/** The URL to reach a listening server at (0.0.0.0 and :: are reached on loopback). */
+function urlOf(server: Server, host: string): string {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
+}
 
 export type RunningOrion = {
   server: Server;
@@ -68,26 +77,28 @@ export async function startOrion(
       : KeyCache.local();
   const separateMetrics = config.metricsPort !== undefined;
   const { app, messaging, state } = createApp({
-    config: { ...config, serveMetrics: !separateMetrics },
+    // Never public: on the API port only behind METRICS_TOKEN, else on METRICS_PORT (loopback).
+    config: { ...config, serveMetrics: !separateMetrics && config.metricsToken !== undefined },
     db,
     logger,
     limits,
     metrics,
     keyCache,
   });
-  const listen = (handler: express.Express, port: number) =>
-    new Promise<Server>((resolve, reject) => {
-      const s = handler.listen(port, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
   let server: Server;
   let metricsServer: Server | undefined;
   try {
-    server = await listen(app, config.port);
+    server = await listen(createHttpServer(app, config), config.port, config.host, { port: 'PORT', host: 'HOST' });
     if (separateMetrics) {
       const metricsApp = express();
       metricsApp.get('/metrics', metricsHandler(metrics, config.metricsToken));
-      metricsServer = await listen(metricsApp, config.metricsPort!);
+      metricsServer = await listen(createHttpServer(metricsApp, config), config.metricsPort!, config.metricsHost, {
+        port: 'METRICS_PORT',
+        host: 'METRICS_HOST',
+      }).catch((error: unknown) => {
+        server.close();
+        throw error;
+      });
     }
   } catch (error) {
     await limits.close();
@@ -95,10 +106,25 @@ export async function startOrion(
     await db.close();
     throw error;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  logger.info({ url, database: db.kind, rateLimits: limits.store }, 'OrionOS is listening');
+  const url = urlOf(server, config.host);
+  logger.info(
+    {
+      url,
+      graphql: `${url}/graphql`,
+      docs: `${url}/docs`,
+      openapi: `${url}/v1/openapi.json`,
+      database: db.kind,
+      rateLimits: limits.store,
+    },
+    'OrionOS is listening',
+  );
+  if (metricsServer) {
+    logger.info({ url: `${urlOf(metricsServer, config.metricsHost)}/metrics`, token: config.metricsToken !== undefined }, 'metrics are served on their own port');
+  } else if (config.metricsToken) {
+    logger.info({ url: `${url}/metrics`, token: true }, 'metrics are served behind METRICS_TOKEN');
+  } else {
+    logger.info('metrics are off: set METRICS_TOKEN to serve /metrics behind a token, or METRICS_PORT to serve them on a loopback port');
+  }
 
   // Housekeeping, now and then: expired idempotency records, and turns whose instance died
   // before the model answered (marked failed, their quota given back).

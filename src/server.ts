@@ -1,12 +1,13 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfigFromEnvironment } from './config.js';
 import { DataDirLockedError } from './db/datadir-lock.js';
+import { ListenError } from './http/connections.js';
 import { createLogger } from './logger.js';
 import { serveUntilSignalled } from './runtime.js';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfigFromEnvironment();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`orion: ${error.message}`);
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   try {
     await serveUntilSignalled(config, logger);
   } catch (error) {
-    if (error instanceof DataDirLockedError) {
+    if (error instanceof DataDirLockedError || error instanceof ListenError) {
       console.error(`orion: ${error.message}`);
       process.exit(1);
     }

@@ -2,7 +2,7 @@
 // and turning every way that can fail into one clear line.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfigFromEnvironment, type Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { dataSourceOf } from '../db/data-source.js';
 import { DataDirLockedError } from '../db/datadir-lock.js';
@@ -12,7 +12,7 @@ export { CliError };
 
 export function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadConfigFromEnvironment();
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;

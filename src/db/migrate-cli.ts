@@ -1,11 +1,11 @@
 // `npm run db:migrate`: applies pending migrations to the configured database and exits.
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfigFromEnvironment } from '../config.js';
 import { dataSourceOf } from './data-source.js';
 import { openDatabase } from './client.js';
 import { prepareDatabase } from './migrate.js';
 
 try {
-  const config = loadConfig();
+  const config = loadConfigFromEnvironment();
   const db = await openDatabase(dataSourceOf(config));
   try {
     const { applied } = await prepareDatabase(db, async () => undefined);

@@ -8,9 +8,11 @@ import type { KeyCache } from '../services/key-cache.js';
 
 export type OrionRequest = Request & { orion: RequestState };
 
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// A client's id never looks like ours (`req_…`), so a server id in a log or a support ticket was
+// always made here, once.
+const CLIENT_REQUEST_ID = /^(?![rR][eE][qQ]_)[A-Za-z0-9._:-]{1,128}$/;
 
-/** X-Request-Id: the client's own when it is sane, otherwise a new `req_…`. Set on every response. */
+/** X-Request-Id: the client's own when it is sane and not `req_…`, otherwise a new `req_…`. Set on every response. */
 export function requestId(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.get('X-Request-Id');
   const id = incoming && CLIENT_REQUEST_ID.test(incoming) ? incoming : `req_${ulid()}`;

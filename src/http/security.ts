@@ -1,6 +1,6 @@
 import cors from 'cors';
 import helmet from 'helmet';
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Security headers: a strict policy for the API, a looser one where a browser page needs it. */
 export function securityHeaders(): RequestHandler {
@@ -39,6 +39,12 @@ export function securityHeaders(): RequestHandler {
     crossOriginEmbedderPolicy: false,
   });
   return (req, res, next) => (req.path === '/graphql' && req.method === 'GET' ? graphiql : strict)(req, res, next);
+}
+
+/** API answers are never stored by browsers or proxies: some carry a secret shown once. */
+export function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.set('Cache-Control', 'no-store');
+  next();
 }
 
 /** CORS, off unless CORS_ORIGINS lists origins (or is "*"). */

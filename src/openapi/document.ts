@@ -87,7 +87,7 @@ const ref = (kind: 'schemas' | 'parameters' | 'headers' | 'responses', name: str
 
 const HEADERS: Record<string, HeaderObject> = {
   'X-Request-Id': {
-    description: 'The request’s ID: yours, if you sent a sane `X-Request-Id`, otherwise a new `req_…`. On every response.',
+    description: 'The request’s ID: yours, if you sent a sane `X-Request-Id` not starting with `req_`, otherwise a new `req_…`. On every response.',
     required: true,
     schema: { type: 'string', examples: ['req_01JD4S9X6Q0M4W2T8ZK7Y3N5HB'] },
   },
@@ -136,7 +136,7 @@ const PARAMETERS: Record<string, ParameterObject> = {
     name: 'X-Request-Id',
     in: 'header',
     required: false,
-    description: 'Your own ID for the request (1–128 of letters, digits and `. _ : -`); echoed in the response and in errors.',
+    description: 'Your own ID for the request (1–128 of letters, digits and `. _ : -`, not starting with `req_`, which is the server’s own format); echoed in the response and in errors. Otherwise the server makes a new `req_…`.',
     schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
   },
   IdempotencyKey: {

@@ -52,6 +52,11 @@ export function postgresBus(databaseUrl: string, logger: Logger, cache: KeyCache
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (closed) {
+        // Closed while connecting (a start-up that failed at once): nothing else would end it.
+        await client.end().catch(() => {});
+        return;
+      }
       listener = client;
       cache.clear();
       heard = true;

@@ -25,6 +25,27 @@ describe('HTTP hygiene, health and readiness', () => {
     }
   });
 
+  // Regression: answers carrying a secret shown once (a new key, a rotated one, a new account)
+  // could be kept by a browser or proxy cache.
+  it('Cache-Control: no-store on API answers, in both protocols, secrets shown once included', async () => {
+    const created = await app.http.post('/v1/api-keys').set(bearer(key)).send({ name: 'cached?', scopes: ['agents:read'] });
+    expect(created.status).toBe(201);
+    const rotated = await app.http.post(`/v1/api-keys/${created.body.data.apiKey.id}/rotate`).set(bearer(key)).send({});
+    expect(rotated.status).toBe(201);
+    const account = await app.http.post('/v1/accounts').set(bearer(app.adminKey)).send({ name: 'Cached?' });
+    expect(account.status).toBe(201);
+    const rest = [created, rotated, account, await app.http.get('/v1/agents').set(bearer(key)), await app.http.get('/v1/agents')];
+    for (const res of rest) expect(res.headers['cache-control']).toBe('no-store');
+
+    const gqlKey = await graphql(app, key, 'mutation { createApiKey(input: {name: "g", scopes: ["agents:read"]}) { secret } }');
+    expect(gqlKey.body.data.createApiKey.secret).toMatch(/^orn_/);
+    const gqlAccount = await graphql(app, app.adminKey, 'mutation { createAccount(input: {name: "G"}) { secret } }');
+    expect(gqlAccount.body.data.createAccount.secret).toMatch(/^orn_/);
+    const gqlRead = await graphql(app, key, '{ viewer { id } }');
+    const gqlRefused = await graphql(app, undefined, '{ viewer { id } }');
+    for (const res of [gqlKey, gqlAccount, gqlRead, gqlRefused]) expect(res.headers['cache-control']).toBe('no-store');
+  });
+
   it('CORS is off by default and answers only the configured origins', async () => {
     const off = await app.http.options('/v1/agents').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST');
     expect(off.headers['access-control-allow-origin']).toBeUndefined();

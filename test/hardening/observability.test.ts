@@ -5,6 +5,7 @@ import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { startOpenAIServer, type ProviderServer } from '../support/provider-servers.js';
 
 const PROVIDER_CREDENTIAL = 'sk-provider-secret-credential-987654321';
+const METRICS_TOKEN = 'metrics-token-for-observability-0123';
 
 describe('logs and metrics', () => {
   let app: TestApp;
@@ -24,6 +25,7 @@ describe('logs and metrics', () => {
       openaiApiKey: PROVIDER_CREDENTIAL,
       openaiBaseUrl: provider.baseUrl,
       modelTimeoutMs: 4000,
+      metricsToken: METRICS_TOKEN,
     });
   });
   afterAll(async () => {
@@ -38,6 +40,26 @@ describe('logs and metrics', () => {
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'log-test-1' && l.msg === 'request');
     expect(line).toMatchObject({ method: 'GET', route: '/v1/agents', status: 200, accountId });
     expect(typeof line.latencyMs).toBe('number');
+  });
+
+  // Regression: a client could send a server-format id another request already had; it was
+  // echoed and logged as if the server had made it.
+  it('never takes a client X-Request-Id that looks like a server one (req_…): a new one is made', async () => {
+    const { key } = await app.newAccount();
+    const first = await app.http.get('/v1/agents').set(bearer(key));
+    const taken = String(first.headers['x-request-id']);
+    expect(taken).toMatch(/^req_[0-9A-Z]{26}$/);
+    for (const impostor of [taken, 'req_mine', 'REQ_01JD4S9X6Q0M4W2T8ZK7Y3N5HB']) {
+      const res = await app.http.get('/v1/nowhere').set(bearer(key)).set('X-Request-Id', impostor);
+      expect(res.headers['x-request-id']).toMatch(/^req_[0-9A-Z]{26}$/);
+      expect(res.headers['x-request-id']).not.toBe(impostor);
+      expect(res.body.error.requestId).toBe(res.headers['x-request-id']);
+      const gql = await app.http.post('/graphql').set(bearer(key)).set('X-Request-Id', impostor).send({ query: '{ nope }' });
+      expect(gql.headers['x-request-id']).not.toBe(impostor);
+      expect(gql.body.errors[0].extensions.requestId).toBe(gql.headers['x-request-id']);
+    }
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.requestId === taken);
+    expect(logged).toHaveLength(1);
   });
 
   it('never logs an Authorization header, an API key, a new secret or a provider credential', async () => {
@@ -57,7 +79,7 @@ describe('logs and metrics', () => {
     await graphql(app, app.adminKey, 'mutation { createAccount(input: {name: "L"}) { secret } }');
     const all = lines.join('\n');
     expect(lines.length).toBeGreaterThan(5);
-    for (const secret of [key, newSecret, app.adminKey, PROVIDER_CREDENTIAL, 'this-is-a-wrong-key', 'dXNlcjpwYXNzd29yZA', 'Bearer ']) {
+    for (const secret of [key, newSecret, app.adminKey, PROVIDER_CREDENTIAL, METRICS_TOKEN, 'this-is-a-wrong-key', 'dXNlcjpwYXNzd29yZA', 'Bearer ']) {
       expect(all).not.toContain(secret);
     }
     expect(all.toLowerCase()).not.toContain('authorization');
@@ -67,7 +89,7 @@ describe('logs and metrics', () => {
     const limited = await app.newAccount('limited', { rateLimitPerMinute: 1 });
     await app.http.get('/v1/agents').set(bearer(limited.key));
     await app.http.get('/v1/agents').set(bearer(limited.key));
-    const res = await app.http.get('/metrics');
+    const res = await app.http.get('/metrics').set(bearer(METRICS_TOKEN));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     const text = res.text;
@@ -78,6 +100,23 @@ describe('logs and metrics', () => {
     expect(text).toMatch(/orion_model_tokens_total\{provider="openai",direction="input"\} [1-9]/);
     expect(text).toMatch(/orion_rate_limit_rejections_total\{scope="account"\} [1-9]/);
     expect(text).not.toMatch(/agt_[0-9A-Z]{26}/);
+  });
+});
+
+// Regression: /metrics was public by default (Node version, memory, descriptors, route counts).
+describe('metrics without METRICS_TOKEN', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('pglite');
+  });
+  afterAll(() => app?.close());
+
+  it('are not served on the API: 404 in the envelope, with or without a bearer', async () => {
+    for (const res of [await app.http.get('/metrics'), await app.http.get('/metrics').set(bearer('anything'))]) {
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+      expect(res.text).not.toContain('orion_');
+    }
   });
 });
 

@@ -305,3 +305,29 @@ describe('rate limits for requests without a valid key (per client address)', ()
     expectRestLimited(await app.http.get('/v1/agents').set(bearer(badKey())), 3);
   });
 });
+
+// Regression: TRUST_PROXY=true believed the left-most X-Forwarded-For address, which the client
+// writes itself, so rotating it lifted the anonymous limit. Now only hops or addresses are trusted
+// (true is refused at start-up: test/process/config.test.ts).
+describe.for([
+  { name: 'one trusted hop (TRUST_PROXY=1)', trustProxy: 1 as const },
+  { name: 'trusted proxy addresses (TRUST_PROXY=loopback)', trustProxy: ['loopback'] },
+])('the per-address limit behind a proxy: $name', ({ trustProxy }) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('pglite', { anonymousRateLimitPerMinute: 3, trustProxy });
+  });
+  afterAll(() => app?.close());
+
+  it('a client rotating its own X-Forwarded-For still meets the limit of the address the proxy saw', async () => {
+    // What the client wrote, then what the proxy (here: the loopback peer) appended.
+    const through = (forged: string) =>
+      app.http.get('/v1/agents').set(bearer(badKey())).set('X-Forwarded-For', `${forged}, 203.0.113.7`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await through(`198.51.100.${i + 1}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    // Another client behind the same proxy has its own budget.
+    const other = await app.http.get('/v1/agents').set(bearer(badKey())).set('X-Forwarded-For', '203.0.113.8');
+    expect(other.status).toBe(401);
+  });
+});

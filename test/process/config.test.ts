@@ -32,6 +32,11 @@ describe.concurrent('the server process with an invalid configuration', () => {
       env: { ORION_ADMIN_KEY: 'short' },
       expected: /^orion: invalid configuration: ORION_ADMIN_KEY must be at least 32 characters$/,
     },
+    {
+      name: 'TRUST_PROXY=true',
+      env: { TRUST_PROXY: 'true' },
+      expected: /^orion: invalid configuration: TRUST_PROXY=true would believe any client's X-Forwarded-For; set the number of proxies/,
+    },
   ])('$name: exits 1 with one line on stderr', async ({ env, expected }, { expect }) => {
     const tmp = await makeTempDir('orion-config-test-');
     dirs.push(tmp);
@@ -79,6 +84,10 @@ describe('loadConfig', () => {
       corsOrigins: [],
       metricsToken: undefined,
       metricsPort: undefined,
+      metricsHost: '127.0.0.1',
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnectionsPerAddress: 100,
       shutdownTimeoutMs: 25_000,
     });
   });
@@ -110,6 +119,10 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example',
       METRICS_TOKEN: 'metrics-secret',
       METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '4000',
+      MAX_CONNECTIONS_PER_ADDRESS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
     });
     expect(config).toEqual({
@@ -127,7 +140,7 @@ describe('loadConfig', () => {
       modelTimeoutMs: 5000,
       bodyLimitBytes: 2048,
       anonymousRateLimitPerMinute: 30,
-      trustProxy: 'loopback',
+      trustProxy: ['loopback'],
       graphql: {
         maxDepth: 12,
         maxAliases: 3,
@@ -140,6 +153,10 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       metricsToken: 'metrics-secret',
       metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
+      maxConnectionsPerAddress: 0,
       shutdownTimeoutMs: 5000,
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -169,6 +186,31 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.host).toBe('0.0.0.0');
     expect(config.dataDir).toBe(path.resolve('./data'));
+  });
+
+  // Regression: `true` trusted the client's own X-Forwarded-For, so anyone could lift the
+  // anonymous rate limit by rotating it.
+  it('TRUST_PROXY: false, a hop count or proxy addresses; never true', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5, fd00::/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '192.168.1.5',
+      'fd00::/8',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(
+      /^invalid configuration: TRUST_PROXY=true would believe any client's X-Forwarded-For; set the number of proxies in front of OrionOS \(e\.g\. 1\) or their addresses/,
+    );
+    for (const bad of ['yes', '10.0.0.0/33', 'loopback,example.com', '1.2.3']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/^invalid configuration: TRUST_PROXY must be false, a number of proxies, or proxy addresses/);
+    }
+  });
+
+  it('the headers timeout may not exceed the request timeout', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })).toThrow(
+      /^invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS$/,
+    );
   });
 
   it('accepts postgres:// as well as postgresql://', () => {

@@ -39,8 +39,19 @@ const CONFIG_VARIABLES = [
   'CORS_ORIGINS',
   'METRICS_TOKEN',
   'METRICS_PORT',
+  'METRICS_HOST',
   'SHUTDOWN_TIMEOUT_MS',
+  'HTTP_HEADERS_TIMEOUT_MS',
+  'HTTP_REQUEST_TIMEOUT_MS',
+  'MAX_CONNECTIONS_PER_ADDRESS',
 ];
+
+export type SpawnOptions = {
+  /** The server's working directory (where it looks for `.env`); the repository by default. */
+  cwd?: string;
+  /** `orion serve` instead of the bundle `npm start` runs. */
+  orionServe?: boolean;
+};
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -98,7 +109,7 @@ function parseJsonLines(text: string): Record<string, unknown>[] {
  * Spawns the server with only the given configuration variables (on top of PATH, HOME and such),
  * without waiting for anything. Variables set to undefined are left out.
  */
-export function spawnServer(env: Record<string, string | undefined>): ServerProcess {
+export function spawnServer(env: Record<string, string | undefined>, options: SpawnOptions = {}): ServerProcess {
   const base: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined || CONFIG_VARIABLES.includes(name) || name === 'NODE_OPTIONS') continue;
@@ -107,8 +118,9 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined) base[name] = value;
   }
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: ROOT_DIR,
+  const entry = options.orionServe ? [path.join(ROOT_DIR, 'bin/orion.js'), 'serve'] : [path.join(ROOT_DIR, 'dist/server.js')];
+  const child = spawn(process.execPath, entry, {
+    cwd: options.cwd ?? ROOT_DIR,
     env: base,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -171,8 +183,11 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
 }
 
 /** Spawns the server and waits until it listens (fails with its output if it exits instead). */
-export async function startServer(env: Record<string, string | undefined>): Promise<StartedServer> {
-  const proc = spawnServer(env);
+export async function startServer(
+  env: Record<string, string | undefined>,
+  options: SpawnOptions = {},
+): Promise<StartedServer> {
+  const proc = spawnServer(env, options);
   const url = await proc.listening;
   return Object.assign(proc, { url });
 }

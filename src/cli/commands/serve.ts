@@ -1,6 +1,7 @@
 // `orion serve`: the server, as `npm start` runs it (src/server.ts): migrations and the operator
 // bootstrap at start-up, then listening until SIGTERM/SIGINT, then a graceful shutdown.
 import { DataDirLockedError } from '../../db/datadir-lock.js';
+import { ListenError } from '../../http/connections.js';
 import { createLogger } from '../../logger.js';
 import { serveUntilSignalled } from '../../runtime.js';
 import { lockedMessage, readConfig } from '../database.js';
@@ -18,6 +19,7 @@ export async function serve(options: { port?: number; host?: string }): Promise<
     if (error instanceof DataDirLockedError) {
       throw new CliError(lockedMessage(error, 'give this one another ORION_DATA_DIR, or set DATABASE_URL to share PostgreSQL'));
     }
+    if (error instanceof ListenError) throw new CliError(error.message);
     logger.fatal({ err: error }, 'could not start');
     throw new CliError(`could not start: ${(error as Error).message ?? String(error)}`);
   }

@@ -3,7 +3,7 @@ import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './confi
 import type { Database } from './db/client.js';
 import { SHUTTING_DOWN } from './errors.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
-import { graphqlBody, jsonDepthGuard, refuseBodyWithoutKey, restJsonBody } from './http/body.js';
+import { graphqlBody, refuseBodyWithoutKey, restJsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
 import { idempotency } from './http/idempotency.js';
 import { healthRouter, metricsHandler, type LifecycleState } from './http/operations.js';
@@ -113,7 +113,7 @@ export function createApp({
   app.use(['/graphql', '/v1'], rateLimiting(limits, config.anonymousRateLimitPerMinute, logger, metrics));
 
   app.use('/graphql', graphqlBody(config.bodyLimitBytes));
-  app.use('/v1', refuseBodyWithoutKey, restJsonBody(config.bodyLimitBytes), jsonDepthGuard);
+  app.use('/v1', refuseBodyWithoutKey, restJsonBody(config.bodyLimitBytes));
   // A run left unfinished this long belonged to an instance that died: it may be retried.
   app.use(['/graphql', '/v1'], idempotency(db.prisma, logger, config.modelTimeoutMs + 60_000));
 

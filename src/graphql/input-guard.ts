@@ -59,12 +59,15 @@ class InputCheck {
     if (this.findings.length > MAX_LISTED_FIELDS) throw new TooMany();
   }
 
+  /** Counts one more list item or object member (as jsonShapeExceeds does for a body). */
+  private count(root: string): void {
+    if (++this.values <= MAX_INPUT_VALUES) return;
+    this.add(root, `holds more than ${MAX_INPUT_VALUES} values`);
+    throw new TooMany();
+  }
+
   /** A variable's value, against its declared type (undefined: a scalar such as StringMap). */
   value(value: unknown, type: GraphQLInputType | undefined, path: string, root: string, depth = 0): void {
-    if (++this.values > MAX_INPUT_VALUES) {
-      this.add(root, `holds more than ${MAX_INPUT_VALUES} values`);
-      throw new TooMany();
-    }
     if (typeof value === 'string') {
       if (hasNul(value)) this.add(path, NUL_MESSAGE);
       return;
@@ -77,12 +80,16 @@ class InputCheck {
     const nullable = type && getNullableType(type);
     if (Array.isArray(value)) {
       const item = nullable && isListType(nullable) ? (nullable.ofType as GraphQLInputType) : undefined;
-      value.forEach((v, i) => this.value(v, item, `${path}[${i}]`, root, depth + 1));
+      value.forEach((v, i) => {
+        this.count(root);
+        this.value(v, item, `${path}[${i}]`, root, depth + 1);
+      });
       return;
     }
     const inputObject = nullable && isInputObjectType(nullable) ? nullable : undefined;
     const fields = inputObject?.getFields();
     for (const [key, v] of Object.entries(value)) {
+      this.count(root);
       const at = path ? `${path}.${key}` : key;
       if (hasNul(key)) this.add(path, `keys ${NUL_MESSAGE}`);
       else if (fields && !Object.hasOwn(fields, key)) this.add(at, 'is not a known field');

@@ -3,11 +3,9 @@ import zlib from 'node:zlib';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError, invalidRequest, payloadTooLarge } from '../errors.js';
 import { keyRequired } from '../services/api-keys.js';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../services/input-bounds.js';
+import { MAX_INPUT_VALUES, MAX_JSON_DEPTH, jsonShapeExceeds } from '../services/input-bounds.js';
 import type { RawBodyRequest } from './idempotency.js';
 import type { OrionRequest } from './request-context.js';
-
-export { MAX_JSON_DEPTH };
 
 /**
  * What an anonymous POST to /graphql may carry: enough for an introspection query (GraphiQL's
@@ -82,6 +80,15 @@ async function readBody(req: Request, res: Response, limit: number, refusal: Api
   }
 }
 
+/** JSON too deep or holding too many values is refused before it is parsed. */
+function refuseOversizedShape(raw: Buffer, maxDepth: number, tooDeep: string): void {
+  const excess = jsonShapeExceeds(raw, maxDepth, MAX_INPUT_VALUES);
+  if (excess === 'depth') {
+    throw invalidRequest([{ field: '(body)', message: `is nested deeper than ${MAX_JSON_DEPTH} levels` }], tooDeep);
+  }
+  if (excess === 'values') throw invalidRequest([{ field: '(body)', message: `holds more than ${MAX_INPUT_VALUES} values` }]);
+}
+
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 function jsonText(req: Request, raw: Buffer): string {
@@ -101,6 +108,7 @@ export function restJsonBody(limitBytes: number) {
     if (!hasBody(req) || !req.is('application/json')) return next();
     const raw = await readBody(req, res, limitBytes, payloadTooLarge(limitBytes));
     (req as RawBodyRequest).rawBody = raw;
+    refuseOversizedShape(raw, MAX_JSON_DEPTH, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
     const text = jsonText(req, raw);
     try {
       (req as Request & { body: unknown }).body = text === '' ? {} : JSON.parse(text);
@@ -121,16 +129,6 @@ export function refuseBodyWithoutKey(req: Request, res: Response, next: NextFunc
   next();
 }
 
-/** Deeply nested JSON is refused before anything walks it. */
-export function jsonDepthGuard(req: Request, _res: Response, next: NextFunction): void {
-  if (req.body !== undefined && nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
-    throw invalidRequest(
-      [{ field: '(body)', message: `is nested deeper than ${MAX_JSON_DEPTH} levels` }],
-      `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`,
-    );
-  }
-  next();
-}
 
 /**
  * A GraphQL POST's body, read here within the limit (Yoga would read any length): kept raw for
@@ -148,6 +146,8 @@ export function graphqlBody(limitBytes: number) {
     (req as RawBodyRequest).rawBody = raw;
     let body: unknown = raw;
     if (req.is(['application/json', '+json'])) {
+      // The body's own object and `variables` are two levels above each variable's value.
+      refuseOversizedShape(raw, MAX_JSON_DEPTH + 2, `GraphQL variables and extensions nest at most ${MAX_JSON_DEPTH} levels`);
       try {
         const parsed: unknown = JSON.parse(jsonText(req, raw));
         if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed;

@@ -35,3 +35,38 @@ export function nestedDeeperThan(value: unknown, limit: number, depth = 0): bool
 export function bounded(text: string): string {
   return text.length <= MAX_FIELD_TEXT ? text : `${text.slice(0, MAX_FIELD_TEXT - 1)}…`;
 }
+
+export type JsonShapeExcess = 'depth' | 'values';
+
+const isWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * Whether a JSON text nests deeper than `maxDepth` or holds more than `maxValues` values (array
+ * items and object members), read from its bytes in one pass, before anything parses it:
+ * parsing a megabyte of small members costs far more than reading it.
+ */
+export function jsonShapeExceeds(bytes: Uint8Array, maxDepth: number, maxValues: number): JsonShapeExcess | undefined {
+  let depth = 0;
+  let values = 0;
+  let inString = false;
+  let justOpened = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next byte
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (justOpened && !isWhitespace(c)) {
+      justOpened = false;
+      if (c !== 0x7d && c !== 0x5d && ++values > maxValues) return 'values';
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return 'depth';
+      justOpened = true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && ++values > maxValues) return 'values';
+  }
+  return undefined;
+}

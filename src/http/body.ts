@@ -26,6 +26,11 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
 }
 
+/** A body with something in it (some clients send `Content-Length: 0` with every request). */
+function hasBytes(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
 function bodyError(message: string, fieldMessage: string): ApiError {
   return invalidRequest([{ field: '(body)', message: fieldMessage }], message);
 }
@@ -122,7 +127,7 @@ export function restJsonBody(limitBytes: number) {
 /** Every REST route needs a key: a body sent without a valid one is refused before it is read. */
 export function refuseBodyWithoutKey(req: Request, res: Response, next: NextFunction): void {
   const { auth } = (req as OrionRequest).orion;
-  if (auth.kind !== 'key' && hasBody(req)) {
+  if (auth.kind !== 'key' && hasBytes(req)) {
     res.set('Connection', 'close');
     throw keyRequired(auth);
   }

@@ -1,9 +1,9 @@
 import express, { type Express } from 'express';
 import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './config.js';
 import type { Database } from './db/client.js';
-import { SHUTTING_DOWN, payloadTooLarge } from './errors.js';
+import { SHUTTING_DOWN } from './errors.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
-import { graphqlBodyForIdempotency, jsonDepthGuard, restJsonBody } from './http/body.js';
+import { graphqlBody, refuseBodyWithoutKey, restJsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
 import { idempotency } from './http/idempotency.js';
 import { healthRouter, metricsHandler, type LifecycleState } from './http/operations.js';
@@ -115,12 +115,8 @@ export function createApp({
   // The API's description and reference page: public.
   app.use(openApiRouter());
 
-  app.use('/graphql', (req, _res, next) => {
-    if (Number(req.get('Content-Length') ?? 0) > config.bodyLimitBytes) throw payloadTooLarge(config.bodyLimitBytes);
-    next();
-  });
-  app.use('/graphql', graphqlBodyForIdempotency(config.bodyLimitBytes));
-  app.use('/v1', restJsonBody(config.bodyLimitBytes), jsonDepthGuard);
+  app.use('/graphql', graphqlBody(config.bodyLimitBytes));
+  app.use('/v1', refuseBodyWithoutKey, restJsonBody(config.bodyLimitBytes));
   // A run left unfinished this long belonged to an instance that died: it may be retried.
   app.use(['/graphql', '/v1'], idempotency(db.prisma, logger, config.modelTimeoutMs + 60_000));
 

@@ -57,13 +57,19 @@ export class ApiError extends GraphQLError {
   }
 }
 
+/** Field errors listed in one error's `details.fields`; a longer list is cut, and says so. */
+export const MAX_LISTED_FIELDS = 20;
+
 export function invalidRequest(fields: FieldError[], message?: string): ApiError {
+  const listed = fields.slice(0, MAX_LISTED_FIELDS);
   const summary =
     message ??
-    (fields.length === 1
-      ? `Invalid request: ${fields[0]!.field}: ${fields[0]!.message}`
-      : `Invalid request: ${fields.length} fields are invalid`);
-  return new ApiError('INVALID_REQUEST', summary, { fields });
+    (fields.length > listed.length
+      ? `Invalid request: more than ${listed.length} fields are invalid (the first ${listed.length} are listed)`
+      : fields.length === 1
+        ? `Invalid request: ${fields[0]!.field}: ${fields[0]!.message}`
+        : `Invalid request: ${fields.length} fields are invalid`);
+  return new ApiError('INVALID_REQUEST', summary, { fields: listed });
 }
 
 export function agentNotFound(id: string): ApiError {

@@ -5,8 +5,9 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import type PrismaTypes from '../db/generated/pothos-types.js';
 import { getDatamodel } from '../db/generated/pothos-types.js';
-import { agentNotFound, forbidden, notFound, unauthorized } from '../errors.js';
+import { agentNotFound, forbidden, notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
+import { keyRequired } from '../services/api-keys.js';
 import type { Scope } from '../services/scopes.js';
 import type { GraphQLContext } from './context.js';
 
@@ -32,11 +33,7 @@ function missingScope(failure: Failure): string | undefined {
 
 export function requireKey(ctx: GraphQLContext) {
   if (ctx.auth.kind === 'key') return ctx.auth;
-  throw unauthorized(
-    ctx.auth.kind === 'invalid'
-      ? ctx.auth.reason
-      : 'Missing API key: send "Authorization: Bearer <API key>"',
-  );
+  throw keyRequired(ctx.auth);
 }
 
 export const builder = new SchemaBuilder<{

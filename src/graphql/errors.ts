@@ -8,32 +8,51 @@ import {
   type PublicError,
 } from '../errors.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
+import { bounded } from '../services/input-bounds.js';
 import { protectionDetails } from './protections.js';
 
 // graphql-js 16 reports a variable that does not fit its type as
 //   Variable "$input" got invalid value {...} at "input.model.temperature"; Expected type "Float"...
-// (variable names are the REST parameter names, so the field is what a REST client sent).
-const VARIABLE_ERROR = /^Variable "\$(\w+)" got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
+// (variable names are the REST parameter names, so the field is what a REST client sent). The
+// value printed in the middle is the client's and may hold anything, "; " and ` at "` included:
+// the reason is read from the end when it is known (the coercion error it wraps).
+const INVALID_VALUE = /^Variable "\$(\w+)" got invalid value /;
+const INVALID_VALUE_PARTS = /^Variable "\$(\w+)" got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
+const PATH_AT_END = / at "([\w.[\]]+)"$/;
 const NOT_DEFINED = /^Field "([^"]+)" is not defined by type "[^"]+"\./;
 const NOT_PROVIDED = /^Field "([^"]+)" of required type "[^"]+" was not provided\./;
 const VARIABLE_MISSING = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\./;
 
-/** For a variable coercion error, which field was wrong and why, in the client's terms. */
-export function variableFieldError(message: string): FieldError | undefined {
+function invalidValueParts(message: string, reason: string | undefined): [string, string | undefined, string] | undefined {
+  const variable = INVALID_VALUE.exec(message)?.[1];
+  if (variable === undefined) return undefined;
+  if (reason !== undefined && message.endsWith(`; ${reason}`)) {
+    const head = message.slice(0, message.length - reason.length - 2);
+    return [variable, PATH_AT_END.exec(head)?.[1], reason];
+  }
+  const match = INVALID_VALUE_PARTS.exec(message);
+  return match ? [variable, match[2], match[3]!] : undefined;
+}
+
+/**
+ * For a variable coercion error, which field was wrong and why, in the client's terms.
+ * `reason`: the message of the coercion error it wraps, when known.
+ */
+export function variableFieldError(message: string, reason?: string): FieldError | undefined {
   const missingVariable = VARIABLE_MISSING.exec(message);
   if (missingVariable) return { field: missingVariable[1]!, message: 'is required' };
-  const match = VARIABLE_ERROR.exec(message);
-  if (!match) return undefined;
-  const [, variable, at, reason] = match as unknown as [string, string, string | undefined, string];
+  const parts = invalidValueParts(message, reason);
+  if (!parts) return undefined;
+  const [variable, at, cause] = parts;
   // Input objects travel as `input`; their fields are the body's top-level fields.
   let field = at ? at.replace(/^input\./, '').replace(/^input$/, '') : variable === 'input' ? '' : variable;
-  let why = reason;
-  const notDefined = NOT_DEFINED.exec(reason) ?? NOT_PROVIDED.exec(reason);
+  let why = cause;
+  const notDefined = NOT_DEFINED.exec(cause) ?? NOT_PROVIDED.exec(cause);
   if (notDefined) {
     field = field ? `${field}.${notDefined[1]}` : notDefined[1]!;
-    why = NOT_DEFINED.test(reason) ? 'is not a known field' : 'is required';
+    why = NOT_DEFINED.test(cause) ? 'is not a known field' : 'is required';
   }
-  return { field: field || '(body)', message: why.replace(/\.$/, '') };
+  return { field: bounded(field || '(body)'), message: bounded(why.replace(/\.$/, '')) };
 }
 
 /** What a client is told about an error: an ApiError as it is, GraphQL's own as INVALID_REQUEST. */
@@ -48,7 +67,7 @@ export function describeError(error: GraphQLError): PublicError | undefined {
   }
   // Errors GraphQL itself raises (syntax, validation, variable coercion) have no original error.
   if (error.originalError == null || error.originalError instanceof GraphQLError) {
-    const field = variableFieldError(error.message);
+    const field = variableFieldError(error.message, error.originalError?.message);
     if (field) {
       return {
         code: 'INVALID_REQUEST',

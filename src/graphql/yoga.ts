@@ -7,6 +7,7 @@ import type { GraphQLLimits } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { withApiExtensions } from './errors.js';
+import { inputGuard } from './input-guard.js';
 import { graphqlProtections } from './protections.js';
 import { schema } from './schema.js';
 
@@ -100,6 +101,6 @@ export function createOrionYoga(deps: {
       keyCache: deps.keyCache,
       idempotency: req.orion.idempotency,
     }),
-    plugins: [...graphqlProtections(deps.limits), useApiErrors(deps.logger)],
+    plugins: [...graphqlProtections(deps.limits), inputGuard(), useApiErrors(deps.logger)],
   });
 }

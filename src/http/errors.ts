@@ -1,11 +1,28 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError, DATABASE_UNAVAILABLE, UNEXPECTED_ERROR, payloadTooLarge } from '../errors.js';
+import { ApiError, DATABASE_UNAVAILABLE, UNEXPECTED_ERROR, type PublicError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
 import { sendProtocolError } from './protocol-error.js';
 import type { OrionRequest } from './request-context.js';
 
-type BodyParserError = Error & { type?: string; status?: number; limit?: number };
+/** An error of Express's router (or a library of its) that carries the HTTP status it means. */
+type HttpError = Error & { status?: number };
+
+/**
+ * A client's mistake that the framework found before our code ran (a path that is not valid
+ * percent-encoding): 400, and no stack in the log.
+ */
+function clientMistake(error: HttpError): PublicError | undefined {
+  if (typeof error?.status !== 'number' || error.status < 400 || error.status >= 500) return undefined;
+  if (error instanceof URIError) {
+    return {
+      code: 'INVALID_REQUEST',
+      message: 'The URL path is not valid: a percent-encoded part is not UTF-8',
+      details: { fields: [{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }] },
+    };
+  }
+  return { code: 'INVALID_REQUEST', message: 'The request is not valid', details: {} };
+}
 
 /** The one error middleware, last: every error leaves as the documented envelope. */
 export function errorHandler(logger: Logger) {
@@ -14,26 +31,16 @@ export function errorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    const parserError = error as BodyParserError;
-    const known = parserError?.type === 'entity.too.large' ? payloadTooLarge(parserError.limit) : error;
-    if (known instanceof ApiError) {
-      sendProtocolError(req, res, { code: known.code, message: known.message, details: known.details });
+    if (error instanceof ApiError) {
+      const headers = (error.extensions['http'] as { headers?: Record<string, string> } | undefined)?.headers;
+      sendProtocolError(req, res, { code: error.code, message: error.message, details: error.details }, { ...headers });
       return;
     }
-    switch (parserError?.type) {
-      case 'entity.parse.failed':
-        sendProtocolError(req, res, {
-          code: 'INVALID_REQUEST',
-          message: 'The request body is not valid JSON',
-          details: { fields: [{ field: '(body)', message: 'is not valid JSON' }] },
-        });
-        return;
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-      case 'request.aborted':
-      case 'request.size.invalid':
-        sendProtocolError(req, res, { code: 'INVALID_REQUEST', message: parserError.message, details: {} });
-        return;
+    const mistake = clientMistake(error as HttpError);
+    if (mistake) {
+      logger.info({ requestId: (req as OrionRequest).orion?.requestId, reason: (error as HttpError).message }, 'client error');
+      sendProtocolError(req, res, mistake);
+      return;
     }
     if (isDatabaseUnavailable(error)) {
       logger.warn({ requestId: (req as OrionRequest).orion?.requestId, err: error }, 'database unavailable');

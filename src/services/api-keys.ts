@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
+import { unauthorized, type ApiError } from '../errors.js';
 import type { Account, ApiKey } from '../db/generated/prisma/client.js';
 import { newId } from '../ids.js';
 import { KeyCache } from './key-cache.js';
@@ -14,6 +15,11 @@ export type AuthState =
   | { kind: 'anonymous' }
   | { kind: 'invalid'; reason: string }
   | { kind: 'key'; key: Pick<ApiKey, 'id' | 'scopes' | 'environment'>; account: Account };
+
+/** The 401 for a caller without a valid key: why its key was refused, or how to send one. */
+export function keyRequired(auth: Exclude<AuthState, { kind: 'key' }>): ApiError {
+  return unauthorized(auth.kind === 'invalid' ? auth.reason : 'Missing API key: send "Authorization: Bearer <API key>"');
+}
 
 const SECRET_BYTES = 32;
 const DISPLAY_PREFIX_CHARS = 8;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { invalidRequest, type FieldError } from '../errors.js';
+import { MAX_LISTED_FIELDS, invalidRequest, type FieldError } from '../errors.js';
+import { bounded } from './input-bounds.js';
 
 function fieldPath(path: PropertyKey[]): string {
   return path
@@ -7,12 +8,13 @@ function fieldPath(path: PropertyKey[]): string {
     .join('');
 }
 
+/** The issues as field errors: one more than are listed at most (invalidRequest says the list was cut). */
 export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
-  return error.issues.map((issue) => {
+  return error.issues.slice(0, MAX_LISTED_FIELDS + 1).map((issue) => {
     const path = fieldPath(issue.path);
     return {
-      field: prefix && path ? `${prefix}.${path}` : prefix || path || '(body)',
-      message: issue.message,
+      field: bounded(prefix && path ? `${prefix}.${path}` : prefix || path || '(body)'),
+      message: bounded(issue.message),
     };
   });
 }

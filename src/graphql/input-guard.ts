@@ -1,0 +1,193 @@
+import {
+  Kind,
+  getNullableType,
+  getOperationAST,
+  isInputObjectType,
+  isListType,
+  typeFromAST,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { MAX_LISTED_FIELDS, invalidRequest, type ApiError, type FieldError } from '../errors.js';
+import { keyRequired } from '../services/api-keys.js';
+import {
+  MAX_INPUT_VALUES,
+  MAX_JSON_DEPTH,
+  NUL_MESSAGE,
+  bounded,
+  hasNul,
+  nestedDeeperThan,
+} from '../services/input-bounds.js';
+import type { GraphQLContext } from './context.js';
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
+
+/** Whether an operation asks only for introspection: the one thing answered without a key. */
+function onlyIntrospection(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): boolean {
+  return selectionSet.selections.every((selection) => {
+    if (selection.kind === Kind.FIELD) return INTROSPECTION_FIELDS.has(selection.name.value);
+    if (selection.kind === Kind.INLINE_FRAGMENT) return onlyIntrospection(document, selection.selectionSet, seen);
+    const name = selection.name.value;
+    if (seen.has(name)) return true;
+    seen.add(name);
+    const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+    return fragment?.kind === Kind.FRAGMENT_DEFINITION && onlyIntrospection(document, fragment.selectionSet, seen);
+  });
+}
+
+class TooMany extends Error {}
+
+/**
+ * One linear pass over an operation's input, before GraphQL coerces it (graphql-js prints the
+ * whole enclosing object into the message of every unknown field, which made a body of many
+ * keys cost quadratic time): unknown fields of input types, NUL characters (PostgreSQL stores
+ * none), too deep or too many values. Stops at the first MAX_LISTED_FIELDS findings.
+ */
+class InputCheck {
+  readonly findings: FieldError[] = [];
+  private values = 0;
+
+  /** Keeps one more finding than is listed, so the error can say the list was cut. */
+  add(field: string, message: string): void {
+    this.findings.push({ field: bounded(field || '(body)'), message });
+    if (this.findings.length > MAX_LISTED_FIELDS) throw new TooMany();
+  }
+
+  /** Counts one more list item or object member (as jsonShapeExceeds does for a body). */
+  private count(root: string): void {
+    if (++this.values <= MAX_INPUT_VALUES) return;
+    this.add(root, `holds more than ${MAX_INPUT_VALUES} values`);
+    throw new TooMany();
+  }
+
+  /** A variable's value, against its declared type (undefined: a scalar such as StringMap). */
+  value(value: unknown, type: GraphQLInputType | undefined, path: string, root: string, depth = 0): void {
+    if (typeof value === 'string') {
+      if (hasNul(value)) this.add(path, NUL_MESSAGE);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    if (depth === MAX_JSON_DEPTH) {
+      this.add(path, `is nested deeper than ${MAX_JSON_DEPTH} levels`);
+      return;
+    }
+    const nullable = type && getNullableType(type);
+    if (Array.isArray(value)) {
+      const item = nullable && isListType(nullable) ? (nullable.ofType as GraphQLInputType) : undefined;
+      value.forEach((v, i) => {
+        this.count(root);
+        this.value(v, item, `${path}[${i}]`, root, depth + 1);
+      });
+      return;
+    }
+    const inputObject = nullable && isInputObjectType(nullable) ? nullable : undefined;
+    const fields = inputObject?.getFields();
+    for (const [key, v] of Object.entries(value)) {
+      this.count(root);
+      const at = path ? `${path}.${key}` : key;
+      if (hasNul(key)) this.add(path, `keys ${NUL_MESSAGE}`);
+      else if (fields && !Object.hasOwn(fields, key)) this.add(at, 'is not a known field');
+      else this.value(v, fields?.[key]?.type, at, root, depth + 1);
+    }
+  }
+
+  /** String literals written in the document itself. */
+  literal(node: ValueNode, path: string): void {
+    if (node.kind === Kind.STRING) {
+      if (hasNul(node.value)) this.add(path, NUL_MESSAGE);
+    } else if (node.kind === Kind.LIST) {
+      node.values.forEach((v, i) => this.literal(v, `${path}[${i}]`));
+    } else if (node.kind === Kind.OBJECT) {
+      for (const field of node.fields) this.literal(field.value, path ? `${path}.${field.name.value}` : field.name.value);
+    }
+  }
+
+  error(): ApiError | undefined {
+    return this.findings.length ? invalidRequest(this.findings) : undefined;
+  }
+}
+
+/** Input objects travel as `$input`; their fields are the body's top-level fields (as REST names them). */
+const rootPath = (name: string) => (name === 'input' ? '' : name);
+
+function checkInput(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): ApiError | undefined {
+  const operation = getOperationAST(document, operationName);
+  const check = new InputCheck();
+  try {
+    for (const definition of operation?.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      if (!variables || !Object.hasOwn(variables, name)) continue;
+      const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
+      check.value(variables[name], type, rootPath(name), rootPath(name));
+    }
+    visit(document, {
+      Argument: (node) => {
+        check.literal(node.value, rootPath(node.name.value));
+        return false;
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof TooMany)) throw error;
+  }
+  return check.error();
+}
+
+/** Why an operation must not run, found before its variables are coerced (or undefined). */
+function refusal(args: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variableValues?: Record<string, unknown> | null;
+  contextValue: unknown;
+}): ApiError | undefined {
+  const { auth } = args.contextValue as GraphQLContext;
+  if (auth.kind !== 'key') {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation || !onlyIntrospection(args.document, operation.selectionSet)) return keyRequired(auth);
+  }
+  return checkInput(args.schema, args.document, args.operationName, args.variableValues);
+}
+
+const refused = (error: ApiError): ExecutionResult => ({ errors: [error] });
+
+/**
+ * Bounds on a GraphQL request's input, for /graphql and every REST route alike: a caller
+ * without a valid key is refused before its variables are looked at (introspection aside),
+ * variables and extensions nest no deeper than REST bodies may, and the input is checked in one
+ * linear pass (see InputCheck) before GraphQL coerces it.
+ */
+export function inputGuard(): Plugin {
+  return {
+    onParams({ params }) {
+      for (const name of ['variables', 'extensions'] as const) {
+        const value = params[name];
+        // The object holding the variables is one level; each variable's value may nest as a REST body.
+        if (value && nestedDeeperThan(value, MAX_JSON_DEPTH + 1)) {
+          throw invalidRequest(
+            [{ field: name, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` }],
+            `The GraphQL ${name} are nested deeper than ${MAX_JSON_DEPTH} levels`,
+          );
+        }
+      }
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = refusal(args);
+      if (error) setResultAndStopExecution(refused(error));
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = refusal(args);
+      if (error) setResultAndStopExecution(refused(error));
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { OPS } from '../support/operations.js';
+import { newId } from '../../src/ids.js';
 
 describe.each(STORAGES)('API key management (%s)', (storage) => {
   let app: TestApp;
@@ -63,6 +64,59 @@ describe.each(STORAGES)('API key management (%s)', (storage) => {
     expect([res.status, res.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
     expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
     expect(await app.db.prisma.apiKey.count()).toBe(before);
+  });
+
+  it.each(['2030-02-30T00:00:00Z', '2031-02-29T00:00:00Z', '2030-04-31T12:00:00Z', '2030-13-01T00:00:00Z', '2030-01-01T24:00:00Z', '2030-01-01T00:00:00'])(
+    'refuses the impossible or ambiguous expiry %s in both protocols (400 naming expiresAt), creating nothing',
+    async (expiresAt) => {
+      const before = await app.db.prisma.apiKey.count();
+      const rest = await create({ name: 'x', scopes: ['agents:read'], expiresAt });
+      expect([rest.status, rest.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+      expect(rest.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['expiresAt']);
+      const gql = await graphql(app, owner.key, OPS.createApiKey, { input: { name: 'x', scopes: ['agents:read'], expiresAt } });
+      expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
+      expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+      expect(await app.db.prisma.apiKey.count()).toBe(before);
+    },
+  );
+
+  it('accepts a real leap day and an offset, stored as the same instant', async () => {
+    const leap = await create({ name: 'leap', scopes: ['agents:read'], expiresAt: '2032-02-29T23:30:00+01:00' });
+    expect([leap.status, leap.body.data.apiKey.expiresAt]).toEqual([201, '2032-02-29T22:30:00.000Z']);
+  });
+
+  it('a key that differs from a real one by one character is refused in both protocols', async () => {
+    const { secret } = (await create({ name: 'near miss', scopes: ['agents:read'] })).body.data;
+    expect((await app.http.get('/v1/agents').set(bearer(secret))).status).toBe(200);
+    const last = secret.at(-1)!;
+    const nearMisses = [
+      secret.slice(0, -1),
+      secret.slice(0, -1) + (last === 'A' ? 'B' : 'A'),
+      secret + 'A',
+      secret.slice(1),
+      secret.slice(0, 9) + (secret[9] === 'A' ? 'B' : 'A') + secret.slice(10),
+    ];
+    for (const wrong of nearMisses) {
+      const rest = await app.http.get('/v1/agents').set(bearer(wrong));
+      expect([wrong, rest.status, rest.body.error.code]).toEqual([wrong, 401, 'UNAUTHORIZED']);
+      const gql = await graphql(app, wrong, '{ viewer { id } }');
+      expect([wrong, gql.status, gql.body.errors[0].extensions.code]).toEqual([wrong, 401, 'UNAUTHORIZED']);
+    }
+  });
+
+  it('a known secret is stored as its known SHA-256, so keys made by earlier versions keep working', async () => {
+    // The test suite's admin key; its hash is written out here, not computed by our own code.
+    const known = { secret: app.adminKey, hash: '03b00ea8368db60f1d29cd6d5d5e273e7937348b7968e22bc83340ec29390777' };
+    expect(known.secret).toBe(`orn_test_${'a'.repeat(43)}`);
+    const stored = await app.db.prisma.apiKey.findUnique({ where: { hash: known.hash } });
+    expect(stored).toMatchObject({ prefix: 'orn_test_aaaaaaaa', revokedAt: null });
+    // A key row as an earlier version stored it (the hash, never the secret) still authenticates.
+    const earlier = { secret: `orn_live_${'b'.repeat(43)}`, hash: 'd956073f4b603a5b26f1ed6cd6d364fd3b83da788e61e2196d04a06fd017b551' };
+    await app.db.prisma.apiKey.create({
+      data: { id: newId('key'), accountId: owner.accountId, name: 'earlier', prefix: 'orn_live_bbbbbbbb', hash: earlier.hash, scopes: ['agents:read'] },
+    });
+    expect((await app.http.get('/v1/agents').set(bearer(earlier.secret))).status).toBe(200);
+    expect((await graphql(app, earlier.secret, '{ viewer { id } }')).body.data.viewer.id).toBe(owner.accountId);
   });
 
   it('a key with an expiry stops working when it passes (401 in both protocols)', async () => {

@@ -154,7 +154,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'DELETE /api-keys/:keyId': {
     summary: 'Revoke an API key',
-    description: 'Revokes the key at once: every later request with it is refused with 401.',
+    description: 'Revokes the key at once: every later request with it is refused with 401. The calling key must hold every scope of the revoked one (else 403).',
     tag: 'API keys',
     scope: 'keys:manage',
     params: { keyId: KEY_ID },

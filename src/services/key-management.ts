@@ -40,11 +40,14 @@ const rotateSchema = z
   })
   .strict();
 
-/** A key can never grant more than it has. */
-function assertGrantable(caller: Caller, scopes: Scope[]): void {
+/**
+ * A key can never grant more than it has, nor rotate or revoke a key that has more: a narrower
+ * key must not lock the owner's broader key out.
+ */
+function assertHolds(caller: Caller, scopes: Scope[], action: string): void {
   const beyond = scopes.filter((s) => !caller.scopes.includes(s));
   if (beyond.length) {
-    throw new ApiError('FORBIDDEN', `This API key cannot grant scopes it does not have: ${beyond.join(', ')}`, {
+    throw new ApiError('FORBIDDEN', `This API key cannot ${action} scopes it does not have: ${beyond.join(', ')}`, {
       requiredScope: beyond[0],
       scopes: beyond,
     });
@@ -58,7 +61,7 @@ export async function createKeyForCaller(
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const input = parseInput(createKeySchema, rawInput);
   const scopes = [...new Set(input.scopes)];
-  assertGrantable(caller, scopes);
+  assertHolds(caller, scopes, 'grant');
   return createApiKey(prisma, {
     accountId: caller.accountId,
     name: input.name,
@@ -79,11 +82,12 @@ async function ownKey(prisma: PrismaClient, accountId: string, id: string): Prom
 }
 
 /** Revokes at once (every later request with it is 401). Revoking twice keeps the first time. */
-export async function revokeKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {
-  const key = await ownKey(prisma, accountId, id);
+export async function revokeKey(prisma: PrismaClient, caller: Caller, id: string): Promise<ApiKey> {
+  const key = await ownKey(prisma, caller.accountId, id);
+  assertHolds(caller, key.scopes as Scope[], 'revoke a key with');
   if (key.revokedAt) return key;
   await prisma.apiKey.updateMany({ where: { id: key.id, revokedAt: null }, data: { revokedAt: new Date() } });
-  return ownKey(prisma, accountId, id);
+  return ownKey(prisma, caller.accountId, id);
 }
 
 /**
@@ -104,7 +108,7 @@ export async function rotateKey(
       fields: [{ field: 'keyId', message: 'is revoked or expired' }],
     });
   }
-  assertGrantable(caller, old.scopes as Scope[]);
+  assertHolds(caller, old.scopes as Scope[], 'rotate a key with');
   const graceEnds = new Date(now + gracePeriodSeconds * 1000);
   return prisma.$transaction(async (tx) => {
     const { apiKey, secret } = await createApiKey(tx as unknown as PrismaClient, {

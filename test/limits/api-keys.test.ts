@@ -147,6 +147,27 @@ describe.each(STORAGES)('API key management (%s)', (storage) => {
     expect(again.body.data.revokedAt).toBe(res.body.data.revokedAt);
   });
 
+  it('a narrower key can neither revoke nor rotate a broader one (403 naming the scope, both protocols)', async () => {
+    const manager = (await create({ name: 'manager', scopes: ['keys:manage'] })).body.data.secret;
+    const broad = (await create({ name: 'broad', scopes: ['agents:read', 'keys:manage'] })).body.data;
+    const rest = await app.http.delete(`/v1/api-keys/${broad.apiKey.id}`).set(bearer(manager));
+    expect([rest.status, rest.body.error.code, rest.body.error.details.requiredScope]).toEqual([403, 'FORBIDDEN', 'agents:read']);
+    const gql = await graphql(app, manager, OPS.revokeApiKey, { keyId: broad.apiKey.id });
+    expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([403, 'FORBIDDEN']);
+    expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+    const rotate = await app.http.post(`/v1/api-keys/${broad.apiKey.id}/rotate`).set(bearer(manager));
+    expect([rotate.status, rotate.body.error.details.requiredScope]).toEqual([403, 'agents:read']);
+    // Nothing changed: the broad key still works, and the owner's full key (not narrower) may revoke it.
+    expect((await app.db.prisma.apiKey.findUniqueOrThrow({ where: { id: broad.apiKey.id } })).revokedAt).toBeNull();
+    expect((await app.http.get('/v1/agents').set(bearer(broad.secret))).status).toBe(200);
+    const ownerKeyId = (await app.http.get('/v1/api-keys?limit=100').set(bearer(owner.key))).body.data.items.find(
+      (k: { name: string }) => k.name === 'Initial key',
+    ).id;
+    expect((await app.http.delete(`/v1/api-keys/${ownerKeyId}`).set(bearer(manager))).status).toBe(403);
+    expect((await app.http.get('/v1/agents').set(bearer(owner.key))).status).toBe(200);
+    expect((await app.http.delete(`/v1/api-keys/${broad.apiKey.id}`).set(bearer(owner.key))).status).toBe(200);
+  });
+
   it('a key can revoke itself', async () => {
     const { apiKey, secret } = (await create({ name: 'self', scopes: ['keys:manage'] })).body.data;
     expect((await app.http.delete(`/v1/api-keys/${apiKey.id}`).set(bearer(secret))).status).toBe(200);

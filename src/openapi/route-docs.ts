@@ -105,7 +105,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /agents/:agentId/prompt-preview': {
     summary: 'Preview the prompt',
     description:
-      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything.',
+      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. Since it shows the conversation’s history, it also needs the `conversations:read` scope (else 403).',
     tag: 'Messages',
     scope: 'agents:read',
     params: { agentId: AGENT_ID },

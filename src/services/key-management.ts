@@ -90,6 +90,13 @@ export async function revokeKey(prisma: PrismaClient, caller: Caller, id: string
   return ownKey(prisma, caller.accountId, id);
 }
 
+function alreadyRotated(replacementId: string | undefined): ApiError {
+  const instead = replacementId ? `rotate its replacement ${replacementId} instead` : 'rotate its replacement instead';
+  return new ApiError('INVALID_REQUEST', `This key was already rotated: ${instead}`, {
+    fields: [{ field: 'keyId', message: `was already rotated; ${instead}` }],
+  });
+}
+
 /**
  * Issues a new secret for a key: a new key with the same name, scopes, environment and expiry.
  * The old secret keeps working for the grace period, then expires.
@@ -109,8 +116,18 @@ export async function rotateKey(
     });
   }
   assertHolds(caller, old.scopes as Scope[], 'rotate a key with');
+  // In its grace period a key's expiry is the grace's end, not its own: rotating it again would
+  // hand that short life on to the new key. Its replacement is the one to rotate.
+  const replacement = await prisma.apiKey.findFirst({ where: { rotatedFromId: old.id }, orderBy: { id: 'asc' } });
+  if (replacement) throw alreadyRotated(replacement.id);
   const graceEnds = new Date(now + gracePeriodSeconds * 1000);
   return prisma.$transaction(async (tx) => {
+    // A rotation that ran meanwhile changed the expiry read above: this one loses.
+    const { count } = await tx.apiKey.updateMany({
+      where: { id: old.id, expiresAt: old.expiresAt },
+      data: { expiresAt: old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds },
+    });
+    if (count === 0) throw alreadyRotated(undefined);
     const { apiKey, secret } = await createApiKey(tx as unknown as PrismaClient, {
       accountId: old.accountId,
       name: old.name,
@@ -119,10 +136,7 @@ export async function rotateKey(
       expiresAt: old.expiresAt,
       rotatedFromId: old.id,
     });
-    const previousKey = await tx.apiKey.update({
-      where: { id: old.id },
-      data: { expiresAt: old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds },
-    });
+    const previousKey = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
     return { apiKey, secret, previousKey };
   });
 }

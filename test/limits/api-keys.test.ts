@@ -215,6 +215,25 @@ describe.each(STORAGES)('API key management (%s)', (storage) => {
     expect([revoked.status, revoked.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
   });
 
+  it('a key in its grace period cannot be rotated again (400, both protocols): no short-lived key is minted', async () => {
+    const first = (await create({ name: 'twice', scopes: ['agents:read'] })).body.data;
+    const once = await app.http.post(`/v1/api-keys/${first.apiKey.id}/rotate`).set(bearer(owner.key)).send({ gracePeriodSeconds: 3600 });
+    expect([once.status, once.body.data.apiKey.expiresAt]).toEqual([201, null]);
+    const before = await app.db.prisma.apiKey.count();
+    const rest = await app.http.post(`/v1/api-keys/${first.apiKey.id}/rotate`).set(bearer(owner.key)).send({ gracePeriodSeconds: 60 });
+    expect([rest.status, rest.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+    expect(rest.body.error.details.fields).toEqual([{ field: 'keyId', message: `was already rotated; rotate its replacement ${once.body.data.apiKey.id} instead` }]);
+    const gql = await graphql(app, owner.key, OPS.rotateApiKey, { keyId: first.apiKey.id, input: { gracePeriodSeconds: 60 } });
+    expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
+    expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+    expect(await app.db.prisma.apiKey.count()).toBe(before);
+    // The old key keeps its grace end, and the replacement rotates into a key without expiry.
+    const old = await app.db.prisma.apiKey.findUniqueOrThrow({ where: { id: first.apiKey.id } });
+    expect(old.expiresAt!.toISOString()).toBe(once.body.data.previousKey.expiresAt);
+    const next = await app.http.post(`/v1/api-keys/${once.body.data.apiKey.id}/rotate`).set(bearer(owner.key)).send({ gracePeriodSeconds: 60 });
+    expect([next.status, next.body.data.apiKey.expiresAt]).toEqual([201, null]);
+  });
+
   it('another account’s keys: never listed, never revoked, never rotated (404)', async () => {
     const theirs = (await create({ name: 'theirs', scopes: ['agents:read'] }, other.key)).body.data;
     const list = await app.http.get('/v1/api-keys?limit=100').set(bearer(owner.key));

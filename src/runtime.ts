@@ -58,13 +58,9 @@ export async function startOrion(
   const limits = config.redisUrl ? await RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
   const { createApp } = await loadingApp;
   const metrics = new Metrics();
-  // Authentication is cached only where every instance hears about revocations: through Redis,
-  // else PostgreSQL's LISTEN/NOTIFY; the embedded database has one process only.
-  const keyCache = config.redisUrl
-    ? await KeyCache.withRedis(config.redisUrl, logger)
-    : config.databaseUrl
-      ? await KeyCache.withPostgres(config.databaseUrl, logger)
-      : KeyCache.local();
+  // Authentication is cached only where every instance hears about revocations (PostgreSQL's
+  // LISTEN/NOTIFY, and Redis too when configured); the embedded database has one process only.
+  const keyCache = await KeyCache.forDeployment(config, logger);
   const separateMetrics = config.metricsPort !== undefined;
   const { app, messaging, state } = createApp({
     config: { ...config, serveMetrics: !separateMetrics },

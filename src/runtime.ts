@@ -33,7 +33,7 @@ export async function startOrion(
   loadingApp.catch(() => {});
   try {
     const { applied, result: bootstrap } = await prepareDatabase(db, () =>
-      bootstrapOperator(db.prisma, config.adminKey),
+      bootstrapOperator(db.prisma, config.adminKey, logger),
     );
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
     if (bootstrap.kind === 'first-start') {

@@ -43,7 +43,7 @@ export async function startOrion(
   loadingApp.catch(() => {});
   try {
     const { applied, result: bootstrap } = await prepareDatabase(db, () =>
-      bootstrapOperator(db.prisma, config.adminKey),
+      bootstrapOperator(db.prisma, config.adminKey, logger),
     );
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
     if (bootstrap.kind === 'first-start') {
@@ -68,13 +68,9 @@ export async function startOrion(
   const limits = config.redisUrl ? await RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
   const { createApp } = await loadingApp;
   const metrics = new Metrics();
-  // Authentication is cached only where every instance hears about revocations: through Redis,
-  // else PostgreSQL's LISTEN/NOTIFY; the embedded database has one process only.
-  const keyCache = config.redisUrl
-    ? await KeyCache.withRedis(config.redisUrl, logger)
-    : config.databaseUrl
-      ? await KeyCache.withPostgres(config.databaseUrl, logger)
-      : KeyCache.local();
+  // Authentication is cached only where every instance hears about revocations (PostgreSQL's
+  // LISTEN/NOTIFY, and Redis too when configured); the embedded database has one process only.
+  const keyCache = await KeyCache.forDeployment(config, logger);
   const separateMetrics = config.metricsPort !== undefined;
   const { app, messaging, state } = createApp({
     // Never public: on the API port only behind METRICS_TOKEN, else on METRICS_PORT (loopback).

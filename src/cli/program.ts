@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES } from '../services/scopes.js';
+import { parseTimestamp } from '../services/validation.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -27,8 +28,8 @@ function scopeList(value: string): string[] {
 }
 
 function futureDate(value: string): Date {
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+  const date = parseTimestamp(value);
+  if (!date) {
     throw new InvalidArgumentError('expected an ISO 8601 date, e.g. 2027-03-01T00:00:00Z.');
   }
   if (date.getTime() <= Date.now()) throw new InvalidArgumentError('it must be in the future.');

@@ -9,6 +9,7 @@ import { agentNotFound, forbidden, notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { keyRequired } from '../services/api-keys.js';
 import type { Scope } from '../services/scopes.js';
+import { parseTimestamp } from '../services/validation.js';
 import type { GraphQLContext } from './context.js';
 
 /** The scope each Relay node type needs to be read through `node(id:)` (null: any valid key). */
@@ -93,10 +94,8 @@ builder.scalarType('DateTime', {
   description: 'An ISO-8601 timestamp in UTC, e.g. 2026-01-31T12:00:00.000Z.',
   serialize: (value) => (value as Date).toISOString(),
   parseValue: (value) => {
-    const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
-    if (typeof value !== 'string' || Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-      throw new GraphQLError('must be an ISO-8601 date-time string');
-    }
+    const date = typeof value === 'string' && value.includes('T') ? parseTimestamp(value) : undefined;
+    if (!date) throw new GraphQLError('must be an ISO-8601 date-time string of a real date, e.g. 2030-01-31T12:00:00Z');
     return date;
   },
 });

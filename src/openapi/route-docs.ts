@@ -105,7 +105,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /agents/:agentId/prompt-preview': {
     summary: 'Preview the prompt',
     description:
-      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything.',
+      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. Since it shows the conversation’s history, it also needs the `conversations:read` scope (else 403).',
     tag: 'Messages',
     scope: 'agents:read',
     params: { agentId: AGENT_ID },
@@ -154,7 +154,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'DELETE /api-keys/:keyId': {
     summary: 'Revoke an API key',
-    description: 'Revokes the key at once: every later request with it is refused with 401.',
+    description: 'Revokes the key at once: every later request with it is refused with 401. The calling key must hold every scope of the revoked one (else 403).',
     tag: 'API keys',
     scope: 'keys:manage',
     params: { keyId: KEY_ID },

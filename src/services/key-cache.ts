@@ -16,14 +16,14 @@ export interface InvalidationBus {
 /**
  * API keys recently looked up, so that most requests skip the database for authentication.
  * Correctness first: revoking or rotating a key, or changing an account, drops its entries at
- * once on this instance and, through the bus (Redis pub/sub, or PostgreSQL LISTEN/NOTIFY), on
- * every other one. While the bus is not heard, nothing is served from the cache.
+ * once on this instance and, through the buses (PostgreSQL LISTEN/NOTIFY, and Redis pub/sub when
+ * configured), on every other one. While a bus is not heard, nothing is served from the cache.
  */
 export class KeyCache {
   private readonly entries = new Map<string, Entry>();
   /** Bumped by every invalidation: a lookup that started before one must not be cached. */
   private generation = 0;
-  private bus: InvalidationBus | undefined;
+  private buses: InvalidationBus[] = [];
 
   constructor(
     private readonly ttlMs = 60_000,
@@ -39,19 +39,30 @@ export class KeyCache {
     return new KeyCache();
   }
 
-  // The buses' clients (ioredis, pg) load only when one is used: not at all on the embedded database.
-  static async withRedis(url: string, logger: Logger): Promise<KeyCache> {
-    const { redisBus } = await import('./invalidation-buses.js');
+  /**
+   * The cache for a deployment. On PostgreSQL every instance publishes and listens there, whether
+   * or not it also has Redis, so instances configured with and without REDIS_URL side by side
+   * still hear each other's invalidations; Redis, when configured, carries them as well.
+   */
+  static async forDeployment(
+    deployment: { databaseUrl?: string | undefined; redisUrl?: string | undefined },
+    logger: Logger,
+  ): Promise<KeyCache> {
+    if (!deployment.databaseUrl && !deployment.redisUrl) return KeyCache.local();
+    // The buses' clients (ioredis, pg) load only when one is used: not at all on the embedded database.
+    const { postgresBus, redisBus } = await import('./invalidation-buses.js');
     const cache = new KeyCache();
-    cache.bus = redisBus(url, logger, cache);
+    if (deployment.databaseUrl) cache.buses.push(postgresBus(deployment.databaseUrl, logger, cache));
+    if (deployment.redisUrl) cache.buses.push(redisBus(deployment.redisUrl, logger, cache));
     return cache;
   }
 
-  static async withPostgres(databaseUrl: string, logger: Logger): Promise<KeyCache> {
-    const { postgresBus } = await import('./invalidation-buses.js');
-    const cache = new KeyCache();
-    cache.bus = postgresBus(databaseUrl, logger, cache);
-    return cache;
+  static withRedis(url: string, logger: Logger): Promise<KeyCache> {
+    return KeyCache.forDeployment({ redisUrl: url }, logger);
+  }
+
+  static withPostgres(databaseUrl: string, logger: Logger): Promise<KeyCache> {
+    return KeyCache.forDeployment({ databaseUrl }, logger);
   }
 
   get enabled(): boolean {
@@ -59,7 +70,7 @@ export class KeyCache {
   }
 
   private usable(): boolean {
-    return this.enabled && (!this.bus || this.bus.listening());
+    return this.enabled && this.buses.every((bus) => bus.listening());
   }
 
   get(hash: string, now = Date.now()): CachedKey | undefined {
@@ -103,7 +114,7 @@ export class KeyCache {
   }
 
   async close(): Promise<void> {
-    await this.bus?.close();
+    await Promise.all(this.buses.map((bus) => bus.close()));
   }
 
   /** Applies an invalidation made here or heard from another instance: `key:<id>`, `account:<id>`. */
@@ -114,9 +125,9 @@ export class KeyCache {
     else this.clear();
   }
 
-  private invalidate(message: string): Promise<void> {
+  private async invalidate(message: string): Promise<void> {
     this.apply(message);
-    return this.bus?.publish(message) ?? Promise.resolve();
+    await Promise.all(this.buses.map((bus) => bus.publish(message)));
   }
 
   private dropWhere(match: (key: CachedKey) => boolean): void {

@@ -41,11 +41,14 @@ const rotateSchema = z
   })
   .strict();
 
-/** A key can never grant more than it has. */
-function assertGrantable(caller: Caller, scopes: Scope[]): void {
+/**
+ * A key can never grant more than it has, nor rotate or revoke a key that has more: a narrower
+ * key must not lock the owner's broader key out.
+ */
+function assertHolds(caller: Caller, scopes: Scope[], action: string): void {
   const beyond = scopes.filter((s) => !caller.scopes.includes(s));
   if (beyond.length) {
-    throw new ApiError('FORBIDDEN', `This API key cannot grant scopes it does not have: ${beyond.join(', ')}`, {
+    throw new ApiError('FORBIDDEN', `This API key cannot ${action} scopes it does not have: ${beyond.join(', ')}`, {
       requiredScope: beyond[0],
       scopes: beyond,
     });
@@ -60,7 +63,7 @@ export async function createKeyForCaller(
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const input = parseInput(createKeySchema, rawInput);
   const scopes = [...new Set(input.scopes)];
-  assertGrantable(caller, scopes);
+  assertHolds(caller, scopes, 'grant');
   const values = {
     accountId: caller.accountId,
     name: input.name,
@@ -87,11 +90,19 @@ async function ownKey(prisma: PrismaClient, accountId: string, id: string): Prom
 }
 
 /** Revokes at once (every later request with it is 401). Revoking twice keeps the first time. */
-export async function revokeKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {
-  const key = await ownKey(prisma, accountId, id);
+export async function revokeKey(prisma: PrismaClient, caller: Caller, id: string): Promise<ApiKey> {
+  const key = await ownKey(prisma, caller.accountId, id);
+  assertHolds(caller, key.scopes as Scope[], 'revoke a key with');
   if (key.revokedAt) return key;
   await prisma.apiKey.updateMany({ where: { id: key.id, revokedAt: null }, data: { revokedAt: new Date() } });
-  return ownKey(prisma, accountId, id);
+  return ownKey(prisma, caller.accountId, id);
+}
+
+function alreadyRotated(replacementId: string | undefined): ApiError {
+  const instead = replacementId ? `rotate its replacement ${replacementId} instead` : 'rotate its replacement instead';
+  return new ApiError('INVALID_REQUEST', `This key was already rotated: ${instead}`, {
+    fields: [{ field: 'keyId', message: `was already rotated; ${instead}` }],
+  });
 }
 
 /**
@@ -113,9 +124,19 @@ export async function rotateKey(
       fields: [{ field: 'keyId', message: 'is revoked or expired' }],
     });
   }
-  assertGrantable(caller, old.scopes as Scope[]);
+  assertHolds(caller, old.scopes as Scope[], 'rotate a key with');
+  // In its grace period a key's expiry is the grace's end, not its own: rotating it again would
+  // hand that short life on to the new key. Its replacement is the one to rotate.
+  const replacement = await prisma.apiKey.findFirst({ where: { rotatedFromId: old.id }, orderBy: { id: 'asc' } });
+  if (replacement) throw alreadyRotated(replacement.id);
   const graceEnds = new Date(now + gracePeriodSeconds * 1000);
   return prisma.$transaction(async (tx) => {
+    // A rotation that ran meanwhile changed the expiry read above: this one loses.
+    const { count } = await tx.apiKey.updateMany({
+      where: { id: old.id, expiresAt: old.expiresAt },
+      data: { expiresAt: old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds },
+    });
+    if (count === 0) throw alreadyRotated(undefined);
     const { apiKey, secret } = await createApiKey(tx as unknown as PrismaClient, {
       accountId: old.accountId,
       name: old.name,
@@ -124,10 +145,7 @@ export async function rotateKey(
       expiresAt: old.expiresAt,
       rotatedFromId: old.id,
     });
-    const previousKey = await tx.apiKey.update({
-      where: { id: old.id },
-      data: { expiresAt: old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds },
-    });
+    const previousKey = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
     await commit?.(tx, { type: 'ApiKey', id: apiKey.id });
     return { apiKey, secret, previousKey };
   });

@@ -1,10 +1,5 @@
 import type { Redis } from 'ioredis';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../logger.js';
 
 const WINDOW_SECONDS = 60;
@@ -25,7 +20,7 @@ export type RateDecision = {
  * limiter that takes over while Redis is unreachable so an outage never takes the API down.
  */
 export class RateLimits {
-  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  private limiter: RateLimiterAbstract | undefined;
 
   private constructor(
     private readonly redis: Redis | undefined,
@@ -74,11 +69,14 @@ export class RateLimits {
     }
   }
 
-  private limiterFor(points: number): RateLimiterAbstract {
-    let limiter = this.limiters.get(points);
-    if (!limiter) {
-      const options = { points, duration: WINDOW_SECONDS, keyPrefix: `${this.keyPrefix}:rl:${points}` };
-      limiter = this.redis
+  /**
+   * One counter per key whatever its limit, compared with the limit here: a limit lowered (or
+   * raised) mid-window applies to what was already counted instead of starting a fresh count.
+   */
+  private counter(): RateLimiterAbstract {
+    if (!this.limiter) {
+      const options = { points: Number.MAX_SAFE_INTEGER, duration: WINDOW_SECONDS, keyPrefix: `${this.keyPrefix}:rl` };
+      this.limiter = this.redis
         ? new RateLimiterRedis({
             ...options,
             storeClient: this.redis,
@@ -86,26 +84,20 @@ export class RateLimits {
             insuranceLimiter: new RateLimiterMemory(options),
           })
         : new RateLimiterMemory(options);
-      this.limiters.set(points, limiter);
     }
-    return limiter;
+    return this.limiter;
   }
 
   /** Counts one request against `key`'s limit of `limit` per minute. */
   async consume(key: string, limit: number): Promise<RateDecision> {
-    const decide = (res: RateLimiterRes, allowed: boolean): RateDecision => ({
-      allowed,
+    const res = await this.counter().consume(key);
+    return {
+      allowed: res.consumedPoints <= limit,
       limit,
-      remaining: Math.max(0, res.remainingPoints),
+      remaining: Math.max(0, limit - res.consumedPoints),
       resetAt: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
       retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-    });
-    try {
-      return decide(await this.limiterFor(limit).consume(key), true);
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return decide(rejection, false);
-      throw rejection;
-    }
+    };
   }
 
   async close(): Promise<void> {

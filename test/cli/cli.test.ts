@@ -134,7 +134,7 @@ describe.concurrent('orion', () => {
     const accountId: string = account.json.account.id;
 
     const expiresAt = new Date(Date.now() + 90 * 86_400_000).toISOString();
-    const [created, accounts, badScope, badDate] = await Promise.all([
+    const [created, accounts, badScope, badDate, impossibleDate] = await Promise.all([
       orion(
         ['keys', 'create', '--account', accountId, '--name', 'CI', '--scopes', 'agents:read,conversations:read', '--environment', 'test', '--expires-at', expiresAt, '--json'],
         env,
@@ -143,6 +143,8 @@ describe.concurrent('orion', () => {
       // Bad input: refused before anything is opened, in one line, exit 1.
       orion(['keys', 'create', '--account', accountId, '--name', 'Odd', '--scopes', 'agents:read,root', '--json'], env),
       orion(['keys', 'create', '--account', accountId, '--name', 'Old', '--scopes', 'admin', '--expires-at', '2001-01-01T00:00:00Z'], env),
+      // Not rolled over into March.
+      orion(['keys', 'create', '--account', accountId, '--name', 'Feb', '--scopes', 'admin', '--expires-at', '2030-02-30T00:00:00Z'], env),
     ]);
     expect([created.code, created.stderr]).toEqual([0, '']);
     expect(created.json.apiKey).toMatchObject({ name: 'CI', scopes: ['agents:read', 'conversations:read'], environment: 'test', expiresAt });
@@ -155,6 +157,7 @@ describe.concurrent('orion', () => {
     for (const [bad, says] of [
       [badScope, 'unknown scope "root"'],
       [badDate, 'must be in the future'],
+      [impossibleDate, 'expected an ISO 8601 date'],
     ] as const) {
       expect([bad.code, bad.stdout]).toEqual([1, '']);
       expect(lines(bad.stderr)).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { OPS } from '../support/operations.js';
+import { newId } from '../../src/ids.js';
 
 describe.each(STORAGES)('API key management (%s)', (storage) => {
   let app: TestApp;
@@ -65,6 +66,59 @@ describe.each(STORAGES)('API key management (%s)', (storage) => {
     expect(await app.db.prisma.apiKey.count()).toBe(before);
   });
 
+  it.each(['2030-02-30T00:00:00Z', '2031-02-29T00:00:00Z', '2030-04-31T12:00:00Z', '2030-13-01T00:00:00Z', '2030-01-01T24:00:00Z', '2030-01-01T00:00:00'])(
+    'refuses the impossible or ambiguous expiry %s in both protocols (400 naming expiresAt), creating nothing',
+    async (expiresAt) => {
+      const before = await app.db.prisma.apiKey.count();
+      const rest = await create({ name: 'x', scopes: ['agents:read'], expiresAt });
+      expect([rest.status, rest.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+      expect(rest.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['expiresAt']);
+      const gql = await graphql(app, owner.key, OPS.createApiKey, { input: { name: 'x', scopes: ['agents:read'], expiresAt } });
+      expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
+      expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+      expect(await app.db.prisma.apiKey.count()).toBe(before);
+    },
+  );
+
+  it('accepts a real leap day and an offset, stored as the same instant', async () => {
+    const leap = await create({ name: 'leap', scopes: ['agents:read'], expiresAt: '2032-02-29T23:30:00+01:00' });
+    expect([leap.status, leap.body.data.apiKey.expiresAt]).toEqual([201, '2032-02-29T22:30:00.000Z']);
+  });
+
+  it('a key that differs from a real one by one character is refused in both protocols', async () => {
+    const { secret } = (await create({ name: 'near miss', scopes: ['agents:read'] })).body.data;
+    expect((await app.http.get('/v1/agents').set(bearer(secret))).status).toBe(200);
+    const last = secret.at(-1)!;
+    const nearMisses = [
+      secret.slice(0, -1),
+      secret.slice(0, -1) + (last === 'A' ? 'B' : 'A'),
+      secret + 'A',
+      secret.slice(1),
+      secret.slice(0, 9) + (secret[9] === 'A' ? 'B' : 'A') + secret.slice(10),
+    ];
+    for (const wrong of nearMisses) {
+      const rest = await app.http.get('/v1/agents').set(bearer(wrong));
+      expect([wrong, rest.status, rest.body.error.code]).toEqual([wrong, 401, 'UNAUTHORIZED']);
+      const gql = await graphql(app, wrong, '{ viewer { id } }');
+      expect([wrong, gql.status, gql.body.errors[0].extensions.code]).toEqual([wrong, 401, 'UNAUTHORIZED']);
+    }
+  });
+
+  it('a known secret is stored as its known SHA-256, so keys made by earlier versions keep working', async () => {
+    // The test suite's admin key; its hash is written out here, not computed by our own code.
+    const known = { secret: app.adminKey, hash: '03b00ea8368db60f1d29cd6d5d5e273e7937348b7968e22bc83340ec29390777' };
+    expect(known.secret).toBe(`orn_test_${'a'.repeat(43)}`);
+    const stored = await app.db.prisma.apiKey.findUnique({ where: { hash: known.hash } });
+    expect(stored).toMatchObject({ prefix: 'orn_test_aaaaaaaa', revokedAt: null });
+    // A key row as an earlier version stored it (the hash, never the secret) still authenticates.
+    const earlier = { secret: `orn_live_${'b'.repeat(43)}`, hash: 'd956073f4b603a5b26f1ed6cd6d364fd3b83da788e61e2196d04a06fd017b551' };
+    await app.db.prisma.apiKey.create({
+      data: { id: newId('key'), accountId: owner.accountId, name: 'earlier', prefix: 'orn_live_bbbbbbbb', hash: earlier.hash, scopes: ['agents:read'] },
+    });
+    expect((await app.http.get('/v1/agents').set(bearer(earlier.secret))).status).toBe(200);
+    expect((await graphql(app, earlier.secret, '{ viewer { id } }')).body.data.viewer.id).toBe(owner.accountId);
+  });
+
   it('a key with an expiry stops working when it passes (401 in both protocols)', async () => {
     const soon = new Date(Date.now() + 3_600_000).toISOString();
     const { apiKey, secret } = (await create({ name: 'expiring', scopes: ['agents:read'], expiresAt: soon })).body.data;
@@ -91,6 +145,27 @@ describe.each(STORAGES)('API key management (%s)', (storage) => {
     expect(gql.body.errors[0].extensions.code).toBe('UNAUTHORIZED');
     const again = await app.http.delete(`/v1/api-keys/${apiKey.id}`).set(bearer(owner.key));
     expect(again.body.data.revokedAt).toBe(res.body.data.revokedAt);
+  });
+
+  it('a narrower key can neither revoke nor rotate a broader one (403 naming the scope, both protocols)', async () => {
+    const manager = (await create({ name: 'manager', scopes: ['keys:manage'] })).body.data.secret;
+    const broad = (await create({ name: 'broad', scopes: ['agents:read', 'keys:manage'] })).body.data;
+    const rest = await app.http.delete(`/v1/api-keys/${broad.apiKey.id}`).set(bearer(manager));
+    expect([rest.status, rest.body.error.code, rest.body.error.details.requiredScope]).toEqual([403, 'FORBIDDEN', 'agents:read']);
+    const gql = await graphql(app, manager, OPS.revokeApiKey, { keyId: broad.apiKey.id });
+    expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([403, 'FORBIDDEN']);
+    expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+    const rotate = await app.http.post(`/v1/api-keys/${broad.apiKey.id}/rotate`).set(bearer(manager));
+    expect([rotate.status, rotate.body.error.details.requiredScope]).toEqual([403, 'agents:read']);
+    // Nothing changed: the broad key still works, and the owner's full key (not narrower) may revoke it.
+    expect((await app.db.prisma.apiKey.findUniqueOrThrow({ where: { id: broad.apiKey.id } })).revokedAt).toBeNull();
+    expect((await app.http.get('/v1/agents').set(bearer(broad.secret))).status).toBe(200);
+    const ownerKeyId = (await app.http.get('/v1/api-keys?limit=100').set(bearer(owner.key))).body.data.items.find(
+      (k: { name: string }) => k.name === 'Initial key',
+    ).id;
+    expect((await app.http.delete(`/v1/api-keys/${ownerKeyId}`).set(bearer(manager))).status).toBe(403);
+    expect((await app.http.get('/v1/agents').set(bearer(owner.key))).status).toBe(200);
+    expect((await app.http.delete(`/v1/api-keys/${broad.apiKey.id}`).set(bearer(owner.key))).status).toBe(200);
   });
 
   it('a key can revoke itself', async () => {
@@ -138,6 +213,25 @@ describe.each(STORAGES)('API key management (%s)', (storage) => {
     await app.http.delete(`/v1/api-keys/${c.apiKey.id}`).set(bearer(owner.key));
     const revoked = await app.http.post(`/v1/api-keys/${c.apiKey.id}/rotate`).set(bearer(owner.key));
     expect([revoked.status, revoked.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+  });
+
+  it('a key in its grace period cannot be rotated again (400, both protocols): no short-lived key is minted', async () => {
+    const first = (await create({ name: 'twice', scopes: ['agents:read'] })).body.data;
+    const once = await app.http.post(`/v1/api-keys/${first.apiKey.id}/rotate`).set(bearer(owner.key)).send({ gracePeriodSeconds: 3600 });
+    expect([once.status, once.body.data.apiKey.expiresAt]).toEqual([201, null]);
+    const before = await app.db.prisma.apiKey.count();
+    const rest = await app.http.post(`/v1/api-keys/${first.apiKey.id}/rotate`).set(bearer(owner.key)).send({ gracePeriodSeconds: 60 });
+    expect([rest.status, rest.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+    expect(rest.body.error.details.fields).toEqual([{ field: 'keyId', message: `was already rotated; rotate its replacement ${once.body.data.apiKey.id} instead` }]);
+    const gql = await graphql(app, owner.key, OPS.rotateApiKey, { keyId: first.apiKey.id, input: { gracePeriodSeconds: 60 } });
+    expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
+    expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+    expect(await app.db.prisma.apiKey.count()).toBe(before);
+    // The old key keeps its grace end, and the replacement rotates into a key without expiry.
+    const old = await app.db.prisma.apiKey.findUniqueOrThrow({ where: { id: first.apiKey.id } });
+    expect(old.expiresAt!.toISOString()).toBe(once.body.data.previousKey.expiresAt);
+    const next = await app.http.post(`/v1/api-keys/${once.body.data.apiKey.id}/rotate`).set(bearer(owner.key)).send({ gracePeriodSeconds: 60 });
+    expect([next.status, next.body.data.apiKey.expiresAt]).toEqual([201, null]);
   });
 
   it('another account’s keys: never listed, never revoked, never rotated (404)', async () => {

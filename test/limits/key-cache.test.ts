@@ -26,13 +26,13 @@ type Instances = {
  * `instance` gives it; resolves once both caches hear invalidations (they do not cache before).
  */
 async function twoInstances(
-  instance: (databaseUrl: string, logger: Logger) => Promise<{ keyCache: KeyCache; limits: RateLimits }>,
+  instance: (databaseUrl: string, logger: Logger, index: number) => Promise<{ keyCache: KeyCache; limits: RateLimits }>,
 ): Promise<Instances> {
   const { url, schema } = freshPostgresUrl();
   const db = await openDatabase({ kind: 'postgres', url });
   await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
   const logger = createLogger('silent');
-  const made = [await instance(url, logger), await instance(url, logger)];
+  const made = [await instance(url, logger, 0), await instance(url, logger, 1)];
   const caches = made.map((m) => m.keyCache);
   const [a, b] = made.map(({ keyCache, limits }) =>
     supertest.agent(createApp({ config: TEST_APP_CONFIG, db, logger, limits, keyCache }).app),
@@ -138,6 +138,45 @@ describe('authentication cache across instances, PostgreSQL only', () => {
     expect(caches[1]!.get(hash)).toBeDefined();
     await a.delete(`/v1/api-keys/${victim.apiKey.id}`).set(bearer(secret));
     const status = await askUntil(async () => (await b.get('/v1/agents').set(bearer(victim.secret))).status, (s) => s === 401, 50);
+    expect(status).toBe(401);
+  });
+});
+
+/**
+ * A mixed deployment: A has REDIS_URL, B (same PostgreSQL) does not. Each is set up as start-up
+ * sets up a server with that configuration; a revocation on either side reaches the other.
+ */
+describe('authentication cache across instances, one with Redis and one without', () => {
+  let instances: Instances;
+  let db: Database;
+  let caches: KeyCache[];
+  let a: Instances['a'];
+  let b: Instances['b'];
+
+  beforeAll(async () => {
+    instances = await twoInstances(async (databaseUrl, logger, index) => ({
+      keyCache: await KeyCache.forDeployment({ databaseUrl, redisUrl: index === 0 ? REDIS_URL : undefined }, logger),
+      limits: RateLimits.inMemory(),
+    }));
+    ({ db, caches, a, b } = instances);
+  });
+  afterAll(async () => {
+    await instances?.close();
+  });
+
+  it.each([
+    ['A (with Redis)', 'B (without)', 0, 1],
+    ['B (without Redis)', 'A (with)', 1, 0],
+  ] as const)('revoking on %s refuses the key on %s at once, though it had cached it', async (_on, _seen, by, seenBy) => {
+    expect(caches.every((c) => (c as any).usable())).toBe(true);
+    const agents = [a, b] as const;
+    const { secret } = await createAccount(db.prisma, { name: 'mixed', tier: 'enterprise' });
+    const victim = (await agents[by].post('/v1/api-keys').set(bearer(secret)).send({ name: 'victim', scopes: ['agents:read'] })).body.data;
+    expect((await agents[seenBy].get('/v1/agents').set(bearer(victim.secret))).status).toBe(200);
+    const hash = (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: victim.apiKey.id } })).hash;
+    expect(caches[seenBy]!.get(hash)).toBeDefined();
+    expect((await agents[by].delete(`/v1/api-keys/${victim.apiKey.id}`).set(bearer(secret))).status).toBe(200);
+    const status = await askUntil(async () => (await agents[seenBy].get('/v1/agents').set(bearer(victim.secret))).status, (s) => s === 401, 50);
     expect(status).toBe(401);
   });
 });

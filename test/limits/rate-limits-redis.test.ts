@@ -164,6 +164,17 @@ describe('rate limits in Redis (one app)', () => {
     expect([again.status, again.remaining]).toEqual([200, 2]);
     expect(await redis.get(counter!)).toBe('1');
   });
+
+  it('a limit lowered mid-window applies to what Redis already counted', async () => {
+    const { key, accountId } = await app.newAccount('Lowered', { rateLimitPerMinute: 5 });
+    for (let i = 0; i < 5; i++) expect((await send(server.url, key, LIST_AGENTS)).status).toBe(200);
+    expectLimited(await send(server.url, key, LIST_AGENTS), 5);
+    const lowered = await send(server.url, app.adminKey, { rest: `/v1/accounts/${accountId}`, method: 'PATCH', body: { rateLimitPerMinute: 4 } });
+    expect(lowered.status).toBe(200);
+    expectLimited(await send(server.url, key, LIST_AGENTS), 4);
+    expectLimited(await send(server.url, key, VIEWER), 4);
+    expect(await counterValue(redis, accountId)).toBe(8);
+  });
 });
 
 describe('two server processes share one limit through Redis', () => {

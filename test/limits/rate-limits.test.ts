@@ -145,6 +145,24 @@ describe('rate limits (memory store)', () => {
       expect(await agentsOf(accountId)).toBe(0);
     });
 
+    it('a limit lowered mid-window applies to what was already counted (REST and GraphQL changes)', async () => {
+      const { key, accountId } = await app.newAccount('Lowered', { rateLimitPerMinute: 5 });
+      for (let i = 0; i < 5; i++) expect((await app.http.get('/v1/agents').set(bearer(key))).status).toBe(200);
+      expectRestLimited(await app.http.get('/v1/agents').set(bearer(key)), 5);
+      const lowered = await app.http.patch(`/v1/accounts/${accountId}`).set(bearer(app.adminKey)).send({ rateLimitPerMinute: 4 });
+      expect(lowered.status).toBe(200);
+      // Already 6 counted this minute: 4 more are not served.
+      expectRestLimited(await app.http.get('/v1/agents').set(bearer(key)), 4);
+      expectGraphqlLimited(await graphql(app, key, '{ agents { totalCount } }'), 4);
+      const changed = await graphql(app, app.adminKey, 'mutation($id: ID!) { updateAccount(id: $id, input: {rateLimitPerMinute: 3}) { id } }', { id: accountId });
+      expect(changed.body.errors).toBeUndefined();
+      expectRestLimited(await app.http.get('/v1/agents').set(bearer(key)), 3);
+      // Raised above what was counted (9): served again, counting on from there.
+      await app.http.patch(`/v1/accounts/${accountId}`).set(bearer(app.adminKey)).send({ rateLimitPerMinute: 11 });
+      const served = await app.http.get('/v1/agents').set(bearer(key));
+      expect([served.status, rateHeaders(served.headers).remaining]).toEqual([200, 1]);
+    });
+
     it('createAgent over GraphQL refused with 429 and a GraphQL error creates nothing', async () => {
       const { key, accountId } = await app.newAccount('Limited GraphQL', { rateLimitPerMinute: 2 });
       expect((await graphql(app, key, CREATE_AGENT, { i: { name: 'Allowed 1' } })).status).toBe(200);

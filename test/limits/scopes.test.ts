@@ -3,6 +3,7 @@ import { routes } from '../../src/rest/routes.js';
 import { schema } from '../../src/graphql/schema.js';
 import { SCOPES, type Scope } from '../../src/services/scopes.js';
 import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
+import { OPS } from '../support/operations.js';
 
 /** Every route and every GraphQL field, called by a key that has every scope but the one it needs. */
 describe('scope matrix', () => {
@@ -25,14 +26,14 @@ describe('scope matrix', () => {
   });
   afterAll(() => app?.close());
 
-  const restCases: Record<string, { scope: Scope; body?: object; query?: string }> = {
+  const restCases: Record<string, { scope: Scope; body?: object; query?: string; alsoNeeds?: Scope[] }> = {
     'POST /agents': { scope: 'agents:write', body: { name: 'x' } },
     'GET /agents': { scope: 'agents:read' },
     'GET /agents/:agentId': { scope: 'agents:read' },
     'PATCH /agents/:agentId': { scope: 'agents:write', body: { name: 'y' } },
     'DELETE /agents/:agentId': { scope: 'agents:write' },
     'POST /agents/:agentId/messages': { scope: 'messages:write', body: { text: 'hi', userId: 'u' } },
-    'GET /agents/:agentId/prompt-preview': { scope: 'agents:read', query: '?userId=u' },
+    'GET /agents/:agentId/prompt-preview': { scope: 'agents:read', query: '?userId=u', alsoNeeds: ['conversations:read'] },
     'GET /agents/:agentId/conversations': { scope: 'conversations:read' },
     'GET /conversations/:conversationId': { scope: 'conversations:read' },
     'GET /conversations/:conversationId/messages': { scope: 'conversations:read' },
@@ -52,7 +53,7 @@ describe('scope matrix', () => {
   });
 
   it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s without its scope → 403, nothing changes', async (name, route) => {
-    const { scope, body, query = '' } = restCases[name]!;
+    const { scope, body, query = '', alsoNeeds = [] } = restCases[name]!;
     const path = `/v1${route.path.replace(/:(\w+)/g, (_, p: keyof typeof ids) => ids[p])}${query}`;
     const before = await Promise.all([app.db.prisma.agent.count(), app.db.prisma.apiKey.count(), app.db.prisma.message.count(), app.db.prisma.account.count()]);
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
@@ -64,7 +65,7 @@ describe('scope matrix', () => {
     expect(after).toEqual(before);
     if (route.method === 'GET') {
       // A key with just that scope is served (reads only: writes here would change the fixtures).
-      const only = await app.keyWithScopes(accountId, [scope]);
+      const only = await app.keyWithScopes(accountId, [scope, ...alsoNeeds]);
       expect((await app.http.get(path).set(bearer(only))).status).toBe(200);
     }
   });
@@ -113,6 +114,22 @@ describe('scope matrix', () => {
     const key = await app.keyWithScopes(accountId, ['agents:read']);
     const res = await graphql(app, key, 'query($id: ID!) { agent(id: $id) { conversations { nodes { messages { totalCount } } } } }', { id: ids.agentId });
     expect(res.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', details: { requiredScope: 'conversations:read' } });
+  });
+
+  it('a prompt preview shows conversation history, so it needs conversations:read as well as agents:read (both protocols)', async () => {
+    const readerOfAgents = await app.keyWithScopes(accountId, ['agents:read']);
+    const rest = await app.http.get(`/v1/agents/${ids.agentId}/prompt-preview?userId=u`).set(bearer(readerOfAgents));
+    expect([rest.status, rest.body.error.code, rest.body.error.details.requiredScope]).toEqual([403, 'FORBIDDEN', 'conversations:read']);
+    expect(JSON.stringify(rest.body)).not.toContain('"hi"');
+    const gql = await graphql(app, readerOfAgents, OPS.promptPreview, { agentId: ids.agentId, userId: 'u' });
+    expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([403, 'FORBIDDEN']);
+    expect(gql.body.errors[0].extensions.details).toEqual(rest.body.error.details);
+    expect(gql.body.data?.agent?.promptPreview ?? null).toBeNull();
+    // The same messages GET /conversations/{id}/messages would show, to a key allowed to read them.
+    const both = await app.keyWithScopes(accountId, ['agents:read', 'conversations:read']);
+    const allowed = await app.http.get(`/v1/agents/${ids.agentId}/prompt-preview?userId=u`).set(bearer(both));
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.data.messages).toContainEqual({ role: 'user', content: 'hi' });
   });
 
   it('the subscription needs messages:write', async () => {

@@ -87,7 +87,7 @@ export async function keysRevoke(keyId: string, options: { account: string; json
   await withMigratedDatabase(WHILE_RUNNING, async (db) => {
     const owner = await getAccount(db.prisma, options.account);
     const startedAt = Date.now();
-    const key = apiKeyJson(await revokeKey(db.prisma, owner.id, keyId));
+    const key = apiKeyJson(await revokeKey(db.prisma, { accountId: owner.id, keyId: 'orion-cli', scopes: OPERATOR_SCOPES }, keyId));
     if (options.json) {
       printJson(key);
       return;

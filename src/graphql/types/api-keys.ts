@@ -75,11 +75,11 @@ builder.mutationFields((t) => ({
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
-    description: 'Revokes a key at once: every later request with it is refused.',
+    description: 'Revokes a key at once: every later request with it is refused. Only a key holding every scope of the revoked one may.',
     authScopes: { scope: 'keys:manage' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const key = await revokeKey(ctx.prisma, callerOf(ctx).accountId, String(id));
+      const key = await revokeKey(ctx.prisma, callerOf(ctx), String(id));
       await ctx.keyCache.invalidateKey(key.id);
       return key;
     },

@@ -148,7 +148,8 @@ builder.prismaObjectFields('Agent', (t) => ({
   ),
   promptPreview: t.field({
     type: PromptPreviewRef,
-    authScopes: { scope: 'agents:read' },
+    description: 'Needs conversations:read as well as agents:read: the preview shows the conversation’s history.',
+    authScopes: { $all: { scope: 'agents:read', $all: { scope: 'conversations:read' } } },
     args: {
       userId: t.arg.string({ required: true }),
       text: t.arg.string({ description: 'A next message to include, as a send would.' }),

@@ -87,7 +87,10 @@ describe.each<Storage>(['pglite', 'postgres'])('kill -9 under idempotent load, t
       source = { kind: 'postgres', url: fresh.url };
       storageEnv = { DATABASE_URL: fresh.url };
     }
-    const env = { ...storageEnv, ORION_ADMIN_KEY: PROCESS_ADMIN_KEY, METRICS_PORT: '', METRICS_TOKEN: '', SHUTDOWN_TIMEOUT_MS: '' };
+    const env = { ...storageEnv, ORION_ADMIN_KEY: PROCESS_ADMIN_KEY, METRICS_PORT: '', METRICS_TOKEN: '', SHUTDOWN_TIMEOUT_MS: '',
+      // Every retry goes out at once, from one address: more connections than the default cap.
+      MAX_CONNECTIONS_PER_ADDRESS: '0',
+    };
 
     const first = await startServer(await serverEnv(env));
     const account = await api(first.url, PROCESS_ADMIN_KEY, 'POST', '/v1/accounts', {

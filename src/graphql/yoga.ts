@@ -1,5 +1,5 @@
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
-import type { ExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
@@ -46,8 +46,33 @@ export function shapeResult<R extends ExecutionResult>(result: R, requestId: str
   return { ...result, errors };
 }
 
+/**
+ * The status of a /graphql response (README, "GraphQL status codes"): with `data` (even partial)
+ * it is 200, whatever the errors; without, it is the status of the errors' code, except that
+ * GraphQL-over-HTTP's rule for application/json clients (200 for a document that fails parsing,
+ * validation or variable coercion, marked `spec`) is kept.
+ */
+function withStatusPolicy(result: ExecutionResult): ExecutionResult {
+  if (result.data == null || !result.errors?.length) return result;
+  const errors = result.errors.map((error) => {
+    const http = error.extensions['http'] as { status?: number } | undefined;
+    if (!http?.status) return error;
+    const { status: _dropped, ...rest } = http;
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      originalError: error.originalError,
+      extensions: { ...error.extensions, http: rest },
+    });
+  });
+  return { ...result, errors };
+}
+
 function useApiErrors(logger: Logger): Plugin<ServerContext> {
-  const shape = (result: ExecutionResult, requestId: string) => shapeResult(result, requestId, logger);
+  const shape = (result: ExecutionResult, requestId: string) =>
+    withStatusPolicy(shapeResult(result, requestId, logger));
   return {
     onResultProcess({ result, setResult, serverContext }) {
       const requestId = (serverContext as Partial<ServerContext>).req?.orion?.requestId ?? 'unknown';

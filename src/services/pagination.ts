@@ -28,18 +28,20 @@ export type Page<T> = {
   hasPreviousPage: boolean;
 };
 
-const size = z
-  .number()
-  .int()
-  .min(1, `must be between 1 and ${MAX_PAGE_SIZE}`)
-  .max(MAX_PAGE_SIZE, `must be between 1 and ${MAX_PAGE_SIZE}`)
-  .nullish();
+const size = (min: number) =>
+  z
+    .number()
+    .int()
+    .min(min, `must be between ${min} and ${MAX_PAGE_SIZE}`)
+    .max(MAX_PAGE_SIZE, `must be between ${min} and ${MAX_PAGE_SIZE}`)
+    .nullish();
 
 const argsSchema = z.object({
   page: z.number().int().min(1, 'must be 1 or more').nullish(),
-  limit: size,
-  first: size,
-  last: size,
+  limit: size(1),
+  // Relay allows an empty page (`first: 0`); a page number needs at least one item per page.
+  first: size(0),
+  last: size(0),
   after: z.string().nullish(),
   before: z.string().nullish(),
 });
@@ -60,6 +62,7 @@ export type PageSource<T> = {
 };
 
 function buildPagination(totalItems: number, itemsPerPage: number, offset: number): Pagination {
+  if (itemsPerPage === 0) return { currentPage: 1, totalPages: 0, totalItems, itemsPerPage };
   return {
     currentPage: Math.floor(offset / itemsPerPage) + 1,
     totalPages: Math.ceil(totalItems / itemsPerPage),

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { AuthState } from '../services/api-keys.js';
 import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
+import type { PageBatches } from '../services/pagination.js';
 
 /** What every resolver gets: who is calling, the request id, the database and the models. */
 export type GraphQLContext = {
@@ -13,6 +14,8 @@ export type GraphQLContext = {
   messaging: MessagingDeps;
   /** Authentication cache: revoking keys and changing accounts must invalidate it. */
   keyCache: KeyCache;
+  /** Nested connections of this request, paged together (one per request). */
+  pageBatches: PageBatches;
 };
 
 /** What the HTTP layer attaches to each request before GraphQL runs (both protocols). */

@@ -5,6 +5,8 @@ import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
 import type { GraphQLLimits } from '../config.js';
 import type { Logger } from '../logger.js';
+import { asTenant } from '../db/fair-share.js';
+import { PageBatches } from '../services/pagination.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { withApiExtensions } from './errors.js';
 import { graphqlProtections } from './protections.js';
@@ -92,6 +94,27 @@ function useApiErrors(logger: Logger): Plugin<ServerContext> {
   };
 }
 
+/**
+ * Runs each operation as its account's tenant, so its database work waits its turn beside other
+ * accounts' instead of behind all of it (db/fair-share.ts).
+ */
+function useFairDatabaseShare(): Plugin<ServerContext> {
+  const tenantOf = (context: unknown) => {
+    const auth = (context as Partial<GraphQLContext> | undefined)?.auth;
+    return auth?.kind === 'key' ? auth.account.id : '';
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const tenant = tenantOf(args.contextValue);
+      setExecuteFn((executeArgs) => asTenant(tenant, () => executeFn(executeArgs)));
+    },
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const tenant = tenantOf(args.contextValue);
+      setSubscribeFn((subscribeArgs) => asTenant(tenant, () => subscribeFn(subscribeArgs)));
+    },
+  };
+}
+
 export function createOrionYoga(deps: {
   messaging: MessagingDeps;
   logger: Logger;
@@ -123,7 +146,8 @@ export function createOrionYoga(deps: {
       logger: deps.logger,
       messaging: deps.messaging,
       keyCache: deps.keyCache,
+      pageBatches: new PageBatches(deps.messaging.prisma),
     }),
-    plugins: [...graphqlProtections(deps.limits), useApiErrors(deps.logger)],
+    plugins: [...graphqlProtections(deps.limits), useFairDatabaseShare(), useApiErrors(deps.logger)],
   });
 }

@@ -1,0 +1,15 @@
+import { openDatabase } from '../src/db/client.js';
+import { prepareDatabase } from '../src/db/migrate.js';
+import { freshPostgresUrl, dropPostgresSchema } from '../test/support/app.js';
+const { url, schema } = freshPostgresUrl();
+const db = await openDatabase({ kind: 'postgres', url });
+await prepareDatabase(db, async () => {});
+const { PrismaClient } = await import('../src/db/generated/prisma/client.js');
+const { PrismaPg } = await import('@prisma/adapter-pg');
+const { postgresConfig } = await import('../src/db/client.js');
+const { poolConfig, schema: s } = postgresConfig(url);
+const p = new PrismaClient({ adapter: new PrismaPg(poolConfig, { schema: s }), log: [{ emit: 'event', level: 'query' }] });
+(p as any).$on('query', (e: any) => console.log('SQL', e.query));
+const r = await p.agent.findMany({ where: { id: { in: ['a', 'b'] } }, select: { id: true, conversations: { where: { id: { lt: 'z' } }, orderBy: { id: 'desc' }, take: 3, skip: 1 }, _count: { select: { conversations: { where: { userId: 'x' } } } } } });
+console.log(r);
+await p.$disconnect(); await db.close(); await dropPostgresSchema(schema);

@@ -12,8 +12,9 @@ const MESSAGES_PER_CONVERSATION = 2;
 const ATTACKERS = 40;
 const VICTIM_REQUESTS = 10;
 
+// `limit`, the spelling the cost limit once missed, so the same document ran before the fix.
 const alias = (i: number) =>
-  `a${i}: agents(first: ${AGENTS}) { nodes { id conversations(first: ${CONVERSATIONS_PER_AGENT}) { totalCount nodes { id messages(first: ${MESSAGES_PER_CONVERSATION}) { totalCount nodes { id } } } } } }`;
+  `a${i}: agents(limit: ${AGENTS}) { nodes { id conversations(limit: ${CONVERSATIONS_PER_AGENT}) { totalCount nodes { id messages(limit: ${MESSAGES_PER_CONVERSATION}) { totalCount nodes { id } } } } } }`;
 const ATTACK = `{ ${[0, 1, 2].map(alias).join(' ')} }`;
 
 describe('one account cannot starve another (postgres)', () => {

@@ -27,6 +27,16 @@ export const SHUTTING_DOWN: PublicError = {
   details: { reason: 'shutting_down' },
 };
 
+/** Seconds a client should wait before retrying a SERVICE_UNAVAILABLE (overload, outage). */
+export const SERVICE_RETRY_AFTER_SECONDS = 1;
+
+/** Headers every response with this code carries, in either protocol. */
+export function headersForCode(code: ErrorCode): Record<string, string> {
+  if (code === 'UNAUTHORIZED') return { 'WWW-Authenticate': 'Bearer' };
+  if (code === 'SERVICE_UNAVAILABLE') return { 'Retry-After': String(SERVICE_RETRY_AFTER_SECONDS) };
+  return {};
+}
+
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
 }

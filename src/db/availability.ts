@@ -1,5 +1,7 @@
 // Whether an error means "the database cannot be reached right now" (503, retry later) rather
-// than a bug (500). Errors come from Prisma, its driver adapters, pg and PGlite in many shapes.
+// than a bug (500): down, or so busy that no connection came in time (a transaction that could
+// not start within Prisma's maxWait is P2028 with that message). Errors come from Prisma, its
+// driver adapters, pg and PGlite in many shapes.
 
 const PRISMA_CONNECTION_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 const ADAPTER_CONNECTION_KINDS = new Set([
@@ -20,6 +22,7 @@ const MESSAGES = [
   /Connection closed/i,
   /the database system is (shutting down|starting up)/i,
   /PGlite is closed/i,
+  /Unable to start a transaction in the given time/i,
 ];
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {

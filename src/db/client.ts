@@ -3,6 +3,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { lockDataDir } from './datadir-lock.js';
+import { fairPool } from './fair-share.js';
 import { yieldingToEventLoop } from './pglite-turns.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
@@ -62,7 +63,9 @@ async function openPostgres(url: string): Promise<Database> {
     import('pg'),
     loadPrismaClient(),
   ]);
-  const adapterFactory = new PrismaPg(poolConfig, { schema });
+  // One pool for the app (Prisma and migrations), shared fairly between accounts (fair-share.ts).
+  const pool = fairPool(pg.Pool, poolConfig);
+  const adapterFactory = new PrismaPg(pool, { schema });
   const prisma = new PrismaClient({ adapter: adapterFactory });
   const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client(poolConfig);
@@ -92,7 +95,10 @@ async function openPostgres(url: string): Promise<Database> {
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
-    close: () => prisma.$disconnect(),
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import type PrismaTypes from '../db/generated/pothos-types.js';
 import { getDatamodel } from '../db/generated/pothos-types.js';
-import { agentNotFound, forbidden, notFound } from '../errors.js';
+import { forbidden } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { keyRequired } from '../services/api-keys.js';
 import type { Scope } from '../services/scopes.js';
@@ -65,16 +65,15 @@ export const builder = new SchemaBuilder<{
     nodesOnConnection: true,
     nodesQueryOptions: false,
     nodeQueryOptions: {
-      description: 'Any object by its ID (agt_…, acc_…), as long as it belongs to your account.',
+      description: 'Any object by its ID (agt_…, acc_…); null for an ID that is unknown, not a Node or not yours.',
       resolve: async (_root, { id }, ctx, _info, resolveNode) => {
         const auth = requireKey(ctx);
         const typename = id.typename;
-        if (!Object.hasOwn(NODE_READ_SCOPES, typename)) throw notFound('Object', id.id);
+        // Relay: an ID the caller cannot see is no object, not an error (and never says which).
+        if (!Object.hasOwn(NODE_READ_SCOPES, typename)) return null;
         const scope = NODE_READ_SCOPES[typename];
         if (scope && !auth.key.scopes.includes(scope)) throw forbidden(scope);
-        const node = await resolveNode(id);
-        if (!node) throw typename === 'Agent' ? agentNotFound(id.id) : notFound(typename, id.id);
-        return node;
+        return (await resolveNode(id)) ?? null;
       },
     },
     cursorType: 'String',

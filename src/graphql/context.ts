@@ -4,6 +4,7 @@ import type { AuthState } from '../services/api-keys.js';
 import type { CommitMark } from '../services/idempotency.js';
 import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
+import type { PageBatches } from '../services/pagination.js';
 
 /** What every resolver gets: who is calling, the request id, the database and the models. */
 export type GraphQLContext = {
@@ -16,6 +17,8 @@ export type GraphQLContext = {
   keyCache: KeyCache;
   /** Set when the request claimed an Idempotency-Key: writes run `commit` in their transaction. */
   idempotency?: { commit: CommitMark };
+  /** Nested connections of this request, paged together (one per request). */
+  pageBatches: PageBatches;
 };
 
 /** What the HTTP layer attaches to each request before GraphQL runs (both protocols). */

@@ -3,6 +3,7 @@ import {
   DATABASE_UNAVAILABLE,
   ERROR_STATUS,
   UNEXPECTED_ERROR,
+  headersForCode,
   isErrorCode,
   type FieldError,
   type PublicError,
@@ -89,9 +90,11 @@ export function describeError(error: GraphQLError): PublicError | undefined {
 export function withApiExtensions(error: GraphQLError, requestId: string): GraphQLError {
   const described =
     describeError(error) ?? (isDatabaseUnavailable(error.originalError) ? DATABASE_UNAVAILABLE : UNEXPECTED_ERROR);
-  const previousHttp = error.extensions?.['http'] as
+  const givenHttp = error.extensions?.['http'] as
     | { status?: number; headers?: Record<string, string>; spec?: boolean }
     | undefined;
+  const headers = { ...headersForCode(described.code), ...givenHttp?.headers };
+  const previousHttp = Object.keys(headers).length ? { ...givenHttp, headers } : givenHttp;
   return new GraphQLError(described.message, {
     nodes: error.nodes,
     source: error.source,

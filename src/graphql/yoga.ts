@@ -1,10 +1,12 @@
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
-import type { ExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyCache } from '../services/key-cache.js';
 import type { MessagingDeps } from '../services/messages.js';
 import type { GraphQLLimits } from '../config.js';
 import type { Logger } from '../logger.js';
+import { asTenant } from '../db/fair-share.js';
+import { PageBatches } from '../services/pagination.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { withApiExtensions } from './errors.js';
 import { inputGuard } from './input-guard.js';
@@ -47,8 +49,33 @@ export function shapeResult<R extends ExecutionResult>(result: R, requestId: str
   return { ...result, errors };
 }
 
+/**
+ * The status of a /graphql response (README, "GraphQL status codes"): with `data` (even partial)
+ * it is 200, whatever the errors; without, it is the status of the errors' code, except that
+ * GraphQL-over-HTTP's rule for application/json clients (200 for a document that fails parsing,
+ * validation or variable coercion, marked `spec`) is kept.
+ */
+function withStatusPolicy(result: ExecutionResult): ExecutionResult {
+  if (result.data == null || !result.errors?.length) return result;
+  const errors = result.errors.map((error) => {
+    const http = error.extensions['http'] as { status?: number } | undefined;
+    if (!http?.status) return error;
+    const { status: _dropped, ...rest } = http;
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      originalError: error.originalError,
+      extensions: { ...error.extensions, http: rest },
+    });
+  });
+  return { ...result, errors };
+}
+
 function useApiErrors(logger: Logger): Plugin<ServerContext> {
-  const shape = (result: ExecutionResult, requestId: string) => shapeResult(result, requestId, logger);
+  const shape = (result: ExecutionResult, requestId: string) =>
+    withStatusPolicy(shapeResult(result, requestId, logger));
   return {
     onResultProcess({ result, setResult, serverContext }) {
       const requestId = (serverContext as Partial<ServerContext>).req?.orion?.requestId ?? 'unknown';
@@ -64,6 +91,27 @@ function useApiErrors(logger: Logger): Plugin<ServerContext> {
       } else {
         setResult(shape(result as ExecutionResult, requestId));
       }
+    },
+  };
+}
+
+/**
+ * Runs each operation as its account's tenant, so its database work waits its turn beside other
+ * accounts' instead of behind all of it (db/fair-share.ts).
+ */
+function useFairDatabaseShare(): Plugin<ServerContext> {
+  const tenantOf = (context: unknown) => {
+    const auth = (context as Partial<GraphQLContext> | undefined)?.auth;
+    return auth?.kind === 'key' ? auth.account.id : '';
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const tenant = tenantOf(args.contextValue);
+      setExecuteFn((executeArgs) => asTenant(tenant, () => executeFn(executeArgs)));
+    },
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const tenant = tenantOf(args.contextValue);
+      setSubscribeFn((subscribeArgs) => asTenant(tenant, () => subscribeFn(subscribeArgs)));
     },
   };
 }
@@ -100,7 +148,8 @@ export function createOrionYoga(deps: {
       messaging: deps.messaging,
       keyCache: deps.keyCache,
       idempotency: req.orion.idempotency,
+      pageBatches: new PageBatches(deps.messaging.prisma),
     }),
-    plugins: [...graphqlProtections(deps.limits), inputGuard(), useApiErrors(deps.logger)],
+    plugins: [...graphqlProtections(deps.limits), inputGuard(), useFairDatabaseShare(), useApiErrors(deps.logger)],
   });
 }

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ERROR_STATUS, type PublicError } from '../errors.js';
+import { ERROR_STATUS, headersForCode, type PublicError } from '../errors.js';
 import { sendError } from '../rest/envelope.js';
 
 /**
@@ -19,6 +19,6 @@ export function sendProtocolError(
   const requestId = String(res.getHeader('X-Request-Id') ?? '');
   res
     .status(ERROR_STATUS[error.code])
-    .set(headers)
+    .set({ ...headersForCode(error.code), ...headers })
     .json({ errors: [{ message: error.message, extensions: { code: error.code, details: error.details, requestId } }] });
 }

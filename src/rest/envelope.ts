@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { ERROR_STATUS, headersForCode, type ErrorCode } from '../errors.js';
 
 export type ErrorBody = {
   code: ErrorCode;
@@ -18,9 +18,8 @@ export function sendError(
   headers: Record<string, string> = {},
 ): void {
   const requestId = String(res.getHeader('X-Request-Id') ?? '');
-  if (error.code === 'UNAUTHORIZED') headers['WWW-Authenticate'] ??= 'Bearer';
   res
     .status(ERROR_STATUS[error.code])
-    .set(headers)
+    .set({ ...headersForCode(error.code), ...headers })
     .json({ success: false, error: { ...error, requestId } satisfies ErrorBody });
 }

@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { getAgent } from './agents.js';
 import { userIdSchema } from './messages.js';
-import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
+import { idOrderedSource, paginate, type Page, type PageArgs, type PageBatches } from './pagination.js';
 import { parseInput } from './validation.js';
 
 export type { Conversation, Message };
@@ -33,16 +33,42 @@ export async function listConversations(
   return paginate(args, idOrderedSource<Conversation>(prisma.conversation, base, isConversationId));
 }
 
-/** A conversation's turns, newest first (user turns, failed ones included, and replies). */
-export async function listMessages(
+/**
+ * The conversations of an agent already read from its account (a nested connection), paged
+ * together with those of the other agents of the same response (see ChildPages).
+ */
+export function conversationsOfAgent(
+  batches: PageBatches,
   prisma: PrismaClient,
-  accountId: string,
-  conversationId: string,
+  agent: { id: string; accountId: string },
+  args: PageArgs & { userId?: string | null },
+): Promise<Page<Conversation>> {
+  const userId = args.userId == null ? undefined : parseInput(userIdSchema, args.userId, 'userId');
+  const children = batches.for<Conversation>({
+    table: 'Conversation',
+    parentColumn: 'agentId',
+    where: { accountId: agent.accountId, ...(userId ? { userId } : {}) },
+    byIds: (ids) => prisma.conversation.findMany({ where: { id: { in: ids } } }),
+    isValidCursor: isConversationId,
+  });
+  return paginate(args, children.of(agent.id));
+}
+
+/** The turns of a conversation already read from its account (a nested connection), batched. */
+export function messagesOfConversation(
+  batches: PageBatches,
+  prisma: PrismaClient,
+  conversation: { id: string },
   args: PageArgs,
 ): Promise<Page<Message>> {
-  const conversation = await getConversation(prisma, accountId, conversationId);
-  const base = { conversationId: conversation.id };
-  return paginate(args, idOrderedSource<Message>(prisma.message, base, isMessageId));
+  const children = batches.for<Message>({
+    table: 'Message',
+    parentColumn: 'conversationId',
+    where: {},
+    byIds: (ids) => prisma.message.findMany({ where: { id: { in: ids } } }),
+    isValidCursor: isMessageId,
+  });
+  return paginate(args, children.of(conversation.id));
 }
 
 export async function deleteConversation(prisma: PrismaClient, accountId: string, id: string): Promise<void> {

@@ -91,9 +91,28 @@ describe.each(STORAGES)('pagination (%s)', (storage) => {
     expect(before.body.data.agents.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['agent-3', 'agent-2']);
   });
 
+  it('GraphQL: first: 0 (and last: 0) is an empty page, as Relay allows', async () => {
+    for (const size of ['first: 0', 'last: 0']) {
+      const res = await graphql(
+        app,
+        key,
+        `{ agents(${size}) { totalCount edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } pagination { totalItems itemsPerPage totalPages } } }`,
+      );
+      expect(res.body.errors, size).toBeUndefined();
+      expect(res.status).toBe(200);
+      const connection = res.body.data.agents;
+      expect(connection.edges).toEqual([]);
+      expect(connection.totalCount).toBe(7);
+      expect(connection.pageInfo).toMatchObject({ startCursor: null, endCursor: null });
+      expect(connection.pagination).toMatchObject({ totalItems: 7, itemsPerPage: 0, totalPages: 0 });
+    }
+  });
+
   it('GraphQL: bad combinations and bounds are INVALID_REQUEST', async () => {
     for (const [args, field] of [
-      ['first: 0', 'first'],
+      ['first: -1', 'first'],
+      ['last: -1', 'last'],
+      ['limit: 0', 'limit'],
       ['first: 101', 'first'],
       ['first: 2, page: 1', 'page'],
       ['first: 2, last: 2', 'last'],

@@ -20,7 +20,7 @@ const cases: Case[] = [
   },
   { limit: 'aliases', config: { maxAliases: 3 }, atBound: `{ ${aliases(3)} }`, pastBound: `{ ${aliases(4)} }`, max: 3 },
   { limit: 'tokens', config: { maxTokens: 20 }, atBound: `{ viewer { ${ids(15)} } }`, pastBound: `{ viewer { ${ids(16)} } }`, max: 20 },
-  { limit: 'cost', config: { maxCost: 5 }, atBound: '{ viewer { id name } }', pastBound: '{ viewer { id name tier } }', max: 5 },
+  { limit: 'cost', config: { maxCost: 4 }, atBound: '{ viewer { id name } }', pastBound: '{ viewer { id name tier } }', max: 4 },
   {
     limit: 'directives',
     config: { maxDirectives: 2 },

@@ -2,8 +2,9 @@ import { AsyncQueue } from '../../services/async-queue.js';
 import {
   deleteConversation,
   getConversation,
+  conversationsOfAgent,
   listConversations,
-  listMessages,
+  messagesOfConversation,
 } from '../../services/conversations.js';
 import { MESSAGE_LIMITS, prepareExchange, previewPrompt, type SentMessage } from '../../services/messages.js';
 import type { PageArgs } from '../../services/pagination.js';
@@ -107,7 +108,7 @@ export const ConversationRef = builder.prismaNode('Conversation', {
         authScopes: { scope: 'conversations:read' },
         args: pageArgs(t),
         resolve: async (conversation, args, ctx) =>
-          toConnection(await listMessages(ctx.prisma, accountOf(ctx), conversation.id, args as PageArgs)) as never,
+          toConnection(await messagesOfConversation(ctx.pageBatches, ctx.prisma, conversation, args as PageArgs)) as never,
       },
       { name: 'MessageConnection', ...connectionExtras },
     ),
@@ -142,7 +143,7 @@ builder.prismaObjectFields('Agent', (t) => ({
       authScopes: { scope: 'conversations:read' },
       args: { ...pageArgs(t), userId: t.arg.string() },
       resolve: async (agent, args, ctx) =>
-        toConnection(await listConversations(ctx.prisma, accountOf(ctx), agent.id, args as PageArgs)) as never,
+        toConnection(await conversationsOfAgent(ctx.pageBatches, ctx.prisma, agent, args as PageArgs)) as never,
     },
     { name: 'ConversationConnection', ...connectionExtras },
   ),

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
+
+/** agents → conversations → messages, each level sized by `arg` (a literal or a variable). */
+const nested = (size: (level: string) => string) => `{
+  agents(${size('a')}) { nodes { id
+    conversations(${size('c')}) { nodes { id
+      messages(${size('m')}) { nodes { id text } } } } } }
+}`;
+
+describe('GraphQL cost counts every page size, however it is spelled', () => {
+  let app: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    app = await startTestApp('pglite');
+    ({ key } = await app.newAccount());
+  });
+  afterAll(() => app?.close());
+
+  const refusedForCost = (res: { status: number; body: any }) => {
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'INVALID_REQUEST', details: { limit: 'cost', max: 5000 } });
+  };
+
+  it('a literal first: 100 at three levels is refused', async () => {
+    refusedForCost(await graphql(app, key, nested(() => 'first: 100')));
+  });
+
+  it('limit: 100 is refused like first: 100', async () => {
+    refusedForCost(await graphql(app, key, nested(() => 'limit: 100')));
+  });
+
+  it('last: 100 is refused like first: 100', async () => {
+    refusedForCost(await graphql(app, key, nested(() => 'last: 100')));
+  });
+
+  it('first: $n from the variables is refused', async () => {
+    const query = `query($n: Int) ${nested(() => 'first: $n')}`;
+    refusedForCost(await graphql(app, key, query, { n: 100 }));
+  });
+
+  it('limit: $n from the variables is refused', async () => {
+    const query = `query($n: Int) ${nested(() => 'limit: $n')}`;
+    refusedForCost(await graphql(app, key, query, { n: 100 }));
+  });
+
+  it("a variable's default counts when the request does not send it", async () => {
+    const query = `query($n: Int = 100) ${nested(() => 'first: $n')}`;
+    refusedForCost(await graphql(app, key, query));
+  });
+
+  it('no size at all counts the default page size (20) at each level', async () => {
+    refusedForCost(await graphql(app, key, nested(() => 'page: 1')));
+  });
+
+  it('the same document with small pages is served', async () => {
+    const query = `query($n: Int) ${nested(() => 'first: $n')}`;
+    const res = await graphql(app, key, query, { n: 5 });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.status).toBe(200);
+  });
+
+  it('the cost limit holds over REST too (limit=100 of a list is served)', async () => {
+    const res = await app.http.get('/v1/agents?limit=100').set(bearer(key));
+    expect(res.status).toBe(200);
+  });
+});

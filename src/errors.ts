@@ -60,9 +60,10 @@ export class ApiError extends GraphQLError {
 export function invalidRequest(fields: FieldError[], message?: string): ApiError {
   const summary =
     message ??
-    (fields.length === 1
-      ? `Invalid request: ${fields[0]!.field}: ${fields[0]!.message}`
-      : `Invalid request: ${fields.length} fields are invalid`);
+    `Invalid request: ${fields
+      .slice(0, 3)
+      .map((f) => `${f.field}: ${f.message}`)
+      .join('; ')}${fields.length > 3 ? `; and ${fields.length - 3} more` : ''}`;
   return new ApiError('INVALID_REQUEST', summary, { fields });
 }
 

@@ -1,22 +1,54 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLEnumType, GraphQLError } from 'graphql';
 import {
   DATABASE_UNAVAILABLE,
   ERROR_STATUS,
   UNEXPECTED_ERROR,
+  invalidRequest,
   isErrorCode,
   type FieldError,
   type PublicError,
 } from '../errors.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
 import { protectionDetails } from './protections.js';
+import { schema } from './schema.js';
 
 // graphql-js 16 reports a variable that does not fit its type as
 //   Variable "$input" got invalid value {...} at "input.model.temperature"; Expected type "Float"...
-// (variable names are the REST parameter names, so the field is what a REST client sent).
+// Inside a variable, the path is the body's (the variable itself is the body in REST); a
+// variable's own name is the REST parameter's name.
 const VARIABLE_ERROR = /^Variable "\$(\w+)" got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
 const NOT_DEFINED = /^Field "([^"]+)" is not defined by type "[^"]+"\./;
 const NOT_PROVIDED = /^Field "([^"]+)" of required type "[^"]+" was not provided\./;
 const VARIABLE_MISSING = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\./;
+const NOT_IN_ENUM = /^Value "[^"]*" does not exist in "(\w+)" enum\./;
+const OBJECT_EXPECTED = /^Expected type "[^"]+" to be an object\./;
+// The StringMap scalar's own message (see builder.ts).
+const MAP_VALUE = /^value of "([^"]+)" must be a string$/;
+const ENUM_NOT_STRING = /^Enum "(\w+)" cannot represent non-string value/;
+
+/** graphql-js's coercion messages, said in terms of JSON values (what a REST client sends). */
+const COERCION_MESSAGES: [RegExp, string][] = [
+  [/^(String|ID) cannot represent (a non string )?value/, 'must be a string'],
+  [/^Int cannot represent non 32-bit signed integer value/, 'must be an integer between -2147483648 and 2147483647'],
+  [/^Int cannot represent non-integer value/, 'must be an integer'],
+  [/^Float cannot represent non numeric value/, 'must be a number'],
+  [/^Boolean cannot represent a non boolean value/, 'must be a boolean'],
+  [OBJECT_EXPECTED, 'must be an object'],
+  [/^Expected non-nullable type "[^"]+" not to be null\./, 'must not be null'],
+];
+
+function enumValues(typeName: string): string | undefined {
+  const type = schema.getType(typeName);
+  return type instanceof GraphQLEnumType ? type.getValues().map((v) => v.name).join(', ') : undefined;
+}
+
+function inClientTerms(reason: string): string {
+  const enumName = (NOT_IN_ENUM.exec(reason) ?? ENUM_NOT_STRING.exec(reason))?.[1];
+  const values = enumName && enumValues(enumName);
+  if (values) return `must be one of: ${values}`;
+  const known = COERCION_MESSAGES.find(([pattern]) => pattern.test(reason));
+  return known ? known[1] : reason.replace(/\.$/, '');
+}
 
 /** For a variable coercion error, which field was wrong and why, in the client's terms. */
 export function variableFieldError(message: string): FieldError | undefined {
@@ -25,15 +57,47 @@ export function variableFieldError(message: string): FieldError | undefined {
   const match = VARIABLE_ERROR.exec(message);
   if (!match) return undefined;
   const [, variable, at, reason] = match as unknown as [string, string, string | undefined, string];
-  // Input objects travel as `input`; their fields are the body's top-level fields.
-  let field = at ? at.replace(/^input\./, '').replace(/^input$/, '') : variable === 'input' ? '' : variable;
-  let why = reason;
+  const inside = at === variable ? '' : at?.startsWith(`${variable}.`) ? at.slice(variable.length + 1) : at;
   const notDefined = NOT_DEFINED.exec(reason) ?? NOT_PROVIDED.exec(reason);
+  const isBody = variable === 'input' || notDefined !== null || OBJECT_EXPECTED.test(reason);
+  let field = inside ?? (isBody ? '' : variable);
+  let why = inClientTerms(reason);
+  const mapValue = MAP_VALUE.exec(reason);
   if (notDefined) {
     field = field ? `${field}.${notDefined[1]}` : notDefined[1]!;
     why = NOT_DEFINED.test(reason) ? 'is not a known field' : 'is required';
+  } else if (mapValue) {
+    field = `${field}.${mapValue[1]}`;
+    why = 'must be a string';
   }
-  return { field: field || '(body)', message: why.replace(/\.$/, '') };
+  return { field: field || '(body)', message: why };
+}
+
+function isGraphQLsOwn(error: GraphQLError): boolean {
+  return error.originalError == null || error.originalError instanceof GraphQLError;
+}
+
+/**
+ * graphql-js reports each wrong field of the variables as an error of its own: they become one
+ * INVALID_REQUEST listing them all, as a REST client (which sees one error) needs.
+ */
+export function combineVariableErrors(errors: readonly GraphQLError[]): readonly GraphQLError[] {
+  const found = errors.flatMap((error) => {
+    const field = !isErrorCode(error.extensions?.['code']) && isGraphQLsOwn(error) && variableFieldError(error.message);
+    return field ? [{ error, field }] : [];
+  });
+  if (found.length < 2) return errors;
+  const first = found[0]!.error;
+  const combined = invalidRequest(found.map((f) => f.field));
+  return [
+    new GraphQLError(combined.message, {
+      nodes: first.nodes,
+      source: first.source,
+      positions: first.positions,
+      extensions: combined.extensions,
+    }),
+    ...errors.filter((error) => !found.some((f) => f.error === error)),
+  ];
 }
 
 /** What a client is told about an error: an ApiError as it is, GraphQL's own as INVALID_REQUEST. */
@@ -47,7 +111,7 @@ export function describeError(error: GraphQLError): PublicError | undefined {
     };
   }
   // Errors GraphQL itself raises (syntax, validation, variable coercion) have no original error.
-  if (error.originalError == null || error.originalError instanceof GraphQLError) {
+  if (isGraphQLsOwn(error)) {
     const field = variableFieldError(error.message);
     if (field) {
       return {

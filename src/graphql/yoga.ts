@@ -6,7 +6,7 @@ import type { MessagingDeps } from '../services/messages.js';
 import type { GraphQLLimits } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext, RequestState } from './context.js';
-import { withApiExtensions } from './errors.js';
+import { combineVariableErrors, withApiExtensions } from './errors.js';
 import { graphqlProtections } from './protections.js';
 import { schema } from './schema.js';
 
@@ -36,7 +36,7 @@ function isUnexpected(error: GraphQLError): boolean {
  */
 export function shapeResult<R extends ExecutionResult>(result: R, requestId: string, logger: Logger): R {
   if (!result.errors?.length) return result;
-  const errors = result.errors.map((error) => {
+  const errors = combineVariableErrors(result.errors).map((error) => {
     const shaped = withApiExtensions(error, requestId);
     if (isUnexpected(shaped)) {
       logger.error({ requestId, err: error.originalError ?? error, path: error.path }, 'unexpected error');

@@ -44,11 +44,10 @@ export const routeKey = (route: Pick<RestRoute, 'method' | 'path'>) => `${route.
 
 /** ID fields whose name does not say what they identify. */
 const ID_FIELD_TYPES: Record<string, string> = {
-  'SentMessage.id': 'Message',
   'Message.replyId': 'Message',
   'ApiKey.rotatedFromId': 'ApiKey',
-  'DeleteAgentPayload.id': 'Agent',
-  'DeleteConversationPayload.id': 'Conversation',
+  'DeleteAgentPayload.deletedId': 'Agent',
+  'DeleteConversationPayload.deletedId': 'Conversation',
 };
 
 /** `Agent.id`, `Message.agentId`, ...: the prefixed, time-ordered ID of that type (src/ids.ts). */

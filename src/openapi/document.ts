@@ -334,8 +334,7 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
             ...component.properties,
             stream: {
               type: 'boolean',
-              default: false,
-              description: 'Answer as Server-Sent Events (`text/event-stream`) instead of one JSON response.',
+              description: 'Answer as Server-Sent Events (`text/event-stream`) instead of one JSON response. Default: `false`.',
             },
           },
         };
@@ -361,6 +360,8 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       responses['200'] = streamResponse(generator, route, doc, name);
     }
     Object.assign(responses, errorResponses(route, doc));
+    // Any other method on this path (the path item's description lists the allowed ones).
+    responses['405'] = ref('responses', 'MethodNotAllowed');
 
     const operation: OperationObject = {
       operationId,
@@ -424,7 +425,6 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
           additionalProperties: false,
         },
         ...Object.fromEntries(codes.map((code) => [errorComponentName(code), errorObjectSchema(code)])),
-        ErrorEnvelope: { description: 'Every error answer.', ...errorEnvelope(codes) },
       },
       parameters: PARAMETERS,
       headers: Object.fromEntries(Object.entries(HEADERS).map(([name, header]) => [name.replaceAll('-', ''), header])),
@@ -434,11 +434,6 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
             'A known path with a method it does not have. The `Allow` header lists the methods it has (each path’s description says which).',
           headers: { ...commonHeaders('GET'), Allow: headerRef('Allow') },
           content: { 'application/json': { schema: errorEnvelope(['METHOD_NOT_ALLOWED']) } },
-        },
-        RouteNotFound: {
-          description: 'No such route (any path under `/v1` not listed here, and other versions such as `/v2/...`).',
-          headers: commonHeaders('GET', false),
-          content: { 'application/json': { schema: errorEnvelope(['NOT_FOUND']) } },
         },
       },
     },

@@ -76,9 +76,10 @@ export function invalidRequest(fields: FieldError[], message?: string): ApiError
     message ??
     (fields.length > listed.length
       ? `Invalid request: more than ${listed.length} fields are invalid (the first ${listed.length} are listed)`
-      : fields.length === 1
-        ? `Invalid request: ${fields[0]!.field}: ${fields[0]!.message}`
-        : `Invalid request: ${fields.length} fields are invalid`);
+      : `Invalid request: ${fields
+          .slice(0, 3)
+          .map((f) => `${f.field}: ${f.message}`)
+          .join('; ')}${fields.length > 3 ? `; and ${fields.length - 3} more` : ''}`);
   return new ApiError('INVALID_REQUEST', summary, { fields: listed });
 }
 

@@ -16,6 +16,7 @@ import type { GraphQLContext } from './context.js';
 const NODE_READ_SCOPES: Record<string, Scope | null> = {
   Agent: 'agents:read',
   Account: null,
+  ApiKey: 'keys:manage',
   Conversation: 'conversations:read',
   Message: 'conversations:read',
 };

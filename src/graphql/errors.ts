@@ -1,9 +1,10 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLEnumType, GraphQLError } from 'graphql';
 import {
   DATABASE_UNAVAILABLE,
   ERROR_STATUS,
   UNEXPECTED_ERROR,
   headersForCode,
+  invalidRequest,
   isErrorCode,
   type FieldError,
   type PublicError,
@@ -11,6 +12,7 @@ import {
 import { isDatabaseUnavailable } from '../db/availability.js';
 import { bounded } from '../services/input-bounds.js';
 import { protectionDetails } from './protections.js';
+import { schema } from './schema.js';
 
 // graphql-js 16 reports a variable that does not fit its type as
 //   Variable "$input" got invalid value {...} at "input.model.temperature"; Expected type "Float"...
@@ -23,6 +25,35 @@ const PATH_AT_END = / at "([\w.[\]]+)"$/;
 const NOT_DEFINED = /^Field "([^"]+)" is not defined by type "[^"]+"\./;
 const NOT_PROVIDED = /^Field "([^"]+)" of required type "[^"]+" was not provided\./;
 const VARIABLE_MISSING = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\./;
+const NOT_IN_ENUM = /^Value "[^"]*" does not exist in "(\w+)" enum\./;
+const OBJECT_EXPECTED = /^Expected type "[^"]+" to be an object\./;
+// The StringMap scalar's own message (see builder.ts).
+const MAP_VALUE = /^value of "([^"]+)" must be a string$/;
+const ENUM_NOT_STRING = /^Enum "(\w+)" cannot represent non-string value/;
+
+/** graphql-js's coercion messages, said in terms of JSON values (what a REST client sends). */
+const COERCION_MESSAGES: [RegExp, string][] = [
+  [/^(String|ID) cannot represent (a non string )?value/, 'must be a string'],
+  [/^Int cannot represent non 32-bit signed integer value/, 'must be an integer between -2147483648 and 2147483647'],
+  [/^Int cannot represent non-integer value/, 'must be an integer'],
+  [/^Float cannot represent non numeric value/, 'must be a number'],
+  [/^Boolean cannot represent a non boolean value/, 'must be a boolean'],
+  [OBJECT_EXPECTED, 'must be an object'],
+  [/^Expected non-nullable type "[^"]+" not to be null\./, 'must not be null'],
+];
+
+function enumValues(typeName: string): string | undefined {
+  const type = schema.getType(typeName);
+  return type instanceof GraphQLEnumType ? type.getValues().map((v) => v.name).join(', ') : undefined;
+}
+
+function inClientTerms(reason: string): string {
+  const enumName = (NOT_IN_ENUM.exec(reason) ?? ENUM_NOT_STRING.exec(reason))?.[1];
+  const values = enumName && enumValues(enumName);
+  if (values) return `must be one of: ${values}`;
+  const known = COERCION_MESSAGES.find(([pattern]) => pattern.test(reason));
+  return known ? known[1] : reason.replace(/\.$/, '');
+}
 
 function invalidValueParts(message: string, reason: string | undefined): [string, string | undefined, string] | undefined {
   const variable = INVALID_VALUE.exec(message)?.[1];
@@ -45,15 +76,48 @@ export function variableFieldError(message: string, reason?: string): FieldError
   const parts = invalidValueParts(message, reason);
   if (!parts) return undefined;
   const [variable, at, cause] = parts;
-  // Input objects travel as `input`; their fields are the body's top-level fields.
-  let field = at ? at.replace(/^input\./, '').replace(/^input$/, '') : variable === 'input' ? '' : variable;
-  let why = cause;
+  const inside = at === variable ? '' : at?.startsWith(`${variable}.`) ? at.slice(variable.length + 1) : at;
   const notDefined = NOT_DEFINED.exec(cause) ?? NOT_PROVIDED.exec(cause);
+  const isBody = variable === 'input' || notDefined !== null || OBJECT_EXPECTED.test(cause);
+  let field = inside ?? (isBody ? '' : variable);
+  let why = inClientTerms(cause);
+  const mapValue = MAP_VALUE.exec(cause);
   if (notDefined) {
     field = field ? `${field}.${notDefined[1]}` : notDefined[1]!;
     why = NOT_DEFINED.test(cause) ? 'is not a known field' : 'is required';
+  } else if (mapValue) {
+    field = `${field}.${mapValue[1]}`;
+    why = 'must be a string';
   }
-  return { field: bounded(field || '(body)'), message: bounded(why.replace(/\.$/, '')) };
+  return { field: bounded(field || '(body)'), message: bounded(why) };
+}
+
+function isGraphQLsOwn(error: GraphQLError): boolean {
+  return error.originalError == null || error.originalError instanceof GraphQLError;
+}
+
+/**
+ * graphql-js reports each wrong field of the variables as an error of its own: they become one
+ * INVALID_REQUEST listing them all, as a REST client (which sees one error) needs.
+ */
+export function combineVariableErrors(errors: readonly GraphQLError[]): readonly GraphQLError[] {
+  const found = errors.flatMap((error) => {
+    const field =
+      !isErrorCode(error.extensions?.['code']) && isGraphQLsOwn(error) && variableFieldError(error.message, error.originalError?.message);
+    return field ? [{ error, field }] : [];
+  });
+  if (found.length < 2) return errors;
+  const first = found[0]!.error;
+  const combined = invalidRequest(found.map((f) => f.field));
+  return [
+    new GraphQLError(combined.message, {
+      nodes: first.nodes,
+      source: first.source,
+      positions: first.positions,
+      extensions: combined.extensions,
+    }),
+    ...errors.filter((error) => !found.some((f) => f.error === error)),
+  ];
 }
 
 /** What a client is told about an error: an ApiError as it is, GraphQL's own as INVALID_REQUEST. */
@@ -67,7 +131,7 @@ export function describeError(error: GraphQLError): PublicError | undefined {
     };
   }
   // Errors GraphQL itself raises (syntax, validation, variable coercion) have no original error.
-  if (error.originalError == null || error.originalError instanceof GraphQLError) {
+  if (isGraphQLsOwn(error)) {
     const field = variableFieldError(error.message, error.originalError?.message);
     if (field) {
       return {

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { asTenant } from '../db/fair-share.js';
 import { PageBatches } from '../services/pagination.js';
 import type { GraphQLContext, RequestState } from './context.js';
-import { withApiExtensions } from './errors.js';
+import { combineVariableErrors, withApiExtensions } from './errors.js';
 import { inputGuard } from './input-guard.js';
 import { graphqlProtections } from './protections.js';
 import { schema } from './schema.js';
@@ -39,7 +39,7 @@ function isUnexpected(error: GraphQLError): boolean {
  */
 export function shapeResult<R extends ExecutionResult>(result: R, requestId: string, logger: Logger): R {
   if (!result.errors?.length) return result;
-  const errors = result.errors.map((error) => {
+  const errors = combineVariableErrors(result.errors).map((error) => {
     const shaped = withApiExtensions(error, requestId);
     if (isUnexpected(shaped)) {
       logger.error({ requestId, err: error.originalError ?? error, path: error.path }, 'unexpected error');

@@ -44,11 +44,10 @@ export const routeKey = (route: Pick<RestRoute, 'method' | 'path'>) => `${route.
 
 /** ID fields whose name does not say what they identify. */
 const ID_FIELD_TYPES: Record<string, string> = {
-  'SentMessage.id': 'Message',
   'Message.replyId': 'Message',
   'ApiKey.rotatedFromId': 'ApiKey',
-  'DeleteAgentPayload.id': 'Agent',
-  'DeleteConversationPayload.id': 'Conversation',
+  'DeleteAgentPayload.deletedId': 'Agent',
+  'DeleteConversationPayload.deletedId': 'Conversation',
 };
 
 /** `Agent.id`, `Message.agentId`, ...: the prefixed, time-ordered ID of that type (src/ids.ts). */
@@ -335,8 +334,7 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
             ...component.properties,
             stream: {
               type: 'boolean',
-              default: false,
-              description: 'Answer as Server-Sent Events (`text/event-stream`) instead of one JSON response.',
+              description: 'Answer as Server-Sent Events (`text/event-stream`) instead of one JSON response. Default: `false`.',
             },
           },
         };
@@ -362,6 +360,8 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       responses['200'] = streamResponse(generator, route, doc, name);
     }
     Object.assign(responses, errorResponses(route, doc));
+    // Any other method on this path (the path item's description lists the allowed ones).
+    responses['405'] = ref('responses', 'MethodNotAllowed');
 
     const operation: OperationObject = {
       operationId,
@@ -425,7 +425,6 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
           additionalProperties: false,
         },
         ...Object.fromEntries(codes.map((code) => [errorComponentName(code), errorObjectSchema(code)])),
-        ErrorEnvelope: { description: 'Every error answer.', ...errorEnvelope(codes) },
       },
       parameters: PARAMETERS,
       headers: Object.fromEntries(Object.entries(HEADERS).map(([name, header]) => [name.replaceAll('-', ''), header])),
@@ -435,11 +434,6 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
             'A known path with a method it does not have. The `Allow` header lists the methods it has (each path’s description says which).',
           headers: { ...commonHeaders('GET'), Allow: headerRef('Allow') },
           content: { 'application/json': { schema: errorEnvelope(['METHOD_NOT_ALLOWED']) } },
-        },
-        RouteNotFound: {
-          description: 'No such route (any path under `/v1` not listed here, and other versions such as `/v2/...`).',
-          headers: commonHeaders('GET', false),
-          content: { 'application/json': { schema: errorEnvelope(['NOT_FOUND']) } },
         },
       },
     },

@@ -91,6 +91,16 @@ function refine(schema: JsonSchema, refinement: Refinement | undefined): JsonSch
   return result;
 }
 
+/**
+ * An input field's default, said in words rather than with `default`: client generators
+ * (openapi-typescript, by default) make a property with a `default` required, when in a request
+ * it is exactly the one that may be left out.
+ */
+function withDefault(description: string | null | undefined, fallback: unknown): string | null | undefined {
+  if (fallback === undefined || /\bdefault/i.test(description ?? '')) return description;
+  return `${description ? `${description} ` : ''}Default: \`${JSON.stringify(fallback)}\`.`;
+}
+
 function describe(schema: JsonSchema, description: string | null | undefined): JsonSchema {
   return description ? { ...schema, description } : schema;
 }
@@ -319,11 +329,8 @@ export class GraphQLJsonSchemas {
         const key = `${name}.${field.name}`;
         if (Object.hasOwn(this.refinements.inputs, key)) this.used.inputs.add(key);
         const refinement = this.refinements.inputs[key];
-        const schema = this.inputSchema(field.type, refinement);
-        properties[field.name] = describe(
-          field.defaultValue !== undefined ? { ...schema, default: field.defaultValue } : schema,
-          refinement?.description ?? field.description,
-        );
+        const { default: fallback = field.defaultValue, ...schema } = this.inputSchema(field.type, refinement);
+        properties[field.name] = describe(schema, withDefault(refinement?.description ?? field.description, fallback));
         if (isNonNullType(field.type) && field.defaultValue === undefined) required.push(field.name);
       }
       this.components[name] = {

@@ -2,6 +2,8 @@ import { type Request, type Response, Router } from 'express';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { UNEXPECTED_ERROR, invalidRequest, type FieldError, type PublicError } from '../errors.js';
 import { describeError } from '../graphql/errors.js';
+import type { RawBodyRequest } from '../http/idempotency.js';
+import { MAX_PAGE_SIZE } from '../services/pagination.js';
 import type { OrionYoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
 import { otherMethods } from './allowed-methods.js';
@@ -11,21 +13,29 @@ import { routes, type RestRoute } from './routes.js';
 
 const INTEGER = /^-?\d{1,15}$/;
 
+/** What an integer query parameter must be, in the words of the API reference. */
+const INTEGER_RULES: Record<string, string> = {
+  page: 'must be an integer ≥ 1',
+  limit: `must be an integer from 1 to ${MAX_PAGE_SIZE}`,
+};
+
 export type RestOptions = { sseHeartbeatMs: number; logger: Logger };
 
-/** Query strings are text: declared integers become numbers, anything else goes on for GraphQL to reject. */
+/** Query strings are text: declared integers become numbers; the rest goes on for GraphQL to check. */
 function queryVariables(route: RestRoute, query: Record<string, unknown>): Record<string, unknown> {
   const unknown = Object.keys(query).filter((name) => !Object.hasOwn(route.query, name));
-  if (unknown.length) {
-    throw invalidRequest(unknown.map((field): FieldError => ({ field, message: 'is not a known query parameter' })));
-  }
+  const notIntegers = Object.entries(route.query).filter(
+    ([name, type]) => type === 'int' && query[name] !== undefined && !(typeof query[name] === 'string' && INTEGER.test(query[name])),
+  );
+  const wrong = [
+    ...unknown.map((field): FieldError => ({ field, message: 'is not a known query parameter' })),
+    ...notIntegers.map(([field]): FieldError => ({ field, message: INTEGER_RULES[field] ?? 'must be an integer' })),
+  ];
+  if (wrong.length) throw invalidRequest(wrong);
   return Object.fromEntries(
     Object.entries(route.query)
       .filter(([name]) => query[name] !== undefined)
-      .map(([name, type]) => {
-        const value = query[name];
-        return [name, type === 'int' && typeof value === 'string' && INTEGER.test(value) ? Number(value) : value];
-      }),
+      .map(([name, type]) => [name, type === 'int' ? Number(query[name]) : query[name]]),
   );
 }
 
@@ -34,6 +44,10 @@ function hasBody(req: Request): boolean {
 }
 
 function requestBody(req: Request): Record<string, unknown> {
+  // With no body at all, Express cannot tell its type: say what is missing, not that the type is wrong.
+  if (!hasBody(req) || (req as RawBodyRequest).rawBody?.length === 0) {
+    throw invalidRequest([{ field: '(body)', message: 'is empty; expected a JSON object' }]);
+  }
   if (!req.is('application/json')) {
     throw invalidRequest(
       [{ field: '(body)', message: 'must be JSON, sent with Content-Type: application/json' }],

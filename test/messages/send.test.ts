@@ -102,7 +102,7 @@ describe.each(STORAGES)('send message with the local engine (%s)', (storage) => 
     ['userId over 128 characters', { text: 'hi', userId: 'x'.repeat(129) }, 'userId'],
     ['an unknown field', { text: 'hi', userId: 'u', foo: 1 }, 'foo'],
     ['a non-boolean stream', { text: 'hi', userId: 'u', stream: 'yes' }, 'stream'],
-    ['non-string metadata', { text: 'hi', userId: 'u', metadata: { n: 1 } }, 'metadata'],
+    ['non-string metadata', { text: 'hi', userId: 'u', metadata: { n: 1 } }, 'metadata.n'],
     ['a numeric text', { text: 7, userId: 'u' }, 'text'],
   ])('rejects %s with 400 naming the field, storing nothing', async (_label, body, field) => {
     const before = await stored();

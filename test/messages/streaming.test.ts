@@ -93,7 +93,7 @@ describe('streaming replies over a real socket', () => {
           sendMessageStream(agentId: $agentId, input: $input) {
             __typename
             ... on MessageDelta { delta }
-            ... on MessageCompleted { message { id response conversationId } }
+            ... on MessageCompleted { message { messageId response conversationId } }
           }
         }`,
         variables: { agentId: local.id, input: { text: 'I feel happy today', userId: 'sse-gql' } },

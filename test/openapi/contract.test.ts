@@ -265,17 +265,37 @@ describe('the REST API answers as its OpenAPI document says', () => {
     const answer = answerOf(res);
     expect(answer.status).toBe(405);
     checker.checkResponse(document.components.responses['MethodNotAllowed']!, answer, `${method} ${path}`);
+    // Every operation of the path lists this same 405 answer (to the methods the path lacks).
+    for (const m of methods) {
+      expect(checker.operation(m, path).responses['405']).toEqual({ $ref: '#/components/responses/MethodNotAllowed' });
+      checker.seen.add(`${m} ${path} 405`);
+    }
     expect(answer.headers['allow']).toBe(allowHeader(methods));
     expect(document.paths[path]!.description).toContain(allowHeader(methods));
     const options = await app.http.options(url);
     expect([options.status, options.headers['allow']]).toEqual([204, allowHeader(methods)]);
   });
 
-  it('an unknown route: 404 NOT_FOUND, as components.responses.RouteNotFound says', async () => {
+  it('an unknown route: 404 NOT_FOUND in the error envelope, as the document’s introduction says', async () => {
+    expect(document.info.description).toContain('Any path under `/v1` not listed here answers 404 `NOT_FOUND`');
+    const routeNotFound = {
+      description: 'No such route.',
+      headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: { success: { const: false }, error: { $ref: '#/components/schemas/NotFoundError' } },
+            required: ['success', 'error'],
+            additionalProperties: false,
+          },
+        },
+      },
+    } as ResponseObject;
     for (const url of ['/v1/nope', '/v2/agents', `/v1/agents/${ids.agentId}/avatar`]) {
       const answer = answerOf(await app.http.get(url).set(bearer(ownerKey)));
       expect(answer.status).toBe(404);
-      checker.checkResponse(document.components.responses['RouteNotFound']!, answer, `GET ${url}`);
+      checker.checkResponse(routeNotFound, answer, `GET ${url}`);
     }
   });
 

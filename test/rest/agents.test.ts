@@ -89,7 +89,7 @@ describe.each(STORAGES)('REST /v1/agents (%s)', (storage) => {
       ['too many traits', { name: 'a', personality: { traits: Array.from({ length: 21 }, (_, i) => `t${i}`) } }, 'personality.traits'],
       ['unknown personality field', { name: 'a', personality: { mood: 'x' } }, 'personality.mood'],
       ['metadata with 17 pairs', { name: 'a', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata'],
-      ['metadata with a non-string value', { name: 'a', metadata: { n: 1 } }, 'metadata'],
+      ['metadata with a non-string value', { name: 'a', metadata: { n: 1 } }, 'metadata.n'],
       ['bad status', { name: 'a', status: 'sleeping' }, 'status'],
     ];
     it.each(invalid)('rejects %s with 400 INVALID_REQUEST naming the field, storing nothing', async (_label, body, field) => {

@@ -11,6 +11,8 @@ describe('variable errors in client terms', () => {
     ['Variable "$input" got invalid value 3 at "input.model.temperature"; Float cannot represent...', 'model.temperature'],
     ['Variable "$input" got invalid value {} ; Field "name" of required type "String!" was not provided.', 'name'],
     ['Variable "$agentId" of required type "ID!" was not provided.', 'agentId'],
+    ['Variable "$i" got invalid value "" at "i.personality.tone"; String cannot represent...', 'personality.tone'],
+    ['Variable "$i" got invalid value { foo: 1 }; Field "foo" is not defined by type "CreateAgentInput".', 'foo'],
   ])('%s → %s', (message, field) => {
     expect(variableFieldError(message)?.field).toBe(field);
   });

@@ -53,10 +53,13 @@ export const AccountRef = builder.prismaNode('Account', {
   }),
 });
 
-export const ApiKeyRef = builder.prismaObject('ApiKey', {
+export const ApiKeyRef = builder.prismaNode('ApiKey', {
   description: 'An API key. Its secret is shown once, when it is created, and never stored.',
+  id: { field: 'id' },
+  nullable: true,
+  // node(id:) only finds keys of the caller's account (and needs keys:manage, see builder.ts).
+  findUnique: (id, ctx) => ({ id, accountId: requireKey(ctx).account.id }),
   fields: (t) => ({
-    id: t.exposeID('id'),
     name: t.exposeString('name'),
     prefix: t.exposeString('prefix', { description: 'The first characters of the secret.' }),
     scopes: t.exposeStringList('scopes'),

@@ -115,10 +115,14 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
   fields: (t) => agentInputFields(t, false),
 });
 
+// A payload names the object it is about (`deletedId`) instead of reusing its `id`.
 const DeleteAgentPayload = builder
-  .objectRef<{ id: string; deleted: boolean }>('DeleteAgentPayload')
+  .objectRef<{ deletedId: string; deleted: boolean }>('DeleteAgentPayload')
   .implement({
-    fields: (t) => ({ id: t.exposeID('id'), deleted: t.exposeBoolean('deleted') }),
+    fields: (t) => ({
+      deletedId: t.exposeID('deletedId', { description: 'The ID of the deleted agent.' }),
+      deleted: t.exposeBoolean('deleted'),
+    }),
   });
 
 builder.queryFields((t) => ({
@@ -165,7 +169,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       await deleteAgent(ctx.prisma, requireKey(ctx).account.id, String(id));
-      return { id: String(id), deleted: true };
+      return { deletedId: String(id), deleted: true };
     },
   }),
 }));

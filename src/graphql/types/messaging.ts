@@ -22,10 +22,17 @@ const Usage = builder
     }),
   });
 
+// A payload, not a Node: it names the stored user turn (`messageId`, `message`) instead of
+// reusing its `id`, so clients that normalize by id never take one for the other.
 const SentMessageRef = builder.objectRef<SentMessage>('SentMessage').implement({
   description: 'A message sent to an agent and the agent’s reply (`response`).',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The ID of the user’s message.' }),
+    messageId: t.exposeID('id', { description: 'The ID of the user’s message.' }),
+    message: t.field({
+      type: MessageRef,
+      description: 'The user’s message, as stored in its conversation.',
+      resolve: (m, _args, ctx) => ctx.prisma.message.findUniqueOrThrow({ where: { id: m.id, accountId: accountOf(ctx) } }),
+    }),
     conversationId: t.exposeID('conversationId'),
     agentId: t.exposeID('agentId'),
     userId: t.exposeString('userId'),
@@ -191,8 +198,13 @@ const MessageStreamEvent = builder.unionType('MessageStreamEvent', {
 });
 
 const DeleteConversationPayload = builder
-  .objectRef<{ id: string; deleted: boolean }>('DeleteConversationPayload')
-  .implement({ fields: (t) => ({ id: t.exposeID('id'), deleted: t.exposeBoolean('deleted') }) });
+  .objectRef<{ deletedId: string; deleted: boolean }>('DeleteConversationPayload')
+  .implement({
+    fields: (t) => ({
+      deletedId: t.exposeID('deletedId', { description: 'The ID of the deleted conversation.' }),
+      deleted: t.exposeBoolean('deleted'),
+    }),
+  });
 
 builder.queryFields((t) => ({
   conversations: t.connection(
@@ -236,7 +248,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       await deleteConversation(ctx.prisma, accountOf(ctx), String(id));
-      return { id: String(id), deleted: true };
+      return { deletedId: String(id), deleted: true };
     },
   }),
 }));

@@ -63,10 +63,12 @@ async function openPostgres(url: string): Promise<Database> {
     import('pg'),
     loadPrismaClient(),
   ]);
-  // One pool for the app (Prisma and migrations), shared fairly between accounts (fair-share.ts).
+  // The app's pool, shared fairly between accounts (fair-share.ts).
   const pool = fairPool(pg.Pool, poolConfig);
-  const adapterFactory = new PrismaPg(pool, { schema });
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+  // Migrations get connections of their own: the schema engine leaves its session advisory lock
+  // on its connection, which must be closed after the run, never handed back to the app's pool.
+  const adapterFactory = new PrismaPg(poolConfig, { schema });
   const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client(poolConfig);
     await client.connect();

@@ -4,6 +4,7 @@ import {
   getOperationAST,
   isInputObjectType,
   isListType,
+  isRequiredInputField,
   typeFromAST,
   visit,
   type DocumentNode,
@@ -51,6 +52,8 @@ class TooMany extends Error {}
  */
 class InputCheck {
   readonly findings: FieldError[] = [];
+  /** Required fields left out: listed only beside other findings, which stop coercion (that names them otherwise). */
+  private readonly missing: FieldError[] = [];
   private values = 0;
 
   /** Keeps one more finding than is listed, so the error can say the list was cut. */
@@ -95,6 +98,11 @@ class InputCheck {
       else if (fields && !Object.hasOwn(fields, key)) this.add(at, 'is not a known field');
       else this.value(v, fields?.[key]?.type, at, root, depth + 1);
     }
+    for (const field of Object.values(fields ?? {})) {
+      if (isRequiredInputField(field) && !Object.hasOwn(value, field.name) && this.missing.length < MAX_LISTED_FIELDS) {
+        this.missing.push({ field: bounded(path ? `${path}.${field.name}` : field.name), message: 'is required' });
+      }
+    }
   }
 
   /** String literals written in the document itself. */
@@ -109,12 +117,16 @@ class InputCheck {
   }
 
   error(): ApiError | undefined {
-    return this.findings.length ? invalidRequest(this.findings) : undefined;
+    return this.findings.length ? invalidRequest([...this.missing, ...this.findings]) : undefined;
   }
 }
 
 /** Input objects travel as `$input`; their fields are the body's top-level fields (as REST names them). */
 const rootPath = (name: string) => (name === 'input' ? '' : name);
+
+/** A variable holding an input object is the body, whatever it is called; any other is a parameter. */
+const variablePath = (name: string, type: GraphQLInputType | undefined) =>
+  type && isInputObjectType(getNullableType(type)) ? '' : name;
 
 function checkInput(
   schema: GraphQLSchema,
@@ -129,7 +141,7 @@ function checkInput(
       const name = definition.variable.name.value;
       if (!variables || !Object.hasOwn(variables, name)) continue;
       const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
-      check.value(variables[name], type, rootPath(name), rootPath(name));
+      check.value(variables[name], type, variablePath(name, type), variablePath(name, type));
     }
     visit(document, {
       Argument: (node) => {

@@ -108,10 +108,15 @@ describe('prepareDatabase on PostgreSQL', () => {
     const db = await openDatabase({ kind: 'postgres', url: otherUrl });
     try {
       await prepareDatabase(db, async () => undefined);
-      const { rows } = await admin.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock(72707369) AS locked',
-      );
-      expect(rows[0]!.locked).toBe(true);
+      // Test files running in parallel migrate their own schemas in this database and take the
+      // same lock for a moment; a connection left idle would hold it for pg's 10 s idle timeout.
+      let locked = false;
+      for (let attempt = 0; attempt < 40 && !locked; attempt++) {
+        const { rows } = await admin.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(72707369) AS locked');
+        locked = rows[0]!.locked;
+        if (!locked) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(locked).toBe(true);
       await admin.query('SELECT pg_advisory_unlock(72707369)');
     } finally {
       await db.close();

@@ -268,7 +268,7 @@ describe('request bodies: limits, authentication first, bounded validation', () 
 
     it('POST: 32 levels pass the depth check, 33 and 500,000 do not', async () => {
       const ok = await graphql(app, key, mutation, { input: { name: 'x', metadata: nested(31) } });
-      expect(ok.body.errors[0].extensions.details.fields[0].field).toBe('metadata');
+      expect(ok.body.errors[0].extensions.details.fields[0].field).toBe('metadata.a');
       expect(ok.body.errors[0].message).not.toMatch(/nested/);
       const deep = await graphql(app, key, mutation, { input: { name: 'x', metadata: nested(32) } });
       expect(deep.status).toBe(400);
@@ -321,7 +321,7 @@ describe('request bodies: limits, authentication first, bounded validation', () 
         const gql = await graphql(
           app,
           key,
-          'mutation($agentId: ID!, $input: SendMessageInput!) { sendMessage(agentId: $agentId, input: $input) { id } }',
+          'mutation($agentId: ID!, $input: SendMessageInput!) { sendMessage(agentId: $agentId, input: $input) { messageId } }',
           { agentId, input: body },
         );
         expect([gql.status, gql.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
@@ -335,7 +335,7 @@ describe('request bodies: limits, authentication first, bounded validation', () 
       const literal = await graphql(
         app,
         key,
-        `mutation { sendMessage(agentId: "${agentId}", input: {text: "a\\u0000b", userId: "u"}) { id } }`,
+        `mutation { sendMessage(agentId: "${agentId}", input: {text: "a\\u0000b", userId: "u"}) { messageId } }`,
       );
       expect([literal.status, literal.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
       expect(literal.body.errors[0].extensions.details.fields).toEqual([{ field: 'text', message: 'must not contain the NUL character (\\u0000)' }]);

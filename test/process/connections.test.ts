@@ -146,6 +146,12 @@ describe('connections held open by slow or many clients (server process)', () =>
     } finally {
       for (const c of held) c.socket.destroy();
     }
+    // The next test needs the room back: wait until the server has seen these connections close.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const ok = await fetch(`${server.url}/healthz`).then((res) => res.ok, () => false);
+      if (ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   it('rate-limits paths outside /v1 and /graphql per address; the health probes are exempt', async () => {

@@ -136,7 +136,15 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
 
   type Ctx = Context<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>;
 
-  const prepare = async (ctx: Ctx, id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null }, requestId: string): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+  type Payload = {
+    query: string;
+    operationName?: string | null;
+    variables?: Record<string, unknown> | null;
+    extensions?: Record<string, unknown> | null;
+  };
+
+  /** What the HTTP middleware and Yoga do before executing, for one operation: its args, or why not. */
+  const prepare = async (ctx: Ctx, id: string, payload: Payload, requestId: string): Promise<ExecutionArgs | readonly GraphQLError[]> => {
     const socket = ctx.extra.socket;
     const connection = connections.get(socket)!;
     if (state.shuttingDown) return [new ApiError(SHUTTING_DOWN.code, SHUTTING_DOWN.message, SHUTTING_DOWN.details)];
@@ -202,8 +210,9 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
         try {
           auth = await authenticated(connection);
         } catch (error) {
-          const [shapedError] = shaped([new GraphQLError('authentication failed', { originalError: error as Error })], `req_${ulid()}`);
-          socket.close(CLOSE.internalError, closeReason({ code: shapedError!.extensions['code'] as never, message: shapedError!.message, details: {} }));
+          // The database unavailable (SERVICE_UNAVAILABLE) or a bug of ours (INTERNAL_ERROR, logged).
+          const [described] = shaped([new GraphQLError('authentication failed', { originalError: error as Error })], `req_${ulid()}`);
+          socket.close(CLOSE.internalError, `${String(described!.extensions['code'])}: ${described!.message}`.slice(0, 120));
           return false;
         }
         if (auth.kind === 'key') {

@@ -3,7 +3,9 @@ import { DEFAULT_GRAPHQL_LIMITS, type Config, type GraphQLLimits } from './confi
 import type { Database } from './db/client.js';
 import { SHUTTING_DOWN } from './errors.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
+import proxyAddr from 'proxy-addr';
 import { graphqlBody, refuseBodyWithoutKey, restJsonBody } from './http/body.js';
+import { graphqlWebSockets, type GraphQLWebSockets } from './http/graphql-ws.js';
 import { errorHandler } from './http/errors.js';
 import { idempotency } from './http/idempotency.js';
 import { healthRouter, metricsHandler, type LifecycleState } from './http/operations.js';
@@ -57,6 +59,8 @@ export type OrionApp = {
   metrics: Metrics;
   state: LifecycleState;
   keyCache: KeyCache;
+  /** GraphQL over WebSocket: attach to the HTTP server serving `app`. */
+  websockets: GraphQLWebSockets;
 };
 
 /** Builds the HTTP application (no listening: see server.ts). */
@@ -131,5 +135,16 @@ export function createApp({
     });
   });
   app.use(errorHandler(logger));
-  return { app, yoga, messaging, metrics, state, keyCache };
+  const websockets = graphqlWebSockets({
+    yoga,
+    prisma: db.prisma,
+    keyCache,
+    limits,
+    logger,
+    state,
+    anonymousRateLimitPerMinute: config.anonymousRateLimitPerMinute,
+    maxPayloadBytes: config.bodyLimitBytes,
+    clientAddress: (req) => proxyAddr(req, app.get('trust proxy fn')),
+  });
+  return { app, yoga, messaging, metrics, state, keyCache, websockets };
 }

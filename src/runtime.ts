@@ -72,7 +72,7 @@ export async function startOrion(
   // LISTEN/NOTIFY, and Redis too when configured); the embedded database has one process only.
   const keyCache = await KeyCache.forDeployment(config, logger);
   const separateMetrics = config.metricsPort !== undefined;
-  const { app, messaging, state } = createApp({
+  const { app, messaging, state, websockets } = createApp({
     // Never public: on the API port only behind METRICS_TOKEN, else on METRICS_PORT (loopback).
     config: { ...config, serveMetrics: !separateMetrics && config.metricsToken !== undefined },
     db,
@@ -84,7 +84,9 @@ export async function startOrion(
   let server: Server;
   let metricsServer: Server | undefined;
   try {
-    server = await listen(createHttpServer(app, config), config.port, config.host, { port: 'PORT', host: 'HOST' });
+    const httpServer = createHttpServer(app, config);
+    websockets.attach(httpServer);
+    server = await listen(httpServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
     if (separateMetrics) {
       const metricsApp = express();
       metricsApp.get('/metrics', metricsHandler(metrics, config.metricsToken));
@@ -107,6 +109,7 @@ export async function startOrion(
     {
       url,
       graphql: `${url}/graphql`,
+      graphqlWebSocket: `${url.replace(/^http/, 'ws')}/graphql`,
       docs: `${url}/docs`,
       openapi: `${url}/v1/openapi.json`,
       database: db.kind,
@@ -162,7 +165,13 @@ export async function startOrion(
         // Connections whose last request just finished would otherwise linger until keep-alive ends.
         const sweep = setInterval(() => server.closeIdleConnections(), 100);
         server.closeIdleConnections();
-        const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        // WebSockets (upgraded, so outside closeAllConnections' reach) close with 1001 once their
+        // operations end, and all of them at the bound.
+        websockets.drain();
+        const deadline = setTimeout(() => {
+          server.closeAllConnections();
+          websockets.terminate();
+        }, config.shutdownTimeoutMs);
         await drained;
         clearTimeout(deadline);
         clearInterval(sweep);

@@ -173,6 +173,20 @@ function refusal(args: {
 
 const refused = (error: ApiError): ExecutionResult => ({ errors: [error] });
 
+/** Variables and extensions nest no deeper than REST bodies may (any transport's request). */
+export function refuseDeepParams(params: { variables?: unknown; extensions?: unknown }): void {
+  for (const name of ['variables', 'extensions'] as const) {
+    const value = params[name];
+    // The object holding the variables is one level; each variable's value may nest as a REST body.
+    if (value && nestedDeeperThan(value, MAX_JSON_DEPTH + 1)) {
+      throw invalidRequest(
+        [{ field: name, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` }],
+        `The GraphQL ${name} are nested deeper than ${MAX_JSON_DEPTH} levels`,
+      );
+    }
+  }
+}
+
 /**
  * Bounds on a GraphQL request's input, for /graphql and every REST route alike: a caller
  * without a valid key is refused before its variables are looked at (introspection aside),
@@ -182,16 +196,7 @@ const refused = (error: ApiError): ExecutionResult => ({ errors: [error] });
 export function inputGuard(): Plugin {
   return {
     onParams({ params }) {
-      for (const name of ['variables', 'extensions'] as const) {
-        const value = params[name];
-        // The object holding the variables is one level; each variable's value may nest as a REST body.
-        if (value && nestedDeeperThan(value, MAX_JSON_DEPTH + 1)) {
-          throw invalidRequest(
-            [{ field: name, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` }],
-            `The GraphQL ${name} are nested deeper than ${MAX_JSON_DEPTH} levels`,
-          );
-        }
-      }
+      refuseDeepParams(params);
     },
     onExecute({ args, setResultAndStopExecution }) {
       const error = refusal(args);

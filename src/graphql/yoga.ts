@@ -10,6 +10,7 @@ import { PageBatches } from '../services/pagination.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { combineVariableErrors, withApiExtensions } from './errors.js';
 import { inputGuard } from './input-guard.js';
+import { multipartSubscriptions } from './multipart-subscriptions.js';
 import { graphqlProtections } from './protections.js';
 import { schema } from './schema.js';
 
@@ -150,6 +151,12 @@ export function createOrionYoga(deps: {
       idempotency: req.orion.idempotency,
       pageBatches: new PageBatches(deps.messaging.prisma),
     }),
-    plugins: [...graphqlProtections(deps.limits), inputGuard(), useFairDatabaseShare(), useApiErrors(deps.logger)],
+    plugins: [
+      ...graphqlProtections(deps.limits),
+      inputGuard(),
+      useFairDatabaseShare(),
+      useApiErrors(deps.logger),
+      multipartSubscriptions(),
+    ],
   });
 }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import supertest from 'supertest';
 import { inject } from 'vitest';
 import { createApp, type AppConfig } from '../../src/app.js';
+import type { GraphQLWebSockets } from '../../src/http/graphql-ws.js';
 import type { LifecycleState } from '../../src/http/operations.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { prepareDatabase } from '../../src/db/migrate.js';
@@ -49,6 +50,8 @@ export type TestApp = {
   /** Shutdown flag of the app (readiness, refusal of new requests). */
   state: LifecycleState;
   keyCache: KeyCache;
+  /** GraphQL over WebSocket, for tests that listen (see sse.ts `listen`). */
+  websockets: GraphQLWebSockets;
   http: ReturnType<typeof supertest.agent>;
   adminKey: string;
   /** A new account; its key has every scope but admin. */
@@ -100,13 +103,14 @@ export async function startTestApp(storage: Storage = 'pglite', options: TestApp
   // Authentication is cached as in production (one process); tests that change keys behind the
   // API's back clear it.
   const keyCache = KeyCache.local();
-  const { app, messaging, state } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits, keyCache });
+  const { app, messaging, state, websockets } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits, keyCache });
   return {
     storage,
     db,
     app,
     state,
     keyCache,
+    websockets,
     http: supertest.agent(app),
     adminKey: ADMIN_KEY,
     async newAccount(name = 'Test account', limits = {}) {

@@ -1,19 +1,31 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import type { GraphQLWebSockets } from '../../src/http/graphql-ws.js';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 
 export type SseEvent = { event: string | undefined; data: any };
 
-/** The app on a real loopback socket, for tests that read a real HTTP stream. */
-export async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * The app on a real loopback socket, for tests that read a real HTTP stream; with `websockets`,
+ * GraphQL over WebSocket is served too (`wsUrl`).
+ */
+export async function listen(
+  app: Express,
+  websockets?: GraphQLWebSockets,
+): Promise<{ url: string; wsUrl: string; server: Server; close(): Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    websockets?.attach(s);
   });
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
+        websockets?.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

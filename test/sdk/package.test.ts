@@ -1,12 +1,16 @@
 // The published shape of the SDK: `npm run sdk:pack` makes the @orionos/sdk tarball, a fresh
 // project with no TypeScript tooling installs it, and plain `node` runs the seed's quick start
-// with require() and with import against the real app on a loopback port. Its types pass a strict
-// type-check under every module resolution, and publint and Are the Types Wrong find no problem.
+// with require() and with import against the real app on a loopback port; headless Chromium runs
+// it from a web page on another origin. Its types pass a strict type-check under every module
+// resolution, and publint and Are the Types Wrong find no problem.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { listen } from '../support/sse.js';
@@ -64,6 +68,20 @@ export async function main(): Promise<string> {
 }
 `;
 
+/** The quick start as a web page's module script, with the key and base URL from the page's query. */
+const BROWSER_PAGE = `<!doctype html><title>SDK</title><script type="module">
+import { OrionOS } from '/sdk.js';
+const params = new URLSearchParams(location.search);
+try {
+  const orion = new OrionOS({ apiKey: params.get('key'), baseUrl: params.get('baseUrl') });
+  const agent = await orion.agents.create({ name: 'BrowserAgent' });
+  const response = await orion.agents.sendMessage(agent.id, { text: 'Hello!', userId: 'user_123' });
+  window.outcome = { reply: response.data.response };
+} catch (error) {
+  window.outcome = { error: String(error) };
+}
+</script>`;
+
 type Run = { code: number; stdout: string; stderr: string };
 
 /** Runs a command without blocking this process's event loop (the app answers from it). */
@@ -87,6 +105,7 @@ let app: TestApp;
 let socket: Awaited<ReturnType<typeof listen>>;
 let key: string;
 let accountId: string;
+let page: Awaited<ReturnType<typeof listen>>;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'orion-sdk-package-'));
@@ -107,14 +126,21 @@ beforeAll(async () => {
     }),
   );
 
+  // A page on another loopback origin that serves the installed ES module, as a site would.
+  const site = express();
+  site.get('/', (_req, res) => void res.type('html').send(BROWSER_PAGE));
+  site.get('/sdk.js', (_req, res) => void res.sendFile(path.join(project, 'node_modules/@orionos/sdk/dist/index.js')));
+  page = await listen(site);
+
   // Agents answer with the built-in local model: no provider to reach.
-  app = await startTestApp('pglite');
+  app = await startTestApp('pglite', { corsOrigins: [page.url] });
   socket = await listen(app.app);
   ({ key, accountId } = await app.newAccount('SDK package'));
 }, 240_000);
 
 afterAll(async () => {
   await socket?.close();
+  await page?.close();
   await app?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -162,6 +188,29 @@ describe('the @orionos/sdk package', () => {
     await writeFile(path.join(project, 'quickstart.mjs'), QUICK_START_ESM);
     const result = expectSuccess(await node('quickstart.mjs'));
     expect(result.stdout).toBe(`${await lastReply()}\n`);
+  });
+
+  it('runs in a browser: headless Chromium imports the ES module and talks to the API across origins', async () => {
+    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    if (!existsSync(executablePath)) throw new Error(`No Chromium at ${executablePath}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: 30_000,
+    });
+    try {
+      const tab = await browser.newPage();
+      const query = new URLSearchParams({ key, baseUrl: `${socket.url}/v1` });
+      await tab.goto(`${page.url}/?${query}`);
+      const outcome = (await (await tab.waitForFunction('window.outcome', undefined, { timeout: 30_000 })).jsonValue()) as {
+        reply?: string;
+        error?: string;
+      };
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.reply).toBe(await lastReply());
+    } finally {
+      await browser.close();
+    }
   });
 
   it('type-checks a strict TypeScript user under nodenext (require and import) and bundler resolution', async () => {

@@ -46,6 +46,20 @@ export type OpenResponse = {
   userAborted: () => boolean;
 };
 
+/**
+ * A random UUID (v4). Node 18 has no global `crypto` (Node 19 added it), so there Math.random
+ * fills one in: an idempotency key must be unique, not secret.
+ */
+export function randomUuid(): string {
+  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
+  const bytes = Array.from({ length: 16 }, () => Math.floor(Math.random() * 256));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** AGENT_UNAVAILABLE reasons that a retry cannot change. */
 const PERMANENT_UNAVAILABILITY = new Set(['paused', 'provider_not_configured']);
 
@@ -193,7 +207,7 @@ export class HttpClient {
   ): Promise<R> {
     const maxRetries = Math.max(0, Math.floor(options.maxRetries ?? this.settings.maxRetries));
     // One key per logical call: every retry of it carries the same, so the server runs it once.
-    const idempotencyKey = spec.method === 'POST' ? (options.idempotencyKey ?? crypto.randomUUID()) : undefined;
+    const idempotencyKey = spec.method === 'POST' ? (options.idempotencyKey ?? randomUuid()) : undefined;
     for (let retry = 0; ; retry++) {
       let error: OrionOSError;
       let open: OpenResponse | undefined;

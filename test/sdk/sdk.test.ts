@@ -388,6 +388,21 @@ describe('retries', () => {
     expect(keys[2]).toBeUndefined();
   });
 
+  it('POSTs get a UUID Idempotency-Key where there is no global crypto (Node 18)', async () => {
+    proxy.script(['429']);
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!;
+    Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+    try {
+      await viaProxy().agents.create({ name: 'No crypto' });
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', saved);
+    }
+    const keys = proxy.seen.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
   it('503 SERVICE_UNAVAILABLE, a retryable AGENT_UNAVAILABLE and a dropped connection are retried', async () => {
     proxy.script(['drop', '503', 'agent-timeout']);
     const agent = await orion.agents.create({ name: 'Patient' });

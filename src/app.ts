@@ -5,6 +5,7 @@ import { SHUTTING_DOWN } from './errors.js';
 import { createOrionYoga, type OrionYoga } from './graphql/yoga.js';
 import { graphqlBody, refuseBodyWithoutKey, restJsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
+import { graphiqlAssetsRouter } from './http/graphiql-assets.js';
 import { idempotency } from './http/idempotency.js';
 import { healthRouter, metricsHandler, type LifecycleState } from './http/operations.js';
 import { sendProtocolError } from './http/protocol-error.js';
@@ -114,6 +115,8 @@ export function createApp({
   }
   // The API's description and reference page: public.
   app.use(openApiRouter());
+  // What the GraphiQL page at GET /graphql loads: public too.
+  app.use(graphiqlAssetsRouter());
 
   app.use('/graphql', graphqlBody(config.bodyLimitBytes));
   app.use('/v1', refuseBodyWithoutKey, restJsonBody(config.bodyLimitBytes));

@@ -1,5 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -60,6 +59,7 @@ describe('GraphiQL at /graphql in headless Chromium, offline', () => {
   async function withPage(steps: (page: Page, context: BrowserContext) => Promise<void>): Promise<void> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
     try {
       await steps(page, context);
     } catch (error) {

@@ -17,6 +17,8 @@ const external = [
   '@prisma/client',
   '@prisma/schema-engine-wasm',
   'swagger-ui-dist',
+  // GraphiQL's bundle as strings (9 MB), loaded on the first request for one of its assets.
+  '@graphql-yoga/render-graphiql',
   // Loaded on first use of a hosted model only.
   'ai',
   '@ai-sdk/*',

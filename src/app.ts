@@ -7,6 +7,7 @@ import proxyAddr from 'proxy-addr';
 import { graphqlBody, refuseBodyWithoutKey, restJsonBody } from './http/body.js';
 import { graphqlWebSockets, type GraphQLWebSockets } from './http/graphql-ws.js';
 import { errorHandler } from './http/errors.js';
+import { graphiqlAssetsRouter } from './http/graphiql-assets.js';
 import { idempotency } from './http/idempotency.js';
 import { healthRouter, metricsHandler, type LifecycleState } from './http/operations.js';
 import { sendProtocolError } from './http/protocol-error.js';
@@ -118,6 +119,8 @@ export function createApp({
   }
   // The API's description and reference page: public.
   app.use(openApiRouter());
+  // What the GraphiQL page at GET /graphql loads: public too.
+  app.use(graphiqlAssetsRouter());
 
   app.use('/graphql', graphqlBody(config.bodyLimitBytes));
   app.use('/v1', refuseBodyWithoutKey, restJsonBody(config.bodyLimitBytes));

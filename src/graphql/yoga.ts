@@ -9,6 +9,7 @@ import { asTenant } from '../db/fair-share.js';
 import { PageBatches } from '../services/pagination.js';
 import type { GraphQLContext, RequestState } from './context.js';
 import { combineVariableErrors, withApiExtensions } from './errors.js';
+import { renderGraphiQLPage } from './graphiql.js';
 import { inputGuard } from './input-guard.js';
 import { multipartSubscriptions } from './multipart-subscriptions.js';
 import { graphqlProtections } from './protections.js';
@@ -141,6 +142,8 @@ export function createOrionYoga(deps: {
       defaultQuery: GRAPHIQL_EXAMPLE,
       headers: JSON.stringify({ Authorization: 'Bearer orn_live_...' }, null, 2),
     },
+    // Every asset from this server: no CDN, nothing inline (graphql/graphiql.ts).
+    renderGraphiQL: renderGraphiQLPage,
     context: ({ req }) => ({
       requestId: req.orion.requestId,
       auth: req.orion.auth,

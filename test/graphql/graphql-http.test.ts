@@ -19,6 +19,38 @@ describe('/graphql endpoint', () => {
     expect(res.text).toContain('Authorization');
   });
 
+  it('GraphiQL: every script and worker from this server, none inline, under the strict policy', async () => {
+    const res = await app.http.get('/graphql').set('Accept', 'text/html');
+    const csp = new Map(
+      String(res.headers['content-security-policy'])
+        .split(';')
+        .map((directive) => [directive.split(' ')[0]!, directive] as const),
+    );
+    expect(csp.get('default-src')).toBe("default-src 'self'");
+    expect(csp.get('script-src')).toBe("script-src 'self'");
+    expect(csp.get('worker-src')).toBe("worker-src 'self'");
+    expect(csp.get('connect-src')).toBe("connect-src 'self'");
+    expect([...csp.values()].join(';')).not.toMatch(/https?:|blob:|unsafe-eval|\*/);
+    const scripts = [...res.text.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!);
+    expect(scripts.filter((attrs) => !/\bsrc="\/graphiql\/assets\//.test(attrs) && !/type="application\/json"/.test(attrs))).toEqual([]);
+    const urls = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    for (const url of urls) {
+      expect(url).toMatch(/^\/graphiql\/assets\//);
+      const asset = await app.http.get(url);
+      expect(asset.status, url).toBe(200);
+      expect(asset.headers['cache-control']).toBe('public, max-age=86400');
+    }
+    for (const worker of ['editor.worker.js', 'json.worker.js', 'graphql.worker.js']) {
+      const asset = await app.http.get(`/graphiql/assets/${worker}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    }
+    const missing = await app.http.get('/graphiql/assets/nope.js');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+
   it('answers introspection without a key (GraphiQL needs it) but no data without one', async () => {
     const intro = await graphql(app, undefined, '{ __schema { queryType { name } } }');
     expect(intro.body.data.__schema.queryType.name).toBe('Query');

@@ -139,6 +139,15 @@ describe('the start-up log (server process)', () => {
       const res = await fetch(String(listening[page]), { headers: { Accept: 'text/html' } });
       expect(res.status, page).toBe(200);
     }
+    // The built server serves GraphiQL's bundle itself (kept outside dist/, loaded on first use).
+    const graphiqlPage = await (await fetch(String(listening.graphql), { headers: { Accept: 'text/html' } })).text();
+    const assets = [...graphiqlPage.matchAll(/(?:src|href)="(\/graphiql\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of assets) {
+      const res = await fetch(`${server.url}${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, asset).toBeGreaterThan(0);
+    }
     // /metrics without METRICS_TOKEN: refused on the API port, and the log says how to turn it on.
     const metrics = await fetch(`${server.url}/metrics`);
     expect(metrics.status).toBe(404);

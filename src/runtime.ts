@@ -114,6 +114,7 @@ export async function startOrion(
       openapi: `${url}/v1/openapi.json`,
       database: db.kind,
       rateLimits: limits.store,
+      node: process.version,
     },
     'OrionOS is listening',
   );

@@ -156,6 +156,16 @@ describe('the start-up log (server process)', () => {
     await server.stop();
   });
 
+  // CI runs these tests on more than one Node.js (see .ci/run): the server must run on the Node
+  // under test (the test runner's own) and say which one, so the CI log shows it.
+  it('names the Node.js version it runs on: the one running the tests', async () => {
+    const server = await startServer(await serverEnv({ DATABASE_URL: freshDatabase(), ORION_ADMIN_KEY: PROCESS_ADMIN_KEY }));
+    const listening = server.logLines().find((l) => l.msg === 'OrionOS is listening')!;
+    expect(listening.node).toBe(process.version);
+    console.log(`the server process ran on Node.js ${String(listening.node)}`);
+    await server.stop();
+  });
+
   it('with METRICS_TOKEN: /metrics on the API port behind it, and the log says so', async () => {
     const token = 'metrics-token-for-start-up-test-0123';
     const server = await startServer(

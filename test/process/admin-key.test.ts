@@ -17,7 +17,8 @@ const NEW_ADMIN_KEY = `orn_test_process_${'n'.repeat(31)}`;
 const THIRD_ADMIN_KEY = `orn_test_process_${'t'.repeat(31)}`;
 const PRINTED_KEY = /orn_live_[A-Za-z0-9_-]{43}/g;
 
-describe('ORION_ADMIN_KEY across restarts (embedded database)', () => {
+// Several starts of the built server per test: bounded, but slower than one start on a busy machine.
+describe('ORION_ADMIN_KEY across restarts (embedded database)', { timeout: 120_000 }, () => {
   let dataDir: string;
   /** The operator's key made by rotating the environment's key through the API. */
   let rotated: { id: string; secret: string };

@@ -1,0 +1,73 @@
+/** OrionOS's own character shape, as the import produces it and the export reads it. */
+export type Role = 'user' | 'agent';
+
+export type ExampleTurn = { role: Role; text: string };
+
+export type CharacterFields = {
+  name: string;
+  username?: string | null;
+  bio: string[];
+  lore: string[];
+  topics: string[];
+  adjectives: string[];
+  style: { all: string[]; chat: string[] };
+  messageExamples: ExampleTurn[][];
+  system?: string | null;
+  knowledge: string[];
+  greeting?: string | null;
+  scenario?: string | null;
+  tags: string[];
+  metadata: Record<string, string>;
+};
+
+export type ImportFormat = 'eliza-legacy' | 'eliza-1x' | 'ccv2' | 'ccv3' | 'orion';
+export type ExportFormat = 'eliza' | 'ccv2' | 'orion';
+
+export type ImportResult = {
+  character: CharacterFields;
+  format: ImportFormat;
+  /** Source fields (dotted paths) whose content is in `character`. */
+  mapped: string[];
+  /** Source fields (dotted paths) whose content is not in `character`, in whole or in part. */
+  dropped: string[];
+};
+
+/** Bounds of the Character resource; an import fits its result into them and says what it cut. */
+export const CHARACTER_BOUNDS = {
+  nameChars: 100,
+  usernameChars: 100,
+  listItems: 50,
+  itemChars: 1_000,
+  /** system, greeting and scenario. */
+  longTextChars: 20_000,
+  conversations: 20,
+  turnsPerConversation: 20,
+  turnChars: 1_000,
+  metadataPairs: 16,
+  metadataKeyChars: 64,
+  metadataValueChars: 512,
+} as const;
+
+/** The list fields of a character, in the order they are documented. */
+export const LIST_FIELDS = ['bio', 'lore', 'topics', 'adjectives', 'knowledge', 'tags'] as const;
+export type ListField = (typeof LIST_FIELDS)[number];
+
+/** A character with every optional field present (absent ones as null). */
+export function emptyCharacter(name: string): CharacterFields {
+  return {
+    name,
+    username: null,
+    bio: [],
+    lore: [],
+    topics: [],
+    adjectives: [],
+    style: { all: [], chat: [] },
+    messageExamples: [],
+    system: null,
+    knowledge: [],
+    greeting: null,
+    scenario: null,
+    tags: [],
+    metadata: {},
+  };
+}

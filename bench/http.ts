@@ -145,7 +145,7 @@ async function measureStorage(storage: Storage): Promise<{ rows: (string | numbe
           a.p50,
           a.p99,
           a.non2xx,
-          a.cpu.toFixed(3),
+          Number.isFinite(a.cpu) ? a.cpu.toFixed(3) : '—',
           rss(v as Variant),
           isRead ? (a.rps / base.rps).toFixed(2) : '',
           isRead ? (a.cpu / base.cpu).toFixed(2) : '',

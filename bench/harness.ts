@@ -45,7 +45,14 @@ let building: Promise<void> | undefined;
 export async function startServer(
   storage: Storage,
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepDataDir?: boolean; nodeArgs?: string[]; entry?: 'bundle' | 'source' } = {},
+  options: {
+    dataDir?: string;
+    keepDataDir?: boolean;
+    nodeArgs?: string[];
+    entry?: 'bundle' | 'source';
+    /** Log every request (LOG_LEVEL=info) to standard output pointed at /dev/null, as a production server logs. */
+    accessLog?: boolean;
+  } = {},
 ): Promise<RunningServer> {
   const entry = options.entry === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
   // Once per benchmark run: the servers measured are the bundle `npm start` runs.
@@ -63,16 +70,16 @@ export async function startServer(
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: options.accessLog ? 'info' : 'warn',
       ORION_ADMIN_KEY: ADMIN_KEY,
       NODE_ENV: 'production',
       ...storageEnv,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.accessLog ? 'ignore' : 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
+  child.stdout?.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -171,13 +178,17 @@ export function machineLine(): string {
 
 export type ScriptProcess = {
   url: string;
+  pid: number;
   ready: Record<string, unknown>;
   peakRssMiB(): Promise<number>;
   stop(): Promise<void>;
 };
 
-/** Starts a benchmark script that prints one JSON line with `ready: true` when it listens. */
-export async function startScript(script: string, storage: Storage | 'none'): Promise<ScriptProcess> {
+/**
+ * Starts a benchmark script that prints one JSON line with `ready: true` when it listens (on
+ * stdout or stderr). With `accessLog`, its stdout (where it logs each request) goes to /dev/null.
+ */
+export async function startScript(script: string, storage: Storage | 'none', options: { accessLog?: boolean } = {}): Promise<ScriptProcess> {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orion-bench-'));
   const schema = `orion_bench_${randomBytes(4).toString('hex')}`;
@@ -185,21 +196,23 @@ export async function startScript(script: string, storage: Storage | 'none'): Pr
     storage === 'postgres' ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` } : storage === 'pglite' ? { ORION_DATA_DIR: dataDir } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), NODE_ENV: 'production', ...storageEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: options.accessLog ? 'info' : 'warn', ...storageEnv },
+    stdio: ['ignore', options.accessLog ? 'ignore' : 'pipe', 'pipe'],
   });
   let output = '';
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
+    const onData = (d: Buffer) => {
       output += d;
       const line = output.split('\n').find((l) => l.includes('"ready":true'));
       if (line) resolve(JSON.parse(line));
-    });
-    child.stderr!.on('data', (d) => (output += d));
+    };
+    child.stdout?.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', () => reject(new Error(`${script} exited:\n${output}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     ready,
     async peakRssMiB() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -217,4 +230,26 @@ export async function startScript(script: string, storage: Storage | 'none'): Pr
       }
     },
   };
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Linux's USER_HZ: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Resets a process's peak resident memory (VmHWM) to its current size, so a peak can be read for one phase. */
+export async function resetPeakRss(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5');
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

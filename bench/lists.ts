@@ -24,6 +24,8 @@ async function main() {
     const template = await api(server.url, key, 'POST', '/v1/agents', { name: 'template', personality: { traits: ['calm'] } });
     await api(server.url, key, 'DELETE', `/v1/agents/${template.id}`);
     const accountId = await accountOf(db, key);
+    // Warm the server up (JIT, connection pool) so the first cell is not the slowest for that.
+    await load({ url: `${server.url}/v1/agents`, connections: CONNECTIONS, duration: 2, headers: { authorization: `Bearer ${key}` } });
     const results = new Map<string, number[]>();
     let seeded = 0;
     for (const size of SIZES) {

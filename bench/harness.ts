@@ -31,6 +31,8 @@ export type RunningServer = {
   dataDir: string;
   pid: number;
   storage: Storage;
+  /** The PostgreSQL schema the server uses (postgres only), for benchmarks that seed with SQL. */
+  schema?: string;
   /** Peak resident memory of the server process so far (VmHWM), in MiB. */
   peakRssMiB(): Promise<number>;
   stop(): Promise<void>;
@@ -98,6 +100,7 @@ export async function startServer(
     dataDir,
     pid: child.pid!,
     storage,
+    ...(storage === 'postgres' ? { schema } : {}),
     async peakRssMiB() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -74,5 +74,7 @@ export async function updateAccount(prisma: PrismaClient, id: string, rawInput: 
 }
 
 export function listAccounts(prisma: PrismaClient, args: PageArgs): Promise<Page<Account>> {
-  return paginate(args, idOrderedSource<Account>(prisma.account, {}, (id) => typeOfId(id) === 'Account'));
+  const total = async () =>
+    (await prisma.tableCount.findUnique({ where: { name: 'Account' }, select: { count: true } }))?.count ?? 0;
+  return paginate(args, idOrderedSource<Account>(prisma.account, {}, (id) => typeOfId(id) === 'Account', total));
 }

@@ -11,7 +11,7 @@ import {
   type Personality,
 } from './agent-input.js';
 import type { CommitMark } from './idempotency.js';
-import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
+import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
 export type { Agent };
@@ -104,5 +104,6 @@ export function listAgents(
   accountId: string,
   args: PageArgs,
 ): Promise<Page<Agent>> {
-  return paginate(args, idOrderedSource<Agent>(prisma.agent, { accountId }, isAgentId));
+  const total = () => accountCounter(prisma, accountId, 'agentCount');
+  return paginate(args, idOrderedSource<Agent>(prisma.agent, { accountId }, isAgentId, total));
 }

@@ -30,7 +30,9 @@ export async function listConversations(
   const userId = args.userId == null ? undefined : parseInput(userIdSchema, args.userId, 'userId');
   const agent = await getAgent(prisma, accountId, agentId);
   const base = { accountId, agentId: agent.id, ...(userId ? { userId } : {}) };
-  return paginate(args, idOrderedSource<Conversation>(prisma.conversation, base, isConversationId));
+  // One user has at most one conversation with an agent: that list is counted, cheaply.
+  const total = userId ? undefined : async () => agent.conversationCount;
+  return paginate(args, idOrderedSource<Conversation>(prisma.conversation, base, isConversationId, total));
 }
 
 /**
@@ -50,6 +52,7 @@ export function conversationsOfAgent(
     where: { accountId: agent.accountId, ...(userId ? { userId } : {}) },
     byIds: (ids) => prisma.conversation.findMany({ where: { id: { in: ids } } }),
     isValidCursor: isConversationId,
+    ...(userId ? {} : { counter: { table: 'Agent', column: 'conversationCount' } as const }),
   });
   return paginate(args, children.of(agent.id));
 }
@@ -67,6 +70,7 @@ export function messagesOfConversation(
     where: {},
     byIds: (ids) => prisma.message.findMany({ where: { id: { in: ids } } }),
     isValidCursor: isMessageId,
+    counter: { table: 'Conversation', column: 'messageCount' },
   });
   return paginate(args, children.of(conversation.id));
 }

@@ -5,7 +5,7 @@ import { ApiError, notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
 import type { CommitMark } from './idempotency.js';
-import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
+import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { parseInput } from './validation.js';
 
@@ -80,7 +80,8 @@ export async function createKeyForCaller(
 }
 
 export function listKeys(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<ApiKey>> {
-  return paginate(args, idOrderedSource<ApiKey>(prisma.apiKey, { accountId }, (id) => typeOfId(id) === 'ApiKey'));
+  const total = () => accountCounter(prisma, accountId, 'apiKeyCount');
+  return paginate(args, idOrderedSource<ApiKey>(prisma.apiKey, { accountId }, (id) => typeOfId(id) === 'ApiKey', total));
 }
 
 async function ownKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {

@@ -53,6 +53,8 @@ const argsSchema = z.object({
  * stable order; cursors are IDs.
  */
 export type PageSource<T> = {
+  /** How many rows the list has: a kept counter where there is one, so no list counts its rows. */
+  total(): Promise<number>;
   count(idFilter?: { lt?: string; gt?: string; gte?: string }): Promise<number>;
   findMany(options: {
     idFilter?: { lt?: string; gt?: string };
@@ -96,7 +98,7 @@ export async function paginate<T extends { id: string }>(
     }
   }
 
-  const totalItems = await source.count();
+  const totalItems = await source.total();
 
   if (args.last != null || (args.before != null && args.first == null)) {
     const take = args.last ?? DEFAULT_PAGE_SIZE;
@@ -128,8 +130,7 @@ export async function paginate<T extends { id: string }>(
   const page = args.page ?? 1;
   const limit = args.limit ?? DEFAULT_PAGE_SIZE;
   const offset = (page - 1) * limit;
-  const items =
-    offset >= totalItems ? [] : await source.findMany({ order: 'desc', skip: offset, take: limit });
+  const items = offset >= totalItems ? [] : await pageAt(source, offset, limit, totalItems);
   return {
     items,
     pagination: { ...buildPagination(totalItems, limit, offset), currentPage: page },
@@ -138,25 +139,62 @@ export async function paginate<T extends { id: string }>(
   };
 }
 
+/**
+ * Rows offset … offset+limit, newest first. A page past the middle is read from the oldest end
+ * instead, so the rows skipped are never more than half the list and the last page costs what
+ * the first does.
+ */
+async function pageAt<T>(source: PageSource<T>, offset: number, limit: number, totalItems: number): Promise<T[]> {
+  const end = Math.min(offset + limit, totalItems);
+  const fromOldest = totalItems - end;
+  if (fromOldest >= offset) return source.findMany({ order: 'desc', skip: offset, take: limit });
+  const rows = await source.findMany({ order: 'asc', skip: fromOldest, take: end - offset });
+  return rows.reverse();
+}
+
 /** A Prisma model delegate, as far as pagination needs it. */
 type IdOrderedModel<T> = {
   count(args: { where: object }): PromiseLike<number>;
-  findMany(args: { where: object; orderBy: { id: 'asc' | 'desc' }; skip: number; take: number }): PromiseLike<T[]>;
+  /** With `select: { id: true }` the rows have their `id` only. */
+  findMany(args: { where: object; orderBy: { id: 'asc' | 'desc' }; skip?: number; take: number; select?: { id: true } }): PromiseLike<T[]>;
 };
 
-/** Rows of `model` matching `where`, paged by their time-ordered IDs. */
+/**
+ * Rows of `model` matching `where`, paged by their time-ordered IDs. `total` reads the list's
+ * kept counter; without one the rows are counted.
+ */
 export function idOrderedSource<T extends { id: string }>(
   model: IdOrderedModel<T>,
   where: object,
   isValidCursor: (cursor: string) => boolean,
+  total?: () => PromiseLike<number>,
 ): PageSource<T> {
   const withIds = (idFilter?: object) => (idFilter ? { ...where, id: idFilter } : where);
+  const count = (idFilter?: object) => Promise.resolve(model.count({ where: withIds(idFilter) }));
   return {
     isValidCursor,
-    count: (idFilter) => Promise.resolve(model.count({ where: withIds(idFilter) })),
-    findMany: ({ idFilter, order, skip, take }) =>
-      Promise.resolve(model.findMany({ where: withIds(idFilter), orderBy: { id: order }, skip, take })),
+    total: total ? () => Promise.resolve(total()) : () => count(),
+    count,
+    findMany: async ({ idFilter, order, skip, take }) => {
+      if (skip === 0) return model.findMany({ where: withIds(idFilter), orderBy: { id: order }, take });
+      // Skipped rows are read from the (parent, id) index only, not the table: find the page's
+      // first id, then read the page from there.
+      const [first] = await model.findMany({ where: withIds(idFilter), orderBy: { id: order }, skip, take: 1, select: { id: true } });
+      if (!first) return [];
+      const from = order === 'desc' ? { lte: first.id } : { gte: first.id };
+      return model.findMany({ where: withIds({ ...idFilter, ...from }), orderBy: { id: order }, take });
+    },
   };
+}
+
+/** A list size an account row keeps (see the list_counters migration). */
+export async function accountCounter(
+  prisma: PrismaClient,
+  accountId: string,
+  counter: 'agentCount' | 'apiKeyCount',
+): Promise<number> {
+  const account = await prisma.account.findUnique({ where: { id: accountId }, select: { [counter]: true } });
+  return (account as Record<typeof counter, number> | null)?.[counter] ?? 0;
 }
 
 /** Rows that belong to a parent row (an agent's conversations, a conversation's messages). */
@@ -168,6 +206,11 @@ export type ChildRows<T> = {
   where: Record<string, string>;
   byIds(ids: string[]): PromiseLike<T[]>;
   isValidCursor(cursor: string): boolean;
+  /**
+   * The parent's kept count of these rows, when `where` narrows nothing the parent does not
+   * (a conversation's messages; an agent's conversations of every user).
+   */
+  counter?: { table: 'Agent' | 'Conversation'; column: 'conversationCount' | 'messageCount' };
 };
 
 type IdFilter = { lt?: string; gt?: string; gte?: string };
@@ -181,6 +224,7 @@ type PendingFind = Pending<string[]> & { order: 'asc' | 'desc'; skip: number; ta
  */
 export class ChildPages<T extends { id: string }> {
   private counts: Pending<number>[] = [];
+  private totals: Pending<number>[] = [];
   private finds: PendingFind[] = [];
   private scheduled = false;
 
@@ -193,6 +237,10 @@ export class ChildPages<T extends { id: string }> {
   of(parentId: string): PageSource<T> {
     return {
       isValidCursor: this.rows.isValidCursor,
+      total: () =>
+        new Promise((resolve, reject) =>
+          this.enqueue(this.rows.counter ? this.totals : this.counts, { parentId, idFilter: {}, resolve, reject }),
+        ),
       count: (idFilter = {}) => new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject })),
       findMany: async ({ idFilter = {}, order, skip, take }) => {
         const ids = await new Promise<string[]>((resolve, reject) =>
@@ -210,8 +258,10 @@ export class ChildPages<T extends { id: string }> {
     setImmediate(() => {
       this.scheduled = false;
       const counts = this.counts.splice(0);
+      const totals = this.totals.splice(0);
       const finds = this.finds.splice(0);
       if (counts.length) settle(counts, this.countAll(counts));
+      if (totals.length) settle(totals, this.totalAll(totals));
       if (finds.length) settle(finds, this.findAll(finds));
     });
   }
@@ -231,11 +281,8 @@ export class ChildPages<T extends { id: string }> {
     return ids.map((id) => byId.get(id)).filter((row): row is T => row !== undefined);
   }
 
-  /**
-   * `requests` as a VALUES list (one numbered row each, with its page options when given),
-   * joined to the table's rows they ask about.
-   */
-  private joined(requests: { parentId: string; idFilter: IdFilter }[], pages?: PendingFind[]): Prisma.Sql {
+  /** `requests` as a VALUES list `q`: one numbered row each, with its page options when given. */
+  private requestList(requests: { parentId: string; idFilter: IdFilter }[], pages?: PendingFind[]): Prisma.Sql {
     const values = Prisma.join(
       requests.map((r, k) => {
         const page = pages?.[k];
@@ -244,33 +291,55 @@ export class ChildPages<T extends { id: string }> {
       }),
     );
     const columns = Prisma.raw(pages ? 'k, parent, lt, gt, gte, ascending, skip, take' : 'k, parent, lt, gt, gte');
+    return Prisma.sql`(VALUES ${values}) AS q(${columns})`;
+  }
+
+  /** The rows `t` of the table that the request `q` asks about. */
+  private rowsOfRequest(): Prisma.Sql {
     const equalities = Object.entries(this.rows.where).map(
       ([column, value]) => Prisma.sql` AND t.${Prisma.raw(`"${column}"`)} = ${value}`,
     );
-    return Prisma.sql`FROM (VALUES ${values}) AS q(${columns})
-      JOIN ${Prisma.raw(`"${this.rows.table}"`)} t ON t.${Prisma.raw(`"${this.rows.parentColumn}"`)} = q.parent
+    return Prisma.sql`t.${Prisma.raw(`"${this.rows.parentColumn}"`)} = q.parent
         AND (q.lt IS NULL OR t.id < q.lt) AND (q.gt IS NULL OR t.id > q.gt) AND (q.gte IS NULL OR t.id >= q.gte)
         ${equalities.length ? Prisma.join(equalities, '') : Prisma.empty}`;
   }
 
+  private get table(): Prisma.Sql {
+    return Prisma.raw(`"${this.rows.table}"`);
+  }
+
   private async countAll(requests: Pending<number>[]): Promise<number[]> {
     const rows = await this.prisma.$queryRaw<{ k: number; n: bigint }[]>(
-      Prisma.sql`SELECT q.k, count(*) AS n ${this.joined(requests)} GROUP BY q.k`,
+      Prisma.sql`SELECT q.k, count(*) AS n FROM ${this.requestList(requests)} JOIN ${this.table} t ON ${this.rowsOfRequest()}
+        GROUP BY q.k`,
     );
     const byRequest = new Map(rows.map((row) => [Number(row.k), Number(row.n)]));
     return requests.map((_, k) => byRequest.get(k) ?? 0);
   }
 
+  private async totalAll(requests: Pending<number>[]): Promise<number[]> {
+    const { table, column } = this.rows.counter!;
+    const rows = await this.prisma.$queryRaw<{ id: string; n: number }[]>(
+      Prisma.sql`SELECT id, ${Prisma.raw(`"${column}"`)} AS n FROM ${Prisma.raw(`"${table}"`)}
+        WHERE id = ANY(${[...new Set(requests.map((r) => r.parentId))]}::text[])`,
+    );
+    const byParent = new Map(rows.map((row) => [row.id, Number(row.n)]));
+    return requests.map((r) => byParent.get(r.parentId) ?? 0);
+  }
+
   private async findAll(requests: PendingFind[]): Promise<string[][]> {
-    // Each request's rows numbered in its own order; its page is rows skip+1 … skip+take.
+    // Each request's page read from the (parent, id) index in its own order, stopping at the
+    // page's end; only one of the two branches runs for a request.
     const rows = await this.prisma.$queryRaw<{ k: number; id: string }[]>(
-      Prisma.sql`SELECT k, id FROM (
-        SELECT q.k, t.id, q.skip, q.take,
-          ROW_NUMBER() OVER (PARTITION BY q.k ORDER BY CASE WHEN q.ascending THEN t.id END ASC, t.id DESC) AS n
-        ${this.joined(requests, requests)}
-      ) numbered
-      WHERE n > skip AND n <= skip + take
-      ORDER BY k, n`,
+      Prisma.sql`SELECT q.k, p.id FROM ${this.requestList(requests, requests)}
+      CROSS JOIN LATERAL (
+        (SELECT t.id FROM ${this.table} t WHERE q.ascending AND ${this.rowsOfRequest()}
+          ORDER BY t.id ASC OFFSET q.skip LIMIT q.take)
+        UNION ALL
+        (SELECT t.id FROM ${this.table} t WHERE NOT q.ascending AND ${this.rowsOfRequest()}
+          ORDER BY t.id DESC OFFSET q.skip LIMIT q.take)
+      ) p
+      ORDER BY q.k, CASE WHEN q.ascending THEN p.id END ASC, p.id DESC`,
     );
     const byRequest = requests.map((): string[] => []);
     for (const row of rows) byRequest[Number(row.k)]!.push(row.id);

@@ -43,6 +43,8 @@ describe('one account cannot starve another (postgres)', () => {
     await app.db.prisma.agent.createMany({ data: agents });
     await app.db.prisma.conversation.createMany({ data: conversations });
     await app.db.prisma.message.createMany({ data: messages });
+    // The send path keeps this count with each message it stores (lists read it, not count them).
+    await app.db.prisma.conversation.updateMany({ where: { accountId: a.accountId }, data: { messageCount: MESSAGES_PER_CONVERSATION } });
   });
   afterAll(() => app?.close());
 

@@ -8,6 +8,7 @@ export {
   APITimeoutError,
   APIUserAbortError,
   AuthenticationError,
+  CharacterInUseError,
   IdempotencyConflictError,
   InternalServerError,
   InvalidRequestError,

@@ -63,6 +63,11 @@ export const AgentRef = builder.prismaNode('Agent', {
     model: t.field({ type: ModelConfigRef, resolve: agentModel }),
     status: t.expose('status', { type: AgentStatus }),
     metadata: t.field({ type: 'StringMap', resolve: (a) => a.metadata as Record<string, string> }),
+    characterId: t.exposeID('characterId', { nullable: true, description: 'The character the agent speaks as (`chr_…`).' }),
+    characterRevision: t.exposeInt('characterRevision', {
+      nullable: true,
+      description: 'The character revision the agent is pinned to; null follows the latest revision.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -104,6 +109,10 @@ const agentInputFields = (t: any, nameRequired: boolean) => ({
   model: t.field({ type: ModelConfigInput }),
   status: t.field({ type: AgentStatus }),
   metadata: t.field({ type: 'StringMap', description: `Up to ${L.metadataPairs} string pairs.` }),
+  characterId: t.id({
+    description: 'A character of your account the agent speaks as; null for none. Changing it drops a pin the same change does not name.',
+  }),
+  characterRevision: t.int({ description: 'Pin a revision of the character (it must exist); null follows its latest revision.' }),
 });
 
 const CreateAgentInput = builder.inputType('CreateAgentInput', {

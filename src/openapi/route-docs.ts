@@ -149,7 +149,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'POST /characters': {
     summary: 'Create a character',
-    description: `Only \`name\` is required; omitted lists are empty. Bounds: name 1–${C.name} characters; bio, lore, topics, adjectives, knowledge, style.all and style.chat up to ${C.listItems} items of 1–${C.listItem} characters; tags up to ${C.tags} of 1–${C.tag}; system at most ${C.system} characters; greeting and scenario at most ${C.greeting}; messageExamples up to ${C.conversations} conversations of 1–${C.turns} turns; metadata up to ${C.metadataPairs} string pairs. Creating it makes revision 1.`,
+    description: `Only \`name\` is required; omitted lists are empty. Bounds: name 1–${C.name} characters; bio, lore, topics, adjectives, knowledge, style.all and style.chat up to ${C.listItems} items of 1–${C.listItem} characters; tags up to ${C.tags} of 1–${C.tag}; system at most ${C.system} characters; greeting and scenario at most ${C.greeting}; messageExamples up to ${C.conversations} conversations of 1–${C.turns} turns, ${C.totalTurns} turns in all; metadata up to ${C.metadataPairs} string pairs. Creating it makes revision 1.`,
     tag: 'Characters',
     scope: 'characters:write',
   },

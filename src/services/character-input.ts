@@ -15,6 +15,11 @@ export const CHARACTER_LIMITS = {
   scenario: 2_000,
   conversations: 20,
   turns: 20,
+  /**
+   * Turns in all example conversations together: a character with every bound full stays within
+   * the values one request may hold (MAX_INPUT_VALUES).
+   */
+  totalTurns: 100,
   turnText: 2_000,
   metadataPairs: 16,
   metadataKey: 40,
@@ -73,6 +78,7 @@ const fields = {
         .max(L.turns, `at most ${L.turns} turns in a conversation`),
     )
     .max(L.conversations, `at most ${L.conversations} conversations`)
+    .refine((c) => c.flat().length <= L.totalTurns, `at most ${L.totalTurns} turns in all`)
     .nullish()
     .transform((v) => v ?? []),
   system: optionalText(L.system),

@@ -118,7 +118,7 @@ const characterInputFields = (t: any, nameRequired: boolean) => ({
   style: t.field({ type: StyleInput }),
   messageExamples: t.field({
     type: [[TurnInput]],
-    description: `Up to ${L.conversations} example conversations of 1–${L.turns} turns.`,
+    description: `Up to ${L.conversations} example conversations of 1–${L.turns} turns (${L.totalTurns} turns in all).`,
   }),
   system: t.string({ description: `At most ${L.system} characters.` }),
   knowledge: t.stringList({ description: list }),

@@ -9,6 +9,8 @@ function pick(text: string, n: number): number {
   return hash % n;
 }
 
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 function mentioned(topic: string, text: string): boolean {
   return text.toLowerCase().includes(topic.toLowerCase());
 }
@@ -29,11 +31,15 @@ export function inCharacter(
   if (firstMessage && character.greeting) parts.push(character.greeting.trim());
   parts.push(reply);
   const { adjectives, topics } = character;
-  const topic = topics.find((t) => mentioned(t, exchange.text)) ?? (topics.length ? topics[pick(exchange.text, topics.length)] : undefined);
-  const adjective = adjectives.length ? adjectives[pick(`${exchange.text}#`, adjectives.length)] : undefined;
-  if (adjective && topic) parts.push(`Speaking as ${character.name}, ${adjective} as ever: ask me about ${topic}.`);
-  else if (adjective) parts.push(`Speaking as ${character.name}, ${adjective} as ever.`);
-  else if (topic) parts.push(`Speaking as ${character.name}: ask me about ${topic}.`);
+  const named = topics.find((t) => mentioned(t, exchange.text));
+  // Not every reply: when the conversation starts, when the user names a topic, and now and then.
+  if (firstMessage || named || pick(exchange.text, 3) === 0) {
+    const topic = named ?? (topics.length ? topics[pick(exchange.text, topics.length)] : undefined);
+    const adjective = adjectives.length ? adjectives[pick(`${exchange.text}#`, adjectives.length)] : undefined;
+    const about = topic && (named ? `${capitalise(topic)} is close to my heart.` : `Ask me about ${topic}.`);
+    const voice = adjective ? `Speaking as ${character.name}, ${adjective} as ever` : `Speaking as ${character.name}`;
+    if (adjective || about) parts.push(about ? `${voice}. ${about}` : `${voice}.`);
+  }
   // Bounded like every reply of the offline engine.
   return cap(parts.join(' '));
 }

@@ -76,7 +76,7 @@ export type CreateCharacterInput = {
   knowledge?: Array<string> | null | undefined;
   /** Up to 50 items, each 1–1000 characters. */
   lore?: Array<string> | null | undefined;
-  /** Up to 20 example conversations of 1–20 turns. */
+  /** Up to 20 example conversations of 1–20 turns (100 turns in all). */
   messageExamples?: Array<Array<CharacterTurnInput>> | null | undefined;
   /** Up to 16 string pairs. */
   metadata?: Record<string, string> | null | undefined;
@@ -209,7 +209,7 @@ export type UpdateCharacterInput = {
   knowledge?: Array<string> | null | undefined;
   /** Up to 50 items, each 1–1000 characters. */
   lore?: Array<string> | null | undefined;
-  /** Up to 20 example conversations of 1–20 turns. */
+  /** Up to 20 example conversations of 1–20 turns (100 turns in all). */
   messageExamples?: Array<Array<CharacterTurnInput>> | null | undefined;
   /** Up to 16 string pairs. */
   metadata?: Record<string, string> | null | undefined;

@@ -290,6 +290,17 @@ describe.each(STORAGES)('characters (%s)', (storage) => {
     expect((await rest.get(character.id)).body.data).toMatchObject({ name: 'Private', revision: 1 });
   });
 
+  it('an Idempotency-Key create records its outcome in the write’s own transaction, and replays', async () => {
+    const idempotencyKey = `chars-${storage}-${Date.now()}`;
+    const first = await app.http.post('/v1/characters').set(bearer(key)).set('Idempotency-Key', idempotencyKey).send({ name: 'Once' });
+    expect(first.status).toBe(201);
+    const record = await app.db.prisma.idempotencyRecord.findFirst({ where: { key: idempotencyKey } });
+    expect(record?.outcome).toEqual({ type: 'Character', id: first.body.data.id });
+    const replay = await app.http.post('/v1/characters').set(bearer(key)).set('Idempotency-Key', idempotencyKey).send({ name: 'Once' });
+    expect([replay.status, replay.headers['idempotent-replayed'], replay.body]).toEqual([201, 'true', first.body]);
+    expect(await app.db.prisma.character.count({ where: { accountId, name: 'Once' } })).toBe(1);
+  });
+
   it('node(id:) finds a character of the caller by its chr_ id', async () => {
     const character = (await rest.create({ name: 'Noded' })).body.data;
     const res = await graphql(app, key, 'query($id: ID!) { node(id: $id) { id ... on Character { name revision } } }', { id: character.id });

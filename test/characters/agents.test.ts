@@ -64,9 +64,11 @@ describe.each(STORAGES)('agents that speak as a character (%s)', (storage) => {
     const positions = order.map((part) => prompt.indexOf(part));
     expect(positions.every((p) => p >= 0), prompt).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    // The same text through GraphQL.
+    // The same text through GraphQL, where the agent also leads to its character.
     const gql = await graphql(app, key, OPS.promptPreview, { agentId: agent.id, userId: 'u' });
     expect(gql.body.data.agent.promptPreview.messages[0].content).toBe(prompt);
+    const linked = await graphql(app, key, 'query($id: ID!) { agent(id: $id) { character { id name revision } } }', { id: agent.id });
+    expect(linked.body.data.agent.character).toEqual({ id: character.id, name: 'Ada', revision: 1 });
   });
 
   it('a following agent sees every change; a pinned one keeps its revision’s text (both protocols)', async () => {

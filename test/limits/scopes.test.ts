@@ -129,6 +129,11 @@ describe('scope matrix', () => {
       query: 'query($id: ID!) { characterRevision(id: $id, number: 1) { number } }',
       variables: (i) => ({ id: i.characterId }),
     },
+    'Agent.character': {
+      scope: 'characters:read',
+      query: 'query($id: ID!) { agent(id: $id) { character { id } } }',
+      variables: (i) => ({ id: i.agentId }),
+    },
     'Query.node(Character)': { scope: 'characters:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.characterId }) },
     'Mutation.createCharacter': { scope: 'characters:write', query: 'mutation { createCharacter(input: {name: "x"}) { id } }' },
     'Mutation.updateCharacter': {

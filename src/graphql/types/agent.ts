@@ -10,6 +10,7 @@ import {
 } from '../../services/agents.js';
 import type { PageArgs } from '../../services/pagination.js';
 import { builder, requireKey } from '../builder.js';
+import { CharacterRef } from './character.js';
 import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
 
 const L = AGENT_LIMITS;
@@ -67,6 +68,14 @@ export const AgentRef = builder.prismaNode('Agent', {
     characterRevision: t.exposeInt('characterRevision', {
       nullable: true,
       description: 'The character revision the agent is pinned to; null follows the latest revision.',
+    }),
+    character: t.field({
+      type: CharacterRef,
+      nullable: true,
+      description: 'The character the agent speaks as, at its latest revision (see characterRevision for a pin).',
+      authScopes: { scope: 'characters:read' },
+      resolve: (agent, _args, ctx) =>
+        agent.characterId ? ctx.prisma.character.findFirst({ where: { id: agent.characterId, accountId: agent.accountId } }) : null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),

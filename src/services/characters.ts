@@ -37,13 +37,13 @@ export async function createCharacter(
   const id = newId('chr');
   const now = new Date();
   const json = fields as unknown as Prisma.InputJsonObject;
-  const writes = [
+  // The character, its first revision and (for an idempotent request) the record that says so.
+  const [character] = await prisma.$transaction([
     prisma.character.create({ data: { id, accountId, name: fields.name, revision: 1, fields: json, createdAt: now, updatedAt: now } }),
     prisma.characterRevision.create({ data: { characterId: id, number: 1, fields: json, createdAt: now } }),
     ...(commit ? [commit(prisma, { type: 'Character', id })] : []),
-  ] as const;
-  const [character] = await prisma.$transaction(writes as unknown as Prisma.PrismaPromise<unknown>[]);
-  return character as Character;
+  ]);
+  return character;
 }
 
 /** The character, if it exists and belongs to the account; otherwise NOT_FOUND (never which). */

@@ -7,6 +7,7 @@ export const ID_PREFIXES = {
   agt: 'Agent',
   cnv: 'Conversation',
   msg: 'Message',
+  chr: 'Character',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

@@ -15,6 +15,7 @@ import type { GraphQLContext } from './context.js';
 /** The scope each Relay node type needs to be read through `node(id:)` (null: any valid key). */
 const NODE_READ_SCOPES: Record<string, Scope | null> = {
   Agent: 'agents:read',
+  Character: 'characters:read',
   Account: null,
   ApiKey: 'keys:manage',
   Conversation: 'conversations:read',

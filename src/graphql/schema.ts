@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './types/account.js';
 import './types/agent.js';
 import './types/api-keys.js';
+import './types/character.js';
 import './types/messaging.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

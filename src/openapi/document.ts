@@ -295,14 +295,15 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       const description = doc.params?.[param];
       if (!description) throw new Error(`OpenAPI: ${routeKey(route)} does not describe its path parameter ${param}`);
       generator.variable(route.operation, param); // must exist
-      parameters.push({ name: param, in: 'path', required: true, description, schema: { type: 'string' } });
+      const schema: JsonSchema = route.intParams?.[param] ? { type: 'integer', minimum: 1 } : { type: 'string' };
+      parameters.push({ name: param, in: 'path', required: true, description, schema });
     }
     for (const [param, kind] of Object.entries(route.query)) {
       const variable = generator.variable(route.operation, param);
       const refinement = PARAM_REFINEMENTS[param];
       const { nullable: _n, description, ...bounds } = refinement ?? { description: undefined };
       const paramSchema = generator.inputSchema(variable.type, { ...bounds, nullable: false });
-      const expected = kind === 'int' ? 'integer' : 'string';
+      const expected = kind === 'int' ? 'integer' : kind;
       if (paramSchema.type !== expected) {
         throw new Error(`OpenAPI: ${routeKey(route)} reads ?${param} as ${kind}, but $${param} is ${String(variable.type)}`);
       }

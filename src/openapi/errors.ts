@@ -55,6 +55,17 @@ export const ERROR_DOCS: Record<ErrorCode, { when: string; details: JsonSchema }
     when: 'The `Idempotency-Key` was used before with a different request, or that request is still in progress.',
     details: { type: 'object', properties: { idempotencyKey: { type: 'string' } } },
   },
+  CHARACTER_IN_USE: {
+    when: 'The character is used by agents; delete with `force=true` to detach them (they keep no character).',
+    details: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        agents: { type: 'integer', minimum: 1, description: 'How many agents use the character.' },
+      },
+      required: ['agents'],
+    },
+  },
   PAYLOAD_TOO_LARGE: {
     when: 'The request body is over the limit (1 MiB by default).',
     details: { type: 'object', properties: { limitBytes: { type: 'integer' } } },

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { AGENT_LIMITS as L } from '../services/agent-input.js';
+import { CHARACTER_LIMITS as C } from '../services/character-input.js';
 import { ROTATION_GRACE } from '../services/key-management.js';
 import { MESSAGE_LIMITS, USER_ID_PATTERN } from '../services/messages.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
@@ -23,6 +24,10 @@ export const TAGS = [
       'Talk to an agent: a plain request and response, or a stream of Server-Sent Events; and preview the prompt its model would get.',
   },
   { name: 'Conversations', description: 'The exchanges between one agent and one end user, and their turns.' },
+  {
+    name: 'Characters',
+    description: 'Reusable personas agents speak as: create, list, read, change (every change is kept as a revision) and delete.',
+  },
   { name: 'API keys', description: "Your account's keys: create (the secret is shown once), list, revoke, rotate." },
   { name: 'Accounts', description: 'Operators only (the `admin` scope): accounts, their tiers and limits.' },
 ] as const;
@@ -48,6 +53,7 @@ const AGENT_ID = 'The agent’s ID (`agt_…`).';
 const CONVERSATION_ID = 'The conversation’s ID (`cnv_…`).';
 const KEY_ID = 'The API key’s ID (`key_…`).';
 const ACCOUNT_ID = 'The account’s ID (`acc_…`).';
+const CHARACTER_ID = 'The character’s ID (`chr_…`).';
 
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /agents': {
@@ -56,6 +62,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       'Only `name` is required; every other field has a default (the `local` model provider, temperature 0.7, 1,024 tokens, status `active`). Unknown fields, and fields such as `id` or `createdAt`, are rejected.',
     tag: 'Agents',
     scope: 'agents:write',
+    errors: { NOT_FOUND: '`characterId` names no character of your account.' },
   },
   'GET /agents': {
     summary: 'List agents',
@@ -77,6 +84,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Agents',
     scope: 'agents:write',
     params: { agentId: AGENT_ID },
+    errors: { NOT_FOUND: '`characterId` names no character of your account.' },
   },
   'DELETE /agents/:agentId': {
     summary: 'Delete an agent',
@@ -138,6 +146,56 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Conversations',
     scope: 'messages:write',
     params: { conversationId: CONVERSATION_ID },
+  },
+  'POST /characters': {
+    summary: 'Create a character',
+    description: `Only \`name\` is required; omitted lists are empty. Bounds: name 1–${C.name} characters; bio, lore, topics, adjectives, knowledge, style.all and style.chat up to ${C.listItems} items of 1–${C.listItem} characters; tags up to ${C.tags} of 1–${C.tag}; system at most ${C.system} characters; greeting and scenario at most ${C.greeting}; messageExamples up to ${C.conversations} conversations of 1–${C.turns} turns, ${C.totalTurns} turns in all; metadata up to ${C.metadataPairs} string pairs. Creating it makes revision 1.`,
+    tag: 'Characters',
+    scope: 'characters:write',
+  },
+  'GET /characters': {
+    summary: 'List characters',
+    description: 'Your account’s characters, newest first, a page at a time.',
+    tag: 'Characters',
+    scope: 'characters:read',
+  },
+  'GET /characters/:characterId': {
+    summary: 'Get a character',
+    description: 'One character of your account, at its latest revision (`revision`).',
+    tag: 'Characters',
+    scope: 'characters:read',
+    params: { characterId: CHARACTER_ID },
+  },
+  'PATCH /characters/:characterId': {
+    summary: 'Update a character',
+    description:
+      'Replaces each top-level field it names; `null` clears an optional field (or empties a list). `name` cannot be cleared. Every change makes a new revision (`revision` + 1); agents that follow the character see it at once, pinned ones keep their revision.',
+    tag: 'Characters',
+    scope: 'characters:write',
+    params: { characterId: CHARACTER_ID },
+  },
+  'DELETE /characters/:characterId': {
+    summary: 'Delete a character',
+    description:
+      'Deletes the character and its revisions. While agents use it the answer is 409 `CHARACTER_IN_USE` (`details.agents` says how many), unless `force=true`: then those agents are detached (left with no character) in the same transaction.',
+    tag: 'Characters',
+    scope: 'characters:write',
+    params: { characterId: CHARACTER_ID },
+    errors: { CHARACTER_IN_USE: true },
+  },
+  'GET /characters/:characterId/revisions': {
+    summary: 'List a character’s revisions',
+    description: 'Every revision (an immutable snapshot of the character’s fields), newest first.',
+    tag: 'Characters',
+    scope: 'characters:read',
+    params: { characterId: CHARACTER_ID },
+  },
+  'GET /characters/:characterId/revisions/:number': {
+    summary: 'Get a revision of a character',
+    description: 'The character’s fields as they were at that revision.',
+    tag: 'Characters',
+    scope: 'characters:read',
+    params: { characterId: CHARACTER_ID, number: 'The revision number (1 is the creation).' },
   },
   'POST /api-keys': {
     summary: 'Create an API key',
@@ -214,6 +272,29 @@ const userId: Refinement = {
   examples: ['user_123'],
 };
 
+const characterList: Refinement = { maxItems: C.listItems, items: text(C.listItem, 1) };
+
+const characterMetadata: Refinement = {
+  maxProperties: C.metadataPairs,
+  propertyNames: { minLength: 1, maxLength: C.metadataKey },
+  additionalProperties: { maxLength: C.metadataValue },
+};
+
+/** The bounds of one character input type's fields (create and update share them). */
+function characterInput(type: 'CreateCharacterInput' | 'UpdateCharacterInput'): Record<string, Refinement> {
+  return {
+    [`${type}.name`]: { ...text(C.name, 1), ...(type === 'UpdateCharacterInput' ? { nullable: false } : { examples: ['Ada'] }) },
+    [`${type}.username`]: text(C.username),
+    ...Object.fromEntries(['bio', 'lore', 'topics', 'adjectives', 'knowledge'].map((f) => [`${type}.${f}`, characterList])),
+    [`${type}.messageExamples`]: { maxItems: C.conversations, items: { minItems: 1, maxItems: C.turns } },
+    [`${type}.system`]: text(C.system),
+    [`${type}.greeting`]: text(C.greeting),
+    [`${type}.scenario`]: text(C.scenario),
+    [`${type}.tags`]: { maxItems: C.tags, items: text(C.tag, 1) },
+    [`${type}.metadata`]: characterMetadata,
+  };
+}
+
 /** Bounds and defaults the services enforce, which GraphQL types cannot say. */
 export const REFINEMENTS: SchemaRefinements = {
   inputs: {
@@ -226,6 +307,13 @@ export const REFINEMENTS: SchemaRefinements = {
     'UpdateAgentInput.description': text(L.description),
     'UpdateAgentInput.systemPrompt': text(L.systemPrompt),
     'UpdateAgentInput.metadata': metadata,
+    'CreateAgentInput.characterRevision': { minimum: 1 },
+    'UpdateAgentInput.characterRevision': { minimum: 1 },
+    ...characterInput('CreateCharacterInput'),
+    ...characterInput('UpdateCharacterInput'),
+    'CharacterStyleInput.all': characterList,
+    'CharacterStyleInput.chat': characterList,
+    'CharacterTurnInput.text': text(C.turnText, 1),
     'PersonalityInput.traits': { maxItems: L.traits, items: text(L.trait, 1), examples: [['helpful', 'friendly']] },
     'PersonalityInput.tone': { ...text(L.tone, 1), default: 'neutral' },
     'PersonalityInput.bio': text(L.bio),
@@ -274,4 +362,5 @@ export const PARAM_REFINEMENTS: Record<string, Refinement & { description: strin
   limit: { description: `Items per page, 1–${MAX_PAGE_SIZE}.`, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
   userId: { ...userId, description: 'The end user’s identifier, as sent with their messages.' },
   text: { ...text(MESSAGE_LIMITS.text, 1), description: 'A next message to include, as a send would.' },
+  force: { description: 'Detach the agents that use the character instead of answering 409 CHARACTER_IN_USE.', default: false },
 };

@@ -27,15 +27,34 @@ function queryVariables(route: RestRoute, query: Record<string, unknown>): Recor
   const notIntegers = Object.entries(route.query).filter(
     ([name, type]) => type === 'int' && query[name] !== undefined && !(typeof query[name] === 'string' && INTEGER.test(query[name])),
   );
+  const notBooleans = Object.entries(route.query).filter(
+    ([name, type]) => type === 'boolean' && query[name] !== undefined && query[name] !== 'true' && query[name] !== 'false',
+  );
   const wrong = [
     ...unknown.map((field): FieldError => ({ field, message: 'is not a known query parameter' })),
     ...notIntegers.map(([field]): FieldError => ({ field, message: INTEGER_RULES[field] ?? 'must be an integer' })),
+    ...notBooleans.map(([field]): FieldError => ({ field, message: 'must be true or false' })),
   ];
   if (wrong.length) throw invalidRequest(wrong);
   return Object.fromEntries(
     Object.entries(route.query)
       .filter(([name]) => query[name] !== undefined)
-      .map(([name, type]) => [name, type === 'int' ? Number(query[name]) : query[name]]),
+      .map(([name, type]) => [
+        name,
+        type === 'int' ? Number(query[name]) : type === 'boolean' ? query[name] === 'true' : query[name],
+      ]),
+  );
+}
+
+/** 1 to 999,999,999: within a GraphQL Int. */
+const POSITIVE_INT32 = /^[1-9]\d{0,8}$/;
+
+/** Path parameters as the operation's variables: those the route types as integers, converted. */
+function pathVariables(route: RestRoute, params: Record<string, string>): Record<string, unknown> {
+  const wrong = Object.keys(route.intParams ?? {}).filter((name) => !POSITIVE_INT32.test(params[name] ?? ''));
+  if (wrong.length) throw invalidRequest(wrong.map((field) => ({ field, message: route.intParams![field]! })));
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [name, route.intParams?.[name] ? Number(value) : value]),
   );
 }
 
@@ -161,7 +180,7 @@ function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
     const stream = route.stream && wantsStream(req, body);
     const { stream: _flag, ...input } = body ?? {};
     const variables: Record<string, unknown> = {
-      ...(req.params as Record<string, string>),
+      ...pathVariables(route, req.params as Record<string, string>),
       ...queryVariables(route, req.query as Record<string, unknown>),
       ...(body ? { input: route.stream ? input : body } : {}),
     };

@@ -3,6 +3,13 @@ import {
   CreateAccountDocument,
   CreateAgentDocument,
   CreateApiKeyDocument,
+  CreateCharacterDocument,
+  DeleteCharacterDocument,
+  GetCharacterDocument,
+  GetCharacterRevisionDocument,
+  ListCharacterRevisionsDocument,
+  ListCharactersDocument,
+  UpdateCharacterDocument,
   GetAccountDocument,
   ListAccountsDocument,
   ListApiKeysDocument,
@@ -39,7 +46,9 @@ export type RestRoute = {
   /** A JSON object body is required (POST/PATCH), or optional, and passed as `$input`. */
   body: boolean | 'optional';
   /** Query parameters accepted, and their types (anything else is 400). */
-  query: Record<string, 'int' | 'string'>;
+  query: Record<string, 'int' | 'string' | 'boolean'>;
+  /** Path parameters that are integers, each with the message a client gets when it is not one. */
+  intParams?: Record<string, string>;
   /**
    * The subscription that answers instead when the client asks for a stream (`"stream": true`
    * in the body, or `Accept: text/event-stream`), as Server-Sent Events.
@@ -99,6 +108,31 @@ export const routes: RestRoute[] = [
     path: '/conversations/:conversationId',
     operation: DeleteConversationDocument,
     field: 'deleteConversation',
+  }),
+  route({ method: 'POST', path: '/characters', operation: CreateCharacterDocument, field: 'createCharacter', status: 201, body: true }),
+  route({ method: 'GET', path: '/characters', operation: ListCharactersDocument, field: 'characters', query: pages }),
+  route({ method: 'GET', path: '/characters/:characterId', operation: GetCharacterDocument, field: 'character' }),
+  route({ method: 'PATCH', path: '/characters/:characterId', operation: UpdateCharacterDocument, field: 'updateCharacter', body: true }),
+  route({
+    method: 'DELETE',
+    path: '/characters/:characterId',
+    operation: DeleteCharacterDocument,
+    field: 'deleteCharacter',
+    query: { force: 'boolean' },
+  }),
+  route({
+    method: 'GET',
+    path: '/characters/:characterId/revisions',
+    operation: ListCharacterRevisionsDocument,
+    field: 'character.revisions',
+    query: pages,
+  }),
+  route({
+    method: 'GET',
+    path: '/characters/:characterId/revisions/:number',
+    operation: GetCharacterRevisionDocument,
+    field: 'characterRevision',
+    intParams: { number: 'must be a revision number (an integer, 1 or more)' },
   }),
   route({ method: 'POST', path: '/api-keys', operation: CreateApiKeyDocument, field: 'createApiKey', status: 201, body: true }),
   route({ method: 'GET', path: '/api-keys', operation: ListApiKeysDocument, field: 'apiKeys', query: pages }),

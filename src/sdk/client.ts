@@ -1,5 +1,5 @@
 import { HttpClient } from './http.js';
-import { Accounts, Agents, ApiKeys, Conversations } from './resources.js';
+import { Accounts, Agents, ApiKeys, Characters, Conversations } from './resources.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
 
@@ -38,6 +38,7 @@ function environment(name: string): string | undefined {
  */
 export class OrionOS {
   readonly agents: Agents;
+  readonly characters: Characters;
   readonly conversations: Conversations;
   readonly apiKeys: ApiKeys;
   /** Operators only (admin scope). */
@@ -63,6 +64,7 @@ export class OrionOS {
       fetch: fetchImpl.bind(globalThis),
     });
     this.agents = new Agents(http);
+    this.characters = new Characters(http);
     this.conversations = new Conversations(http);
     this.apiKeys = new ApiKeys(http);
     this.accounts = new Accounts(http);

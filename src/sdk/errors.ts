@@ -95,6 +95,13 @@ export class NotFoundError extends OrionOSError {}
 /** 409 IDEMPOTENCY_CONFLICT: the Idempotency-Key was used with another body, or is still in flight. */
 export class IdempotencyConflictError extends OrionOSError {}
 
+/** 409 CHARACTER_IN_USE: agents use the character (`details.agents`); delete with force to detach them. */
+export class CharacterInUseError extends OrionOSError {
+  get agents(): number | undefined {
+    return typeof this.details['agents'] === 'number' ? this.details['agents'] : undefined;
+  }
+}
+
 /** Reads `Retry-After` (seconds or an HTTP date) or `details.retryAfter`, in seconds. */
 export function retryAfterSeconds(error: OrionOSError): number | undefined {
   const header = error.headers?.get('retry-after');
@@ -162,6 +169,7 @@ const ERROR_CLASSES: Partial<Record<ErrorCode, new (init: OrionOSErrorInit) => O
   AGENT_NOT_FOUND: NotFoundError,
   NOT_FOUND: NotFoundError,
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,
+  CHARACTER_IN_USE: CharacterInUseError,
   RATE_LIMIT_EXCEEDED: RateLimitError,
   INSUFFICIENT_QUOTA: QuotaExceededError,
   INTERNAL_ERROR: InternalServerError,

@@ -8,6 +8,7 @@ export {
   APITimeoutError,
   APIUserAbortError,
   AuthenticationError,
+  CharacterInUseError,
   IdempotencyConflictError,
   InternalServerError,
   InvalidRequestError,
@@ -23,6 +24,6 @@ export {
   type OrionOSErrorCode,
 } from './errors.js';
 export { SDK_VERSION } from './http.js';
-export { Accounts, Agents, ApiKeys, Conversations } from './resources.js';
+export { Accounts, Agents, ApiKeys, Characters, Conversations } from './resources.js';
 export { MessageStream } from './stream.js';
 export type * from './types.js';

@@ -8,6 +8,11 @@ import type {
   Agent,
   AgentCreateParams,
   AgentUpdateParams,
+  Character,
+  CharacterCreateParams,
+  CharacterDeleteParams,
+  CharacterRevision,
+  CharacterUpdateParams,
   ApiKey,
   ApiKeyCreateParams,
   ApiKeyRotateParams,
@@ -17,6 +22,7 @@ import type {
   CreatedAccount,
   CreatedApiKey,
   DeletedAgent,
+  DeletedCharacter,
   DeletedConversation,
   Message,
   Page,
@@ -107,6 +113,59 @@ export class Agents {
         path: `/agents/${id('agentId', agentId)}/conversations`,
         query: { userId: params.userId, ...pageQuery(params) },
       },
+      options,
+    );
+  }
+}
+
+export class Characters {
+  constructor(private readonly http: HttpClient) {}
+
+  /** POST /characters. Only `name` is required; this makes revision 1. */
+  create(params: CharacterCreateParams, options?: RequestOptions): Promise<ApiResponse<Character>> {
+    return this.http.request({ method: 'POST', path: '/characters', body: params }, options);
+  }
+
+  /** GET /characters, newest first. */
+  list(params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<Character>>> {
+    return this.http.request({ method: 'GET', path: '/characters', query: pageQuery(params) }, options);
+  }
+
+  /** GET /characters/{characterId}; NotFoundError if it is not one of yours. */
+  get(characterId: string, options?: RequestOptions): Promise<ApiResponse<Character>> {
+    return this.http.request({ method: 'GET', path: `/characters/${id('characterId', characterId)}` }, options);
+  }
+
+  /** PATCH /characters/{characterId}: replaces each top-level field given, and makes a new revision. */
+  update(characterId: string, params: CharacterUpdateParams, options?: RequestOptions): Promise<ApiResponse<Character>> {
+    return this.http.request({ method: 'PATCH', path: `/characters/${id('characterId', characterId)}`, body: params }, options);
+  }
+
+  /** DELETE /characters/{characterId}; CharacterInUseError while agents use it, unless `force`. */
+  delete(characterId: string, params: CharacterDeleteParams = {}, options?: RequestOptions): Promise<ApiResponse<DeletedCharacter>> {
+    return this.http.request(
+      {
+        method: 'DELETE',
+        path: `/characters/${id('characterId', characterId)}`,
+        query: { force: params.force === undefined ? undefined : String(params.force) },
+      },
+      options,
+    );
+  }
+
+  /** GET /characters/{characterId}/revisions, newest first. */
+  revisions(characterId: string, params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<CharacterRevision>>> {
+    return this.http.request(
+      { method: 'GET', path: `/characters/${id('characterId', characterId)}/revisions`, query: pageQuery(params) },
+      options,
+    );
+  }
+
+  /** GET /characters/{characterId}/revisions/{number}. */
+  revision(characterId: string, number: number, options?: RequestOptions): Promise<ApiResponse<CharacterRevision>> {
+    if (!Number.isInteger(number) || number < 1) throw new TypeError('number must be an integer, 1 or more');
+    return this.http.request(
+      { method: 'GET', path: `/characters/${id('characterId', characterId)}/revisions/${number}` },
       options,
     );
   }

@@ -6,13 +6,17 @@ import type {
   AccountWithUsageFieldsFragment,
   AgentFieldsFragment,
   ApiKeyFieldsFragment,
+  CharacterFieldsFragment,
+  CharacterRevisionFieldsFragment,
   ConversationFieldsFragment,
   CreateAccountInput,
   CreateAccountMutation,
   CreateAgentInput,
   CreateApiKeyInput,
   CreateApiKeyMutation,
+  CreateCharacterInput,
   DeleteAgentMutation,
+  DeleteCharacterMutation,
   DeleteConversationMutation,
   MessageFieldsFragment,
   PromptPreviewQuery,
@@ -22,10 +26,14 @@ import type {
   SentMessageFieldsFragment,
   UpdateAccountInput,
   UpdateAgentInput,
+  UpdateCharacterInput,
 } from '../rest/generated/operations.js';
 
 export type {
   AgentStatus,
+  CharacterStyleInput,
+  CharacterTurnInput,
+  CharacterTurnRole,
   KeyEnvironment,
   MessageRole,
   MessageStatus,
@@ -57,6 +65,16 @@ export type Agent = AgentFieldsFragment;
 export type AgentCreateParams = CreateAgentInput;
 export type AgentUpdateParams = UpdateAgentInput;
 export type DeletedAgent = DeleteAgentMutation['deleteAgent'];
+
+// Characters
+export type Character = CharacterFieldsFragment;
+/** A character as it was at one revision (an immutable snapshot). */
+export type CharacterRevision = CharacterRevisionFieldsFragment;
+export type CharacterCreateParams = CreateCharacterInput;
+export type CharacterUpdateParams = UpdateCharacterInput;
+/** `force: true` detaches the agents that use the character instead of failing with CHARACTER_IN_USE. */
+export type CharacterDeleteParams = { force?: boolean };
+export type DeletedCharacter = DeleteCharacterMutation['deleteCharacter'];
 
 // Messages
 /** `stream` is chosen by the method (sendMessage or streamMessage), not passed. */

@@ -84,6 +84,13 @@ const fields = {
   model: orDefault(modelSchema, DEFAULT_MODEL),
   status: orDefault(z.enum(['active', 'paused']), 'active'),
   metadata: orDefault(metadataSchema, {}),
+  characterId: z.string().nullish().transform((v) => v ?? null),
+  characterRevision: z
+    .number()
+    .int()
+    .min(1, 'must be a revision number (1 or more)')
+    .nullish()
+    .transform((v) => v ?? null),
 };
 
 export const createAgentSchema = z.object(fields).strict();

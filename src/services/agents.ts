@@ -10,6 +10,7 @@ import {
   type ModelConfig,
   type Personality,
 } from './agent-input.js';
+import { checkCharacterReference, withCharacter, type AgentWithCharacter } from './agent-character.js';
 import type { CommitMark } from './idempotency.js';
 import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
@@ -28,6 +29,8 @@ function columns(values: AgentChanges): Prisma.AgentUncheckedUpdateInput {
   if (values.systemPrompt !== undefined) data.systemPrompt = values.systemPrompt;
   if (values.status !== undefined) data.status = values.status;
   if (values.metadata !== undefined) data.metadata = values.metadata;
+  if (values.characterId !== undefined) data.characterId = values.characterId;
+  if (values.characterRevision !== undefined) data.characterRevision = values.characterRevision;
   if (values.model !== undefined) {
     data.modelProvider = values.model.provider;
     data.modelName = values.model.name;
@@ -57,6 +60,7 @@ export async function createAgent(
   commit?: CommitMark,
 ): Promise<Agent> {
   const values: AgentValues = parseInput(createAgentSchema, rawInput);
+  await checkCharacterReference(prisma, accountId, values);
   const id = newId('agt');
   const create = prisma.agent.create({
     data: { ...(columns(values) as Prisma.AgentUncheckedCreateInput), id, accountId },
@@ -66,11 +70,14 @@ export async function createAgent(
   return agent;
 }
 
-/** The agent, if it exists and belongs to the account; otherwise AGENT_NOT_FOUND (never which). */
-export async function getAgent(prisma: PrismaClient, accountId: string, id: string): Promise<Agent> {
+/**
+ * The agent, with the character it speaks as, if it exists and belongs to the account; otherwise
+ * AGENT_NOT_FOUND (never which).
+ */
+export async function getAgent(prisma: PrismaClient, accountId: string, id: string): Promise<AgentWithCharacter> {
   const agent = isAgentId(id) ? await prisma.agent.findFirst({ where: { id, accountId } }) : null;
   if (!agent) throw agentNotFound(id);
-  return agent;
+  return withCharacter(prisma, agent);
 }
 
 export async function updateAgent(
@@ -85,6 +92,18 @@ export async function updateAgent(
     Object.keys(rawInput).map((key) => [key, parsed[key as keyof AgentChanges]]),
   ) as AgentChanges;
   if (!isAgentId(id)) throw agentNotFound(id);
+  if (changes.characterId !== undefined || changes.characterRevision !== undefined) {
+    const current = await getAgent(prisma, accountId, id);
+    // Another character (or none) drops the pin unless the same change names one.
+    if (changes.characterRevision === undefined) {
+      const sameCharacter = changes.characterId === undefined || changes.characterId === current.characterId;
+      changes.characterRevision = sameCharacter ? current.characterRevision : null;
+    }
+    await checkCharacterReference(prisma, accountId, {
+      characterId: changes.characterId === undefined ? current.characterId : changes.characterId,
+      characterRevision: changes.characterRevision,
+    });
+  }
   const { count } = await prisma.agent.updateMany({
     where: { id, accountId },
     data: { ...columns(changes), updatedAt: new Date() },

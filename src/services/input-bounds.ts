@@ -7,9 +7,9 @@
 export const MAX_JSON_DEPTH = 32;
 
 /**
- * Values (objects, lists, scalars) the input of one operation may hold. The largest valid input
- * (an agent with every list full) holds about 150; the bound keeps the work done on a refused
- * body small whatever it holds.
+ * Values (objects, lists, scalars) the input of one operation may hold. The largest valid inputs
+ * hold about 150 (an agent with every list full) and 720 (a character with every bound full); the
+ * bound keeps the work done on a refused body small whatever it holds.
  */
 export const MAX_INPUT_VALUES = 1_000;
 

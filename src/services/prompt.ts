@@ -1,4 +1,5 @@
 import type { Agent } from '../db/generated/prisma/client.js';
+import type { AgentCharacter } from './agent-character.js';
 import { agentModel, agentPersonality } from './agents.js';
 import type { ChatMessage, ModelRequest } from './models/types.js';
 
@@ -10,10 +11,50 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** The system message: who the agent is, from its name, bio, traits, tone, style and examples. */
-export function systemMessage(agent: Agent): string {
+/**
+ * An agent as prompts see it: with the character it speaks as, when getAgent resolved one
+ * (absent or null: none).
+ */
+export type PromptAgent = Agent & { character?: AgentCharacter | null };
+
+const bullets = (items: string[]) => items.map((s) => `- ${s}`).join('\n');
+
+/**
+ * The character's part of the system message, in this order (as README documents): who it is
+ * (name, username), bio, lore, adjectives, topics, style, scenario, greeting, knowledge, example
+ * conversations, then its own system text.
+ */
+export function characterSection(character: AgentCharacter): string[] {
+  const c = character;
+  const lines = [`You play the character ${c.name}${c.username ? ` (@${c.username})` : ''}.`];
+  if (c.bio.length) lines.push(c.bio.join(' '));
+  if (c.lore.length) lines.push(`Background:\n${bullets(c.lore)}`);
+  if (c.adjectives.length) lines.push(`You are ${c.adjectives.join(', ')}.`);
+  if (c.topics.length) lines.push(`Topics you know well: ${c.topics.join(', ')}.`);
+  const style = [...c.style.all, ...c.style.chat];
+  if (style.length) lines.push(`How ${c.name} writes:\n${bullets(style)}`);
+  if (c.scenario) lines.push(`Scenario: ${c.scenario}`);
+  if (c.greeting) lines.push(`How you greet someone new: ${c.greeting}`);
+  if (c.knowledge.length) lines.push(`What you know:\n${bullets(c.knowledge)}`);
+  if (c.messageExamples.length) {
+    const conversations = c.messageExamples.map((turns) =>
+      turns.map((t) => `${t.role === 'agent' ? c.name : 'User'}: ${t.text}`).join('\n'),
+    );
+    lines.push(`Example conversations:\n${conversations.join('\n\n')}`);
+  }
+  if (c.system) lines.push(c.system);
+  return lines;
+}
+
+/**
+ * The system message: who the agent is (its name and description), then its character's part
+ * (see characterSection), then the agent's own bio, traits, tone, style, examples and system
+ * prompt, which come last so they can refine the character.
+ */
+export function systemMessage(agent: PromptAgent): string {
   const p = agentPersonality(agent);
   const lines = [`You are ${agent.name}.${agent.description ? ` ${agent.description}` : ''}`];
+  if (agent.character) lines.push(...characterSection(agent.character));
   if (p.bio) lines.push(p.bio);
   if (p.traits.length) lines.push(`Personality traits: ${p.traits.join(', ')}.`);
   if (p.tone) lines.push(`Tone: ${p.tone}.`);
@@ -34,7 +75,7 @@ export type HistoryTurn = { role: 'user' | 'agent'; text: string };
  * (oldest dropped first, whole exchanges only), then the new user turn when there is one.
  */
 export function assemblePrompt(
-  agent: Agent,
+  agent: PromptAgent,
   history: HistoryTurn[],
   nextUserText?: string,
 ): { messages: ChatMessage[]; estimatedTokens: number; droppedTurns: number } {
@@ -59,7 +100,7 @@ export function assemblePrompt(
   return { messages: [system, ...kept, ...tail], estimatedTokens: used, droppedTurns: dropped };
 }
 
-export function modelRequestAgent(agent: Agent): ModelRequest['agent'] {
+export function modelRequestAgent(agent: PromptAgent): ModelRequest['agent'] {
   return {
     id: agent.id,
     name: agent.name,
@@ -67,5 +108,6 @@ export function modelRequestAgent(agent: Agent): ModelRequest['agent'] {
     personality: agentPersonality(agent),
     systemPrompt: agent.systemPrompt,
     model: agentModel(agent),
+    character: agent.character ?? null,
   };
 }

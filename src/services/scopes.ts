@@ -1,6 +1,8 @@
 export const SCOPES = [
   'agents:read',
   'agents:write',
+  'characters:read',
+  'characters:write',
   'messages:write',
   'conversations:read',
   'keys:manage',

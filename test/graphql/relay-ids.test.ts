@@ -38,13 +38,16 @@ describe('global object identification (schema)', () => {
   it('payloads name the object they are about instead of reusing its id', () => {
     const fields = (name: string) => Object.keys((sdl.getType(name) as import('graphql').GraphQLObjectType).getFields());
     expect(fields('DeleteAgentPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    expect(fields('DeleteCharacterPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    // A revision is part of its character, not an object of its own: it has a number, no id.
+    expect(fields('CharacterRevision')).not.toContain('id');
     expect(fields('DeleteConversationPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
     expect(fields('SentMessage')).toEqual(expect.arrayContaining(['messageId', 'message', 'response']));
     const sentMessage = (sdl.getType('SentMessage') as import('graphql').GraphQLObjectType).getFields()['message']!;
     expect(getNamedType(sentMessage.type).name).toBe('Message');
     const node = sdl.getType('Node');
     expect(isInterfaceType(node) && sdl.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(
-      ['Account', 'Agent', 'ApiKey', 'Conversation', 'Message'],
+      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'Message'],
     );
   });
 });

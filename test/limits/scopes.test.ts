@@ -9,7 +9,15 @@ import { OPS } from '../support/operations.js';
 describe('scope matrix', () => {
   let app: TestApp;
   let accountId: string;
-  let ids: { agentId: string; conversationId: string; keyId: string; accountId: string; messageId: string };
+  let ids: {
+    agentId: string;
+    conversationId: string;
+    keyId: string;
+    accountId: string;
+    messageId: string;
+    characterId: string;
+    number: string;
+  };
   const keys = new Map<Scope, string>();
 
   beforeAll(async () => {
@@ -19,7 +27,16 @@ describe('scope matrix', () => {
     const agent = (await app.http.post('/v1/agents').set(bearer(owner.key)).send({ name: 'S' })).body.data;
     const sent = (await app.http.post(`/v1/agents/${agent.id}/messages`).set(bearer(owner.key)).send({ text: 'hi', userId: 'u' })).body.data;
     const key = (await app.http.post('/v1/api-keys').set(bearer(owner.key)).send({ name: 'k', scopes: ['agents:read'] })).body.data;
-    ids = { agentId: agent.id, conversationId: sent.conversationId, keyId: key.apiKey.id, accountId, messageId: sent.id };
+    const character = (await app.http.post('/v1/characters').set(bearer(owner.key)).send({ name: 'C' })).body.data;
+    ids = {
+      agentId: agent.id,
+      conversationId: sent.conversationId,
+      keyId: key.apiKey.id,
+      accountId,
+      messageId: sent.id,
+      characterId: character.id,
+      number: '1',
+    };
     for (const scope of SCOPES) {
       keys.set(scope, await app.keyWithScopes(accountId, SCOPES.filter((s) => s !== scope)));
     }
@@ -38,6 +55,13 @@ describe('scope matrix', () => {
     'GET /conversations/:conversationId': { scope: 'conversations:read' },
     'GET /conversations/:conversationId/messages': { scope: 'conversations:read' },
     'DELETE /conversations/:conversationId': { scope: 'messages:write' },
+    'POST /characters': { scope: 'characters:write', body: { name: 'x' } },
+    'GET /characters': { scope: 'characters:read' },
+    'GET /characters/:characterId': { scope: 'characters:read' },
+    'PATCH /characters/:characterId': { scope: 'characters:write', body: { name: 'y' } },
+    'DELETE /characters/:characterId': { scope: 'characters:write' },
+    'GET /characters/:characterId/revisions': { scope: 'characters:read' },
+    'GET /characters/:characterId/revisions/:number': { scope: 'characters:read' },
     'POST /api-keys': { scope: 'keys:manage', body: { name: 'x', scopes: ['agents:read'] } },
     'GET /api-keys': { scope: 'keys:manage' },
     'DELETE /api-keys/:keyId': { scope: 'keys:manage' },
@@ -55,13 +79,22 @@ describe('scope matrix', () => {
   it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s without its scope → 403, nothing changes', async (name, route) => {
     const { scope, body, query = '', alsoNeeds = [] } = restCases[name]!;
     const path = `/v1${route.path.replace(/:(\w+)/g, (_, p: keyof typeof ids) => ids[p])}${query}`;
-    const before = await Promise.all([app.db.prisma.agent.count(), app.db.prisma.apiKey.count(), app.db.prisma.message.count(), app.db.prisma.account.count()]);
+    const counts = () =>
+      Promise.all([
+        app.db.prisma.agent.count(),
+        app.db.prisma.apiKey.count(),
+        app.db.prisma.message.count(),
+        app.db.prisma.account.count(),
+        app.db.prisma.character.count(),
+        app.db.prisma.characterRevision.count(),
+      ]);
+    const before = await counts();
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
     let req = app.http[method](path).set(bearer(keys.get(scope)!));
     if (body) req = req.send(body);
     const res = await req;
     expect([res.status, res.body.error?.code, res.body.error?.details.requiredScope]).toEqual([403, 'FORBIDDEN', scope]);
-    const after = await Promise.all([app.db.prisma.agent.count(), app.db.prisma.apiKey.count(), app.db.prisma.message.count(), app.db.prisma.account.count()]);
+    const after = await counts();
     expect(after).toEqual(before);
     if (route.method === 'GET') {
       // A key with just that scope is served (reads only: writes here would change the fixtures).
@@ -89,6 +122,30 @@ describe('scope matrix', () => {
     'Mutation.deleteAgent': { scope: 'agents:write', query: 'mutation($id: ID!) { deleteAgent(id: $id) { deletedId } }', variables: (i) => ({ id: i.agentId }) },
     'Mutation.sendMessage': { scope: 'messages:write', query: 'mutation($id: ID!) { sendMessage(agentId: $id, input: {text: "x", userId: "u"}) { messageId } }', variables: (i) => ({ id: i.agentId }) },
     'Mutation.deleteConversation': { scope: 'messages:write', query: 'mutation($id: ID!) { deleteConversation(id: $id) { deletedId } }', variables: (i) => ({ id: i.conversationId }) },
+    'Query.character': { scope: 'characters:read', query: 'query($id: ID!) { character(id: $id) { id } }', variables: (i) => ({ id: i.characterId }) },
+    'Query.characters': { scope: 'characters:read', query: '{ characters { totalCount } }' },
+    'Query.characterRevision': {
+      scope: 'characters:read',
+      query: 'query($id: ID!) { characterRevision(id: $id, number: 1) { number } }',
+      variables: (i) => ({ id: i.characterId }),
+    },
+    'Agent.character': {
+      scope: 'characters:read',
+      query: 'query($id: ID!) { agent(id: $id) { character { id } } }',
+      variables: (i) => ({ id: i.agentId }),
+    },
+    'Query.node(Character)': { scope: 'characters:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.characterId }) },
+    'Mutation.createCharacter': { scope: 'characters:write', query: 'mutation { createCharacter(input: {name: "x"}) { id } }' },
+    'Mutation.updateCharacter': {
+      scope: 'characters:write',
+      query: 'mutation($id: ID!) { updateCharacter(id: $id, input: {name: "z"}) { id } }',
+      variables: (i) => ({ id: i.characterId }),
+    },
+    'Mutation.deleteCharacter': {
+      scope: 'characters:write',
+      query: 'mutation($id: ID!) { deleteCharacter(id: $id) { deletedId } }',
+      variables: (i) => ({ id: i.characterId }),
+    },
     'Mutation.createApiKey': { scope: 'keys:manage', query: 'mutation { createApiKey(input: {name: "x", scopes: ["agents:read"]}) { secret } }' },
     'Mutation.revokeApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: (i) => ({ id: i.keyId }) },
     'Mutation.rotateApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { rotateApiKey(id: $id) { secret } }', variables: (i) => ({ id: i.keyId }) },

@@ -20,7 +20,7 @@ import { answerOf, ContractChecker, expectCode, type HttpAnswer } from './contra
 const { document, json } = openApiDocument();
 const checker = new ContractChecker(document);
 
-type Ids = { agentId: string; conversationId: string; keyId: string; accountId: string };
+type Ids = { agentId: string; conversationId: string; keyId: string; accountId: string; characterId: string; number: string };
 type Sample = {
   query?: Record<string, string>;
   body?: Record<string, unknown>;
@@ -37,6 +37,8 @@ const MISSING: Ids = {
   conversationId: `cnv_${'0'.repeat(26)}`,
   keyId: `key_${'0'.repeat(26)}`,
   accountId: `acc_${'0'.repeat(26)}`,
+  characterId: `chr_${'0'.repeat(26)}`,
+  number: '1',
 };
 
 let app: TestApp;
@@ -80,6 +82,23 @@ const SAMPLES: Record<string, Sample> = {
         .conversationId,
     }),
   },
+  'POST /characters': {
+    body: { name: 'Ada', bio: ['A patient teacher.'], adjectives: ['curious'], style: { all: ['short sentences'] }, greeting: 'Hello, friend.' },
+    invalidBody: { name: 'Ada', bio: ['x'.repeat(1_001)] },
+    otherBody: { name: 'Grace' },
+  },
+  'GET /characters': { query: { page: '1', limit: '5' } },
+  'GET /characters/:characterId': {},
+  'PATCH /characters/:characterId': {
+    body: { topics: ['compilers'], greeting: null },
+    invalidBody: { messageExamples: [[{ role: 'narrator', text: 'hi' }]] },
+  },
+  'DELETE /characters/:characterId': {
+    query: { force: 'true' },
+    fresh: async () => ({ characterId: (await post('/v1/characters', ownerKey, { name: 'Doomed' })).id }),
+  },
+  'GET /characters/:characterId/revisions': { query: { page: '1', limit: '10' } },
+  'GET /characters/:characterId/revisions/:number': {},
   'POST /api-keys': {
     body: { name: 'CI', scopes: ['agents:read'], environment: 'test', expiresAt: '2099-03-01T00:00:00Z' },
     invalidBody: { name: 'CI', scopes: ['agents:fly'] },
@@ -150,7 +169,15 @@ describe('the REST API answers as its OpenAPI document says', () => {
     const sent = await post(`/v1/agents/${agent.id}/messages`, ownerKey, { text: 'Hello there', userId: 'contract-user' });
     const key = await post('/v1/api-keys', ownerKey, { name: 'Fixture key', scopes: ['agents:read'] });
     const other = await post('/v1/accounts', app.adminKey, { name: 'Managed' });
-    ids = { agentId: agent.id, conversationId: sent.conversationId, keyId: key.apiKey.id, accountId: other.account.id };
+    const character = await post('/v1/characters', ownerKey, { name: 'Fixture character' });
+    ids = {
+      agentId: agent.id,
+      conversationId: sent.conversationId,
+      keyId: key.apiKey.id,
+      accountId: other.account.id,
+      characterId: character.id,
+      number: '1',
+    };
     const limited = await app.newAccount('Limited', { rateLimitPerMinute: 1 });
     limitedKey = limited.key;
     await app.http.get('/v1/agents').set(bearer(limitedKey)).expect(200); // its one request this minute
@@ -188,7 +215,8 @@ describe('the REST API answers as its OpenAPI document says', () => {
         const p = checker.resolve<ParameterObject>(param);
         const value = sample!.query?.[p.name];
         if (p.in === 'query' && value !== undefined) {
-          expect(checker.compile(p.schema)(p.schema.type === 'integer' ? Number(value) : value)).toBe(true);
+          const typed = p.schema.type === 'integer' ? Number(value) : p.schema.type === 'boolean' ? value === 'true' : value;
+          expect(checker.compile(p.schema)(typed)).toBe(true);
         }
       }
     }
@@ -229,6 +257,22 @@ describe('the REST API answers as its OpenAPI document says', () => {
   it.each(routeCases.filter(([, r]) => r.path.includes(':')))('%s: 404 for an unknown ID', async (_name, route) => {
     const answer = await call(route, { params: MISSING });
     expectCode(answer, route.path.includes(':agentId') ? 'AGENT_NOT_FOUND' : 'NOT_FOUND');
+  });
+
+  it('POST /agents: 404 NOT_FOUND for a characterId that names no character of the account', async () => {
+    const route = routes.find((r) => r.method === 'POST' && r.path === '/agents')!;
+    const answer = await call(route, { body: { name: 'Nobody', characterId: MISSING.characterId } });
+    expectCode(answer, 'NOT_FOUND');
+    expect((answer.body as any).error.details).toEqual({ id: MISSING.characterId });
+  });
+
+  it('DELETE /characters/:characterId: 409 CHARACTER_IN_USE while an agent uses it', async () => {
+    const route = routes.find((r) => r.method === 'DELETE' && r.path === '/characters/:characterId')!;
+    const character = await post('/v1/characters', ownerKey, { name: 'Worn' });
+    await post('/v1/agents', ownerKey, { name: 'Wearer', characterId: character.id });
+    const answer = await call(route, { params: { characterId: character.id }, query: {} });
+    expectCode(answer, 'CHARACTER_IN_USE');
+    expect((answer.body as any).error.details).toMatchObject({ agents: 1 });
   });
 
   it.each(routeCases.filter(([, r]) => r.method === 'POST'))('%s: Idempotency-Key: a replay, then 409 IDEMPOTENCY_CONFLICT', async (_name, route) => {

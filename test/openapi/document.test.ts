@@ -101,7 +101,11 @@ describe('the OpenAPI document', () => {
     const expected = (route: RestRoute): Record<string, string[]> => {
       const codes: ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
       if (route.path.includes(':agentId')) codes.push('AGENT_NOT_FOUND');
-      if (/:(conversationId|keyId|accountId)/.test(route.path)) codes.push('NOT_FOUND');
+      if (/:(conversationId|keyId|accountId|characterId)/.test(route.path)) codes.push('NOT_FOUND');
+      // An agent's characterId must name a character of the account.
+      if (route.path === '/agents' && route.method === 'POST') codes.push('NOT_FOUND');
+      if (route.path === '/agents/:agentId' && route.method === 'PATCH') codes.push('NOT_FOUND');
+      if (route.path === '/characters/:characterId' && route.method === 'DELETE') codes.push('CHARACTER_IN_USE');
       if (route.method === 'POST') codes.push('IDEMPOTENCY_CONFLICT');
       if (route.body) codes.push('PAYLOAD_TOO_LARGE');
       if (route.stream) codes.push('NOT_FOUND', 'INSUFFICIENT_QUOTA', 'MODEL_ERROR', 'AGENT_UNAVAILABLE');
@@ -200,7 +204,8 @@ describe('the OpenAPI document', () => {
   it('derives response shapes from the operations (a selection change changes the document)', () => {
     const agent = document.components.schemas['Agent']!;
     expect(Object.keys(agent.properties!)).toEqual([
-      'id', 'name', 'description', 'personality', 'systemPrompt', 'model', 'status', 'metadata', 'createdAt', 'updatedAt',
+      'id', 'name', 'description', 'personality', 'systemPrompt', 'model', 'status', 'metadata', 'characterId',
+      'characterRevision', 'createdAt', 'updatedAt',
     ]);
     expect(agent.properties!['id']!.pattern).toBe('^agt_[0-9A-HJKMNP-TV-Z]{26}$');
     expect(agent.properties!['description']!.type).toEqual(['string', 'null']);

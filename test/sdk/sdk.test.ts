@@ -9,6 +9,7 @@ import {
   APITimeoutError,
   APIUserAbortError,
   AuthenticationError,
+  CharacterInUseError,
   IdempotencyConflictError,
   InvalidRequestError,
   ModelError,
@@ -199,6 +200,34 @@ describe('every resource method', () => {
 
     expect((await orion.agents.delete(agentId)).data).toEqual({ id: agentId, deleted: true });
     expect(await caught(orion.agents.get(agentId))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('characters: create, list, get, update, revisions, revision, delete (CharacterInUseError, then force)', async () => {
+    const created = await orion.characters.create({ name: 'Ada', bio: ['A teacher.'], greeting: 'Good day.' });
+    const characterId = created.data.id;
+    expect(created.data).toMatchObject({ name: 'Ada', bio: ['A teacher.'], greeting: 'Good day.', revision: 1 });
+    expect((await orion.characters.list({ limit: 100 })).data.items.map((c) => c.id)).toContain(characterId);
+    expect((await orion.characters.get(characterId)).data).toEqual(created.data);
+
+    const updated = await orion.characters.update(characterId, { greeting: null, adjectives: ['patient'] });
+    expect(updated.data).toMatchObject({ greeting: null, adjectives: ['patient'], revision: 2 });
+    const revisions = await orion.characters.revisions(characterId);
+    expect(revisions.data.items.map((r) => [r.number, r.greeting])).toEqual([
+      [2, null],
+      [1, 'Good day.'],
+    ]);
+    expect((await orion.characters.revision(characterId, 1)).data).toMatchObject({ number: 1, greeting: 'Good day.' });
+    expect(() => orion.characters.revision(characterId, 0)).toThrow(TypeError);
+
+    const agent = await orion.agents.create({ name: 'In character', characterId, characterRevision: 1 });
+    expect(agent.data).toMatchObject({ characterId, characterRevision: 1 });
+    const inUse = await caught(orion.characters.delete(characterId));
+    expect(inUse).toBeInstanceOf(CharacterInUseError);
+    expect([inUse.status, (inUse as CharacterInUseError).agents]).toEqual([409, 1]);
+
+    expect((await orion.characters.delete(characterId, { force: true })).data).toEqual({ id: characterId, deleted: true, detachedAgents: 1 });
+    expect((await orion.agents.get(agent.data.id)).data.characterId).toBeNull();
+    expect(await caught(orion.characters.get(characterId))).toBeInstanceOf(NotFoundError);
   });
 
   it('conversations: get, messages, delete', async () => {

@@ -10,6 +10,7 @@ import {
 } from '../../services/agents.js';
 import type { PageArgs } from '../../services/pagination.js';
 import { builder, requireKey } from '../builder.js';
+import { CharacterRef } from './character.js';
 import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
 
 const L = AGENT_LIMITS;
@@ -63,6 +64,19 @@ export const AgentRef = builder.prismaNode('Agent', {
     model: t.field({ type: ModelConfigRef, resolve: agentModel }),
     status: t.expose('status', { type: AgentStatus }),
     metadata: t.field({ type: 'StringMap', resolve: (a) => a.metadata as Record<string, string> }),
+    characterId: t.exposeID('characterId', { nullable: true, description: 'The character the agent speaks as (`chr_…`).' }),
+    characterRevision: t.exposeInt('characterRevision', {
+      nullable: true,
+      description: 'The character revision the agent is pinned to; null follows the latest revision.',
+    }),
+    character: t.field({
+      type: CharacterRef,
+      nullable: true,
+      description: 'The character the agent speaks as, at its latest revision (see characterRevision for a pin).',
+      authScopes: { scope: 'characters:read' },
+      resolve: (agent, _args, ctx) =>
+        agent.characterId ? ctx.prisma.character.findFirst({ where: { id: agent.characterId, accountId: agent.accountId } }) : null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -104,6 +118,10 @@ const agentInputFields = (t: any, nameRequired: boolean) => ({
   model: t.field({ type: ModelConfigInput }),
   status: t.field({ type: AgentStatus }),
   metadata: t.field({ type: 'StringMap', description: `Up to ${L.metadataPairs} string pairs.` }),
+  characterId: t.id({
+    description: 'A character of your account the agent speaks as; null for none. Changing it drops a pin the same change does not name.',
+  }),
+  characterRevision: t.int({ description: 'Pin a revision of the character (it must exist); null follows its latest revision.' }),
 });
 
 const CreateAgentInput = builder.inputType('CreateAgentInput', {

@@ -851,7 +851,7 @@ function applyStyle(text: string, style: Style): string {
 }
 
 /** At most MAX_REPLY characters, cut at a sentence end when possible. */
-function cap(text: string): string {
+export function cap(text: string): string {
   if (text.length <= MAX_REPLY) return text;
   let out = '';
   for (const s of splitSentences(text)) {

@@ -1,4 +1,5 @@
 import { ApiError } from '../../errors.js';
+import { inCharacter } from './character-voice.js';
 import { localReply } from './local-engine.js';
 import type { ChatMessage, ModelProvider, ModelReply, ModelRequest } from './types.js';
 
@@ -22,14 +23,18 @@ export class LocalProvider implements ModelProvider {
     const history: ChatMessage[] = last?.role === 'user' ? turns.slice(0, -1) : turns;
     const { agent } = request;
 
-    const reply = localReply({
-      agentName: agent.name,
-      personality: agent.personality,
-      systemPrompt: agent.systemPrompt,
-      history,
-      text,
-      userId: request.userId,
-    });
+    const reply = inCharacter(
+      localReply({
+        agentName: agent.name,
+        personality: agent.personality,
+        systemPrompt: agent.systemPrompt,
+        history,
+        text,
+        userId: request.userId,
+      }),
+      agent.character,
+      { history, text },
+    );
 
     const chunks = onDelta ? (reply.match(/\s*\S+\s*/g) ?? [reply]) : [];
     for (let i = 0; i < chunks.length; i++) {

@@ -1,3 +1,4 @@
+import type { AgentCharacter } from '../agent-character.js';
 import type { ModelConfig, Personality } from '../agent-input.js';
 
 /** One turn of a conversation as a model sees it. */
@@ -12,6 +13,8 @@ export type ModelRequest = {
     personality: Personality;
     systemPrompt: string | null;
     model: ModelConfig;
+    /** The character the agent speaks as (its pinned or latest revision), if any. */
+    character?: AgentCharacter | null;
   };
   /** The user's identifier (as sent in `userId`). */
   userId: string;

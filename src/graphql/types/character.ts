@@ -1,0 +1,211 @@
+import { CHARACTER_LIMITS as L, type CharacterFields } from '../../services/character-input.js';
+import {
+  characterFields,
+  createCharacter,
+  deleteCharacter,
+  getCharacter,
+  getCharacterRevision,
+  listCharacters,
+  revisionsOfCharacter,
+  updateCharacter,
+  type RevisionItem,
+} from '../../services/characters.js';
+import type { PageArgs } from '../../services/pagination.js';
+import { builder, requireKey } from '../builder.js';
+import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+
+type Turn = CharacterFields['messageExamples'][number][number];
+
+const TurnRole = builder.enumType('CharacterTurnRole', { values: ['user', 'agent'] as const });
+
+const TurnRef = builder.objectRef<Turn>('CharacterTurn').implement({
+  description: 'One turn of an example conversation.',
+  fields: (t) => ({ role: t.field({ type: TurnRole, resolve: (turn) => turn.role }), text: t.exposeString('text') }),
+});
+
+const StyleRef = builder.objectRef<CharacterFields['style']>('CharacterStyle').implement({
+  description: 'How the character writes: rules for every answer (`all`) and for chat (`chat`).',
+  fields: (t) => ({ all: t.exposeStringList('all'), chat: t.exposeStringList('chat') }),
+});
+
+/** The fields a character and each of its revisions share. */
+const personaFields = <T extends { fields: unknown }>(t: any) => ({
+  name: t.string({ resolve: (r: T) => characterFields(r as never).name }),
+  username: t.string({ nullable: true, resolve: (r: T) => characterFields(r as never).username }),
+  bio: t.stringList({ resolve: (r: T) => characterFields(r as never).bio }),
+  lore: t.stringList({ resolve: (r: T) => characterFields(r as never).lore }),
+  topics: t.stringList({ resolve: (r: T) => characterFields(r as never).topics }),
+  adjectives: t.stringList({ resolve: (r: T) => characterFields(r as never).adjectives }),
+  style: t.field({ type: StyleRef, resolve: (r: T) => characterFields(r as never).style }),
+  messageExamples: t.field({
+    type: [[TurnRef]],
+    description: 'Example conversations, each a list of turns.',
+    resolve: (r: T) => characterFields(r as never).messageExamples,
+  }),
+  system: t.string({ nullable: true, resolve: (r: T) => characterFields(r as never).system }),
+  knowledge: t.stringList({ resolve: (r: T) => characterFields(r as never).knowledge }),
+  greeting: t.string({ nullable: true, resolve: (r: T) => characterFields(r as never).greeting }),
+  scenario: t.string({ nullable: true, resolve: (r: T) => characterFields(r as never).scenario }),
+  tags: t.stringList({ resolve: (r: T) => characterFields(r as never).tags }),
+  metadata: t.field({ type: 'StringMap', resolve: (r: T) => characterFields(r as never).metadata }),
+});
+
+const CharacterRevisionRef = builder.objectRef<RevisionItem>('CharacterRevision').implement({
+  description: 'An immutable snapshot of a character, made by its creation (revision 1) and by every change.',
+  fields: (t) => ({
+    number: t.exposeInt('number', { description: 'The revision number: 1 at creation, then one more per change.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    ...personaFields<RevisionItem>(t),
+  }),
+});
+
+export const CharacterRef = builder.prismaNode('Character', {
+  description: 'A reusable persona agents can speak as; every change is kept as a revision.',
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, accountId: requireKey(ctx).account.id }),
+  fields: (t) => ({
+    ...personaFields(t),
+    revision: t.exposeInt('revision', { description: 'The number of the latest revision.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    revisions: t.connection(
+      {
+        type: CharacterRevisionRef,
+        description: 'Every revision, newest first.',
+        args: pageArgs(t),
+        resolve: async (character, args, ctx) =>
+          toConnection(await revisionsOfCharacter(ctx.prisma, character.id, args as PageArgs)) as never,
+      },
+      { name: 'CharacterRevisionConnection', ...connectionExtras },
+    ),
+    revisionByNumber: t.field({
+      type: CharacterRevisionRef,
+      nullable: true,
+      description: 'One revision by its number; null when there is none.',
+      args: { number: t.arg.int({ required: true }) },
+      resolve: async (character, { number }, ctx) => {
+        const row = await ctx.prisma.characterRevision.findUnique({
+          where: { characterId_number: { characterId: character.id, number } },
+        });
+        return row ? { ...row, id: String(row.number) } : null;
+      },
+    }),
+  }),
+});
+
+const TurnInput = builder.inputType('CharacterTurnInput', {
+  fields: (t) => ({
+    role: t.field({ type: TurnRole, required: true }),
+    text: t.string({ required: true, description: `1–${L.turnText} characters.` }),
+  }),
+});
+
+const StyleInput = builder.inputType('CharacterStyleInput', {
+  description: `Omitted or null lists are empty. Up to ${L.listItems} rules each, each 1–${L.listItem} characters.`,
+  fields: (t) => ({ all: t.stringList(), chat: t.stringList() }),
+});
+
+const list = `Up to ${L.listItems} items, each 1–${L.listItem} characters.`;
+
+const characterInputFields = (t: any, nameRequired: boolean) => ({
+  name: t.string({ required: nameRequired, description: `1–${L.name} characters.` }),
+  username: t.string({ description: `At most ${L.username} characters.` }),
+  bio: t.stringList({ description: list }),
+  lore: t.stringList({ description: list }),
+  topics: t.stringList({ description: list }),
+  adjectives: t.stringList({ description: list }),
+  style: t.field({ type: StyleInput }),
+  messageExamples: t.field({
+    type: [[TurnInput]],
+    description: `Up to ${L.conversations} example conversations of 1–${L.turns} turns (${L.totalTurns} turns in all).`,
+  }),
+  system: t.string({ description: `At most ${L.system} characters.` }),
+  knowledge: t.stringList({ description: list }),
+  greeting: t.string({ description: `At most ${L.greeting} characters; the offline engine opens a conversation with it.` }),
+  scenario: t.string({ description: `At most ${L.scenario} characters.` }),
+  tags: t.stringList({ description: `Up to ${L.tags} tags, each 1–${L.tag} characters.` }),
+  metadata: t.field({ type: 'StringMap', description: `Up to ${L.metadataPairs} string pairs.` }),
+});
+
+const CreateCharacterInput = builder.inputType('CreateCharacterInput', {
+  description: 'Only name is required; omitted lists are empty.',
+  fields: (t) => characterInputFields(t, true),
+});
+
+const UpdateCharacterInput = builder.inputType('UpdateCharacterInput', {
+  description: 'Each field given replaces the stored one; null clears an optional field. Every change makes a new revision.',
+  fields: (t) => characterInputFields(t, false),
+});
+
+const DeleteCharacterPayload = builder
+  .objectRef<{ deletedId: string; deleted: boolean; detachedAgents: number }>('DeleteCharacterPayload')
+  .implement({
+    fields: (t) => ({
+      deletedId: t.exposeID('deletedId', { description: 'The ID of the deleted character.' }),
+      deleted: t.exposeBoolean('deleted'),
+      detachedAgents: t.exposeInt('detachedAgents', { description: 'Agents that used it and now have no character (force).' }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  character: t.field({
+    type: CharacterRef,
+    description: 'One character of your account.',
+    authScopes: { scope: 'characters:read' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => getCharacter(ctx.prisma, requireKey(ctx).account.id, String(id)),
+  }),
+  characters: t.connection(
+    {
+      type: CharacterRef,
+      description: 'Your characters, newest first.',
+      authScopes: { scope: 'characters:read' },
+      args: pageArgs(t),
+      resolve: async (_root, args, ctx) =>
+        toConnection(await listCharacters(ctx.prisma, requireKey(ctx).account.id, args as PageArgs)) as never,
+    },
+    { name: 'CharacterConnection', ...connectionExtras },
+  ),
+  characterRevision: t.field({
+    type: CharacterRevisionRef,
+    description: 'One revision of a character of your account (NOT_FOUND when either is missing).',
+    authScopes: { scope: 'characters:read' },
+    args: { id: t.arg.id({ required: true }), number: t.arg.int({ required: true }) },
+    resolve: async (_root, { id, number }, ctx) => {
+      const row = await getCharacterRevision(ctx.prisma, requireKey(ctx).account.id, String(id), number);
+      return { ...row, id: String(row.number) };
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createCharacter: t.field({
+    type: CharacterRef,
+    authScopes: { scope: 'characters:write' },
+    args: { input: t.arg({ type: CreateCharacterInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      createCharacter(ctx.prisma, requireKey(ctx).account.id, input, ctx.idempotency?.commit),
+  }),
+  updateCharacter: t.field({
+    type: CharacterRef,
+    authScopes: { scope: 'characters:write' },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCharacterInput, required: true }) },
+    resolve: (_root, { id, input }, ctx) =>
+      updateCharacter(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>),
+  }),
+  deleteCharacter: t.field({
+    type: DeleteCharacterPayload,
+    authScopes: { scope: 'characters:write' },
+    args: {
+      id: t.arg.id({ required: true }),
+      force: t.arg.boolean({
+        description: 'Detach the agents that use it (they keep no character) instead of failing with CHARACTER_IN_USE.',
+      }),
+    },
+    resolve: async (_root, { id, force }, ctx) => {
+      const detachedAgents = await deleteCharacter(ctx.prisma, requireKey(ctx).account.id, String(id), force ?? false);
+      return { deletedId: String(id), deleted: true, detachedAgents };
+    },
+  }),
+}));

@@ -1,0 +1,166 @@
+import type { PrismaClient } from '../db/client.js';
+import type { Character, CharacterRevision, Prisma } from '../db/generated/prisma/client.js';
+import { ApiError, notFound } from '../errors.js';
+import { newId, typeOfId } from '../ids.js';
+import {
+  characterInputSchema,
+  storedFields,
+  updateCharacterSchema,
+  type CharacterFields,
+} from './character-input.js';
+import type { CommitMark } from './idempotency.js';
+import { idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
+import { parseInput } from './validation.js';
+
+export type { Character, CharacterRevision };
+
+export function isCharacterId(id: string): boolean {
+  return typeOfId(id) === 'Character';
+}
+
+export function characterNotFound(id: string): ApiError {
+  return notFound('Character', id);
+}
+
+/** A character's fields as stored (every optional one present, null when unset). */
+export function characterFields(row: { fields: Prisma.JsonValue }): Required<CharacterFields> {
+  return storedFields(row.fields);
+}
+
+export async function createCharacter(
+  prisma: PrismaClient,
+  accountId: string,
+  rawInput: unknown,
+  commit?: CommitMark,
+): Promise<Character> {
+  const fields = parseInput(characterInputSchema, rawInput);
+  const id = newId('chr');
+  const now = new Date();
+  const json = fields as unknown as Prisma.InputJsonObject;
+  // The character, its first revision and (for an idempotent request) the record that says so.
+  const [character] = await prisma.$transaction([
+    prisma.character.create({ data: { id, accountId, name: fields.name, revision: 1, fields: json, createdAt: now, updatedAt: now } }),
+    prisma.characterRevision.create({ data: { characterId: id, number: 1, fields: json, createdAt: now } }),
+    ...(commit ? [commit(prisma, { type: 'Character', id })] : []),
+  ]);
+  return character;
+}
+
+/** The character, if it exists and belongs to the account; otherwise NOT_FOUND (never which). */
+export async function getCharacter(prisma: PrismaClient, accountId: string, id: string): Promise<Character> {
+  const character = isCharacterId(id) ? await prisma.character.findFirst({ where: { id, accountId } }) : null;
+  if (!character) throw characterNotFound(id);
+  return character;
+}
+
+/** Replaces the fields named, and records the result as the next revision, in one transaction. */
+export async function updateCharacter(
+  prisma: PrismaClient,
+  accountId: string,
+  id: string,
+  rawInput: Record<string, unknown>,
+): Promise<Character> {
+  const parsed = parseInput(updateCharacterSchema, rawInput);
+  const changes = Object.fromEntries(
+    Object.keys(rawInput).map((key) => [key, parsed[key as keyof typeof parsed]]),
+  ) as Partial<CharacterFields>;
+  if (!isCharacterId(id)) throw characterNotFound(id);
+  return prisma.$transaction(async (tx) => {
+    // Locks the row: concurrent changes get consecutive revision numbers.
+    const locked = await tx.$queryRaw<{ revision: number; fields: Prisma.JsonValue }[]>`
+      SELECT "revision", "fields" FROM "Character" WHERE "id" = ${id} AND "accountId" = ${accountId} FOR UPDATE`;
+    const current = locked[0];
+    if (!current) throw characterNotFound(id);
+    const fields = { ...characterFields(current), ...changes };
+    const json = fields as unknown as Prisma.InputJsonObject;
+    const number = current.revision + 1;
+    const now = new Date();
+    await tx.characterRevision.create({ data: { characterId: id, number, fields: json, createdAt: now } });
+    return tx.character.update({
+      where: { id },
+      data: { name: fields.name, revision: number, fields: json, updatedAt: now },
+    });
+  });
+}
+
+/**
+ * Deletes the character and its revisions. While agents use it, CHARACTER_IN_USE, unless `force`:
+ * then they are detached (no character) in the same transaction. Answers how many were detached.
+ */
+export async function deleteCharacter(
+  prisma: PrismaClient,
+  accountId: string,
+  id: string,
+  force = false,
+): Promise<number> {
+  if (!isCharacterId(id)) throw characterNotFound(id);
+  return prisma.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Character" WHERE "id" = ${id} AND "accountId" = ${accountId} FOR UPDATE`;
+    if (locked.length === 0) throw characterNotFound(id);
+    const users = { characterId: id, accountId };
+    let detached = 0;
+    if (force) {
+      ({ count: detached } = await tx.agent.updateMany({ where: users, data: { characterId: null, characterRevision: null } }));
+    } else {
+      const agents = await tx.agent.count({ where: users });
+      if (agents > 0) {
+        throw new ApiError(
+          'CHARACTER_IN_USE',
+          `Character ${JSON.stringify(id)} is used by ${agents} agent${agents === 1 ? '' : 's'}; detach them first, or delete with force`,
+          { id, agents },
+        );
+      }
+    }
+    await tx.character.delete({ where: { id } });
+    return detached;
+  });
+}
+
+export function listCharacters(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<Character>> {
+  return paginate(args, idOrderedSource<Character>(prisma.character, { accountId }, isCharacterId));
+}
+
+/** A revision as a list item: its cursor is its number, zero-padded so that cursors sort as numbers. */
+export type RevisionItem = CharacterRevision & { id: string };
+
+const CURSOR_DIGITS = 10;
+const REVISION_CURSOR = new RegExp(`^\\d{${CURSOR_DIGITS}}$`);
+const toItem = (row: CharacterRevision): RevisionItem => ({ ...row, id: String(row.number).padStart(CURSOR_DIGITS, '0') });
+
+function numberFilter(filter?: { lt?: string; gt?: string; gte?: string }) {
+  if (!filter) return undefined;
+  const number: { lt?: number; gt?: number; gte?: number } = {};
+  for (const op of ['lt', 'gt', 'gte'] as const) if (filter[op] !== undefined) number[op] = Number(filter[op]);
+  return number;
+}
+
+/** The revisions of a character already read from its account, newest first. */
+export function revisionsOfCharacter(prisma: PrismaClient, characterId: string, args: PageArgs): Promise<Page<RevisionItem>> {
+  const where = (filter?: { lt?: string; gt?: string; gte?: string }) => {
+    const number = numberFilter(filter);
+    return number ? { characterId, number } : { characterId };
+  };
+  const source: PageSource<RevisionItem> = {
+    isValidCursor: (cursor) => REVISION_CURSOR.test(cursor),
+    total: () => prisma.characterRevision.count({ where: where() }),
+    count: (filter) => prisma.characterRevision.count({ where: where(filter) }),
+    findMany: async ({ idFilter, order, skip, take }) =>
+      (await prisma.characterRevision.findMany({ where: where(idFilter), orderBy: { number: order }, skip, take })).map(toItem),
+  };
+  return paginate(args, source);
+}
+
+export async function getCharacterRevision(
+  prisma: PrismaClient,
+  accountId: string,
+  characterId: string,
+  number: number,
+): Promise<CharacterRevision> {
+  const character = await getCharacter(prisma, accountId, characterId);
+  const revision = Number.isSafeInteger(number)
+    ? await prisma.characterRevision.findUnique({ where: { characterId_number: { characterId: character.id, number } } })
+    : null;
+  if (!revision) throw notFound(`Revision ${number} of character`, characterId);
+  return revision;
+}

@@ -47,6 +47,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     StringMap: { Input: Record<string, string>; Output: Record<string, string> };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
   defaultFieldNullability: false,
@@ -122,6 +123,20 @@ builder.scalarType('StringMap', {
         ast.fields.map((f) => [f.name.value, f.value.kind === Kind.STRING ? f.value.value : null]),
       ),
     );
+  },
+});
+
+function parseJSONObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GraphQLError('must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+builder.scalarType('JSONObject', {
+  description: 'Any JSON object, e.g. a character file. Pass it as a variable.',
+  serialize: (value) => value,
+  parseValue: parseJSONObject,
+  parseLiteral: () => {
+    throw new GraphQLError('must be passed as a variable (a JSON object)');
   },
 });
 

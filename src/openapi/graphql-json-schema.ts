@@ -40,6 +40,7 @@ const SCALARS: Record<string, JsonSchema> = {
   Boolean: { type: 'boolean' },
   DateTime: { type: 'string', format: 'date-time' },
   StringMap: { type: 'object', additionalProperties: { type: 'string' } },
+  JSONObject: { type: 'object' },
 };
 
 /**

@@ -153,6 +153,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Characters',
     scope: 'characters:write',
   },
+  'POST /characters/import': {
+    summary: 'Import a character file',
+    description:
+      'The body is the file itself: an ElizaOS character file (the legacy shape or 1.x), a Character Card V2 or V3 (`spec: "chara_card_v2"` / `"chara_card_v3"`), or an OrionOS export. Answers the created character, the format it was read as, and `mapped` / `dropped`: the file’s fields (dotted paths) kept, and those with no place here (e.g. `clients`, `settings.secrets`) or cut to fit the bounds. Secrets in the file are never stored.',
+    tag: 'Characters',
+    scope: 'characters:write',
+  },
+  'GET /characters/:characterId/export': {
+    summary: 'Export a character as a file',
+    description:
+      '`format=orion` (default; every field, lossless), `eliza` (an ElizaOS 1.x character file) or `ccv2` (a Character Card V2). `POST /characters/import` reads each back: the fields the format carries round-trip unchanged.',
+    tag: 'Characters',
+    scope: 'characters:read',
+    params: { characterId: CHARACTER_ID },
+  },
   'GET /characters': {
     summary: 'List characters',
     description: 'Your account’s characters, newest first, a page at a time.',

@@ -11,8 +11,8 @@ export const CHARACTER_LIMITS = {
   tags: 20,
   tag: 50,
   system: 20_000,
-  greeting: 2_000,
-  scenario: 2_000,
+  greeting: 20_000,
+  scenario: 20_000,
   conversations: 20,
   turns: 20,
   /**

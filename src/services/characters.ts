@@ -3,6 +3,7 @@ import type { Character, CharacterRevision, Prisma } from '../db/generated/prism
 import { ApiError, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import {
+  CHARACTER_LIMITS,
   characterInputSchema,
   storedFields,
   updateCharacterSchema,
@@ -11,6 +12,7 @@ import {
 import type { CommitMark } from './idempotency.js';
 import { idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
 import { parseInput } from './validation.js';
+import { exportCharacter, importCharacterFile, type ExportFormat, type ImportResult } from './character-formats/index.js';
 
 export type { Character, CharacterRevision };
 
@@ -163,4 +165,47 @@ export async function getCharacterRevision(
     : null;
   if (!revision) throw notFound(`Revision ${number} of character`, characterId);
   return revision;
+}
+
+/** The resource's own bounds that the file formats do not know: tag sizes and turns in all. */
+function fitToResource(result: ImportResult): ImportResult {
+  const dropped = [...result.dropped];
+  const tags = result.character.tags.filter((tag) => tag.length <= CHARACTER_LIMITS.tag).slice(0, CHARACTER_LIMITS.tags);
+  if (tags.length < result.character.tags.length) dropped.push('tags');
+  const messageExamples: typeof result.character.messageExamples = [];
+  let turns = 0;
+  result.character.messageExamples.forEach((conversation, i) => {
+    if (turns + conversation.length > CHARACTER_LIMITS.totalTurns) {
+      dropped.push(`messageExamples[${i}]`);
+      return;
+    }
+    turns += conversation.length;
+    messageExamples.push(conversation);
+  });
+  return { ...result, character: { ...result.character, tags, messageExamples }, dropped };
+}
+
+export type ImportedCharacter = { character: Character; format: ImportResult['format']; mapped: string[]; dropped: string[] };
+
+/**
+ * Creates a character from an ElizaOS file or a Character Card V2/V3 (or our own export), saying
+ * which source fields were kept and which have no place here. Secrets in the file are never read.
+ */
+export async function importCharacter(
+  prisma: PrismaClient,
+  accountId: string,
+  file: unknown,
+  commit?: CommitMark,
+): Promise<ImportedCharacter> {
+  const result = fitToResource(importCharacterFile(file));
+  const character = await createCharacter(prisma, accountId, result.character, commit);
+  return { character, format: result.format, mapped: result.mapped, dropped: result.dropped };
+}
+
+/** A character of the account as a file that importCharacter reads back. */
+export function exportCharacterFile(character: Character, format: ExportFormat): Record<string, unknown> {
+  return exportCharacter({ ...characterFields(character), id: character.id, revision: character.revision }, format) as Record<
+    string,
+    unknown
+  >;
 }

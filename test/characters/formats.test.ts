@@ -273,7 +273,7 @@ describe('bounds', () => {
     const result = importCharacterFile({ spec: 'orionos_character', data: { name: 'M', metadata } });
     expect(Object.keys(result.character.metadata)).toHaveLength(B.metadataPairs);
     expect(result.character.metadata.k0).toHaveLength(B.metadataValueChars);
-    expect(result.dropped).toEqual(['data.metadata.k0', 'data.metadata.k16', 'data.metadata.k17', `data.metadata.${long(65, 'k')}`]);
+    expect(result.dropped).toEqual(['data.metadata.k0', 'data.metadata.k16', 'data.metadata.k17', `data.metadata.${long(B.metadataKeyChars + 1, 'k')}`]);
   });
 });
 

@@ -60,6 +60,8 @@ describe('scope matrix', () => {
     'GET /characters/:characterId': { scope: 'characters:read' },
     'PATCH /characters/:characterId': { scope: 'characters:write', body: { name: 'y' } },
     'DELETE /characters/:characterId': { scope: 'characters:write' },
+    'POST /characters/import': { scope: 'characters:write', body: { name: 'x', bio: 'y' } },
+    'GET /characters/:characterId/export': { scope: 'characters:read' },
     'GET /characters/:characterId/revisions': { scope: 'characters:read' },
     'GET /characters/:characterId/revisions/:number': { scope: 'characters:read' },
     'POST /api-keys': { scope: 'keys:manage', body: { name: 'x', scopes: ['agents:read'] } },
@@ -136,6 +138,11 @@ describe('scope matrix', () => {
     },
     'Query.node(Character)': { scope: 'characters:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.characterId }) },
     'Mutation.createCharacter': { scope: 'characters:write', query: 'mutation { createCharacter(input: {name: "x"}) { id } }' },
+    'Mutation.importCharacter': {
+      scope: 'characters:write',
+      query: 'mutation($f: JSONObject!) { importCharacter(input: $f) { format } }',
+      variables: () => ({ f: { name: 'x', bio: 'y' } }),
+    },
     'Mutation.updateCharacter': {
       scope: 'characters:write',
       query: 'mutation($id: ID!) { updateCharacter(id: $id, input: {name: "z"}) { id } }',

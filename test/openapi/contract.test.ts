@@ -25,7 +25,7 @@ type Sample = {
   query?: Record<string, string>;
   body?: Record<string, unknown>;
   /** A body the server refuses with 400 (and the document's schema refuses too). */
-  invalidBody?: Record<string, unknown>;
+  invalidBody?: Record<string, unknown> | unknown[];
   /** Another valid body (the same Idempotency-Key with it is a conflict). */
   otherBody?: Record<string, unknown>;
   /** Path parameters of a resource of its own (routes that use it up). */
@@ -98,6 +98,12 @@ const SAMPLES: Record<string, Sample> = {
     fresh: async () => ({ characterId: (await post('/v1/characters', ownerKey, { name: 'Doomed' })).id }),
   },
   'GET /characters/:characterId/revisions': { query: { page: '1', limit: '10' } },
+  'POST /characters/import': {
+    body: { name: 'Eliza file', bio: 'A character from ElizaOS.', adjectives: ['kind'], clients: ['discord'] },
+    invalidBody: ['a character file is a JSON object'],
+    otherBody: { name: 'Other file', bio: ['b'] },
+  },
+  'GET /characters/:characterId/export': { query: { format: 'ccv2' } },
   'GET /characters/:characterId/revisions/:number': {},
   'POST /api-keys': {
     body: { name: 'CI', scopes: ['agents:read'], environment: 'test', expiresAt: '2099-03-01T00:00:00Z' },

@@ -3,6 +3,9 @@ import {
   characterFields,
   createCharacter,
   deleteCharacter,
+  exportCharacterFile,
+  importCharacter,
+  type ImportedCharacter,
   getCharacter,
   getCharacterRevision,
   listCharacters,
@@ -59,6 +62,8 @@ const CharacterRevisionRef = builder.objectRef<RevisionItem>('CharacterRevision'
   }),
 });
 
+const ExportFormatEnum = builder.enumType('CharacterExportFormat', { values: ['orion', 'eliza', 'ccv2'] as const });
+
 export const CharacterRef = builder.prismaNode('Character', {
   description: 'A reusable persona agents can speak as; every change is kept as a revision.',
   id: { field: 'id' },
@@ -79,6 +84,13 @@ export const CharacterRef = builder.prismaNode('Character', {
       },
       { name: 'CharacterRevisionConnection', ...connectionExtras },
     ),
+    export: t.field({
+      type: 'JSONObject',
+      description:
+        'The character as a file: `orion` (every field, lossless), `eliza` (an ElizaOS 1.x character file) or `ccv2` (a Character Card V2); importCharacter reads each back.',
+      args: { format: t.arg({ type: ExportFormatEnum, required: false, defaultValue: 'orion' }) },
+      resolve: (character, { format }) => exportCharacterFile(character, format ?? 'orion'),
+    }),
     revisionByNumber: t.field({
       type: CharacterRevisionRef,
       nullable: true,
@@ -179,7 +191,27 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const ImportCharacterPayload = builder.objectRef<ImportedCharacter>('ImportCharacterPayload').implement({
+  description: 'The character made from an imported file, and what became of the file’s fields.',
+  fields: (t) => ({
+    character: t.field({ type: CharacterRef, nullable: false, resolve: (r) => r.character }),
+    format: t.exposeString('format', { description: 'What the file was read as: eliza-legacy, eliza-1x, ccv2, ccv3 or orion.' }),
+    mapped: t.exposeStringList('mapped', { description: 'The file’s fields (dotted paths) kept in the character.' }),
+    dropped: t.exposeStringList('dropped', {
+      description: 'The file’s fields not kept, in whole or in part (no place for them here, secrets, or past a bound).',
+    }),
+  }),
+});
+
 builder.mutationFields((t) => ({
+  importCharacter: t.field({
+    type: ImportCharacterPayload,
+    description:
+      'Creates a character from an ElizaOS character file (legacy or 1.x), a Character Card V2/V3, or an OrionOS export. Secrets in the file are never stored.',
+    authScopes: { scope: 'characters:write' },
+    args: { input: t.arg({ type: 'JSONObject', required: true, description: 'The character file.' }) },
+    resolve: (_root, { input }, ctx) => importCharacter(ctx.prisma, requireKey(ctx).account.id, input, ctx.idempotency?.commit),
+  }),
   createCharacter: t.field({
     type: CharacterRef,
     authScopes: { scope: 'characters:write' },

@@ -1,3 +1,5 @@
+import { CHARACTER_LIMITS as L } from '../character-input.js';
+
 /** OrionOS's own character shape, as the import produces it and the export reads it. */
 export type Role = 'user' | 'agent';
 
@@ -34,18 +36,18 @@ export type ImportResult = {
 
 /** Bounds of the Character resource; an import fits its result into them and says what it cut. */
 export const CHARACTER_BOUNDS = {
-  nameChars: 100,
-  usernameChars: 100,
-  listItems: 50,
-  itemChars: 1_000,
+  nameChars: L.name,
+  usernameChars: L.username,
+  listItems: L.listItems,
+  itemChars: L.listItem,
   /** system, greeting and scenario. */
-  longTextChars: 20_000,
-  conversations: 20,
-  turnsPerConversation: 20,
-  turnChars: 1_000,
-  metadataPairs: 16,
-  metadataKeyChars: 64,
-  metadataValueChars: 512,
+  longTextChars: L.system,
+  conversations: L.conversations,
+  turnsPerConversation: L.turns,
+  turnChars: L.turnText,
+  metadataPairs: L.metadataPairs,
+  metadataKeyChars: L.metadataKey,
+  metadataValueChars: L.metadataValue,
 } as const;
 
 /** The list fields of a character, in the order they are documented. */

@@ -10,9 +10,11 @@ import type {
   AgentUpdateParams,
   Character,
   CharacterCreateParams,
+  CharacterExportFormat,
   CharacterDeleteParams,
   CharacterRevision,
   CharacterUpdateParams,
+  ImportedCharacter,
   ApiKey,
   ApiKeyCreateParams,
   ApiKeyRotateParams,
@@ -157,6 +159,23 @@ export class Characters {
   revisions(characterId: string, params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<CharacterRevision>>> {
     return this.http.request(
       { method: 'GET', path: `/characters/${id('characterId', characterId)}/revisions`, query: pageQuery(params) },
+      options,
+    );
+  }
+
+  /** POST /characters/import: an ElizaOS file or a Character Card V2/V3 (or an export) becomes a character. */
+  import(file: Record<string, unknown>, options?: RequestOptions): Promise<ApiResponse<ImportedCharacter>> {
+    return this.http.request({ method: 'POST', path: '/characters/import', body: file }, options);
+  }
+
+  /** GET /characters/{characterId}/export: a file that `import` reads back. */
+  export(
+    characterId: string,
+    format: CharacterExportFormat = 'orion',
+    options?: RequestOptions,
+  ): Promise<ApiResponse<Record<string, unknown>>> {
+    return this.http.request(
+      { method: 'GET', path: `/characters/${id('characterId', characterId)}/export`, query: { format } },
       options,
     );
   }

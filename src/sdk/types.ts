@@ -17,6 +17,7 @@ import type {
   CreateCharacterInput,
   DeleteAgentMutation,
   DeleteCharacterMutation,
+  ImportCharacterMutation,
   DeleteConversationMutation,
   MessageFieldsFragment,
   PromptPreviewQuery,
@@ -75,6 +76,10 @@ export type CharacterUpdateParams = UpdateCharacterInput;
 /** `force: true` detaches the agents that use the character instead of failing with CHARACTER_IN_USE. */
 export type CharacterDeleteParams = { force?: boolean };
 export type DeletedCharacter = DeleteCharacterMutation['deleteCharacter'];
+/** The created character, what the file was read as, and its fields kept (`mapped`) and not (`dropped`). */
+export type ImportedCharacter = ImportCharacterMutation['importCharacter'];
+/** `orion` keeps every field; `eliza` is an ElizaOS 1.x file, `ccv2` a Character Card V2. */
+export type CharacterExportFormat = 'orion' | 'eliza' | 'ccv2';
 
 // Messages
 /** `stream` is chosen by the method (sendMessage or streamMessage), not passed. */

@@ -230,6 +230,17 @@ describe('every resource method', () => {
     expect(await caught(orion.characters.get(characterId))).toBeInstanceOf(NotFoundError);
   });
 
+  it('characters: export in every format, then import each back to the same character', async () => {
+    const created = await orion.characters.create({ name: 'Grace', bio: ['Admiral.'], topics: ['compilers'], greeting: 'Ahoy.' });
+    const { id: _id, revision: _r, createdAt: _c, updatedAt: _u, ...fields } = created.data;
+    for (const format of ['orion', 'eliza', 'ccv2'] as const) {
+      const file = await orion.characters.export(created.data.id, format);
+      const imported = await orion.characters.import(file.data);
+      expect(imported.data.character).toMatchObject(fields);
+      expect(imported.data.format).toBe(format === 'eliza' ? 'eliza-1x' : format);
+    }
+  });
+
   it('conversations: get, messages, delete', async () => {
     const agent = await orion.agents.create({ name: 'Conversational' });
     const sent = await orion.agents.sendMessage(agent.data.id, { text: 'One', userId: 'conv-user' });

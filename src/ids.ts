@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
 /** Prefixes of the opaque, sortable IDs, and the GraphQL type each one names. */
@@ -35,4 +36,49 @@ export function typeOfId(id: string): TypeName | undefined {
 
 export function prefixOfType(type: string): IdPrefix | undefined {
   return PREFIX_BY_TYPE[type as TypeName];
+}
+
+// Crockford's base32, as in ULIDs.
+const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_BYTES_PER_ID = 10; // 80 bits: 16 characters
+const pool = Buffer.alloc(RANDOM_BYTES_PER_ID * 512);
+let poolOffset = pool.length;
+let lastMs = -1;
+let lastTime = '';
+
+/** 5 bytes (40 bits) of `bytes` from `at`, as 8 base32 characters. */
+function base32Of40Bits(bytes: Buffer, at: number): string {
+  // Two halves of 20 bits each: exact in 32-bit integer arithmetic.
+  const high = (bytes[at]! << 12) | (bytes[at + 1]! << 4) | (bytes[at + 2]! >> 4);
+  const low = ((bytes[at + 2]! & 0x0f) << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!;
+  return (
+    BASE32[(high >> 15) & 31]! + BASE32[(high >> 10) & 31]! + BASE32[(high >> 5) & 31]! + BASE32[high & 31]! +
+    BASE32[(low >> 15) & 31]! + BASE32[(low >> 10) & 31]! + BASE32[(low >> 5) & 31]! + BASE32[low & 31]!
+  );
+}
+
+/** The 48-bit millisecond time as a ULID's first 10 characters, computed once per millisecond. */
+function timePart(ms: number): string {
+  if (ms !== lastMs) {
+    let time = '';
+    for (let i = 0, n = ms; i < 10; i++, n = Math.floor(n / 32)) time = BASE32[n % 32]! + time;
+    lastMs = ms;
+    lastTime = time;
+  }
+  return lastTime;
+}
+
+/**
+ * A request id, `req_` then a ULID: the time (sortable to the millisecond) and 80 random bits.
+ * The random bits come from a pool filled by one system call per 512 ids, instead of one call per
+ * character (the ulid package's way, which showed in profiles of every request).
+ */
+export function newRequestId(now = Date.now()): string {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const at = poolOffset;
+  poolOffset += RANDOM_BYTES_PER_ID;
+  return `req_${timePart(now)}${base32Of40Bits(pool, at)}${base32Of40Bits(pool, at + 5)}`;
 }

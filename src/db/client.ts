@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { lockDataDir } from './datadir-lock.js';
@@ -28,6 +28,13 @@ export type Database = {
   close(): Promise<void>;
 };
 
+export type OpenOptions = {
+  /** Wraps the driver adapter the app's Prisma client talks through (tests observe its SQL). */
+  wrapAdapter?: (factory: SqlDriverAdapterFactory) => SqlDriverAdapterFactory;
+};
+
+const unwrapped = (factory: SqlDriverAdapterFactory) => factory;
+
 // Arbitrary, fixed: identifies OrionOS's start-up lock among PostgreSQL advisory locks.
 const STARTUP_LOCK_KEY = 4_242_017_301;
 
@@ -55,7 +62,7 @@ export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, wrap = unwrapped): Promise<Database> {
   const { poolConfig, schema } = postgresConfig(url);
   // The PostgreSQL driver loads only here: an embedded start never pays for it.
   const [{ PrismaPg }, { default: pg }, PrismaClient] = await Promise.all([
@@ -65,7 +72,7 @@ async function openPostgres(url: string): Promise<Database> {
   ]);
   // The app's pool, shared fairly between accounts (fair-share.ts).
   const pool = fairPool(pg.Pool, poolConfig);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+  const prisma = new PrismaClient({ adapter: wrap(new PrismaPg(pool, { schema })) });
   // Migrations get connections of their own: the schema engine leaves its session advisory lock
   // on its connection, which must be closed after the run, never handed back to the app's pool.
   const adapterFactory = new PrismaPg(poolConfig, { schema });
@@ -109,7 +116,7 @@ async function openPostgres(url: string): Promise<Database> {
 // stay in the operating system's page cache, so a smaller buffer pool costs little.
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
-async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Promise<Database> {
+async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>, wrap = unwrapped): Promise<Database> {
   const release = source.dataDir ? lockDataDir(source.dataDir) : () => {};
   let pglite: PGlite;
   let Client: Awaited<ReturnType<typeof loadPrismaClient>>;
@@ -124,7 +131,7 @@ async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Prom
     throw error;
   }
   const adapterFactory = new PrismaPGlite(yieldingToEventLoop(pglite));
-  const prisma = new Client({ adapter: adapterFactory });
+  const prisma = new Client({ adapter: wrap(adapterFactory) });
   return {
     kind: 'pglite',
     prisma,
@@ -142,7 +149,7 @@ async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>): Prom
   };
 }
 
-export function openDatabase(source: DataSource): Promise<Database> {
-  return source.kind === 'postgres' ? openPostgres(source.url) : openPGlite(source);
+export function openDatabase(source: DataSource, options: OpenOptions = {}): Promise<Database> {
+  return source.kind === 'postgres' ? openPostgres(source.url, options.wrapAdapter) : openPGlite(source, options.wrapAdapter);
 }
 

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { ulid } from 'ulid';
+import { newRequestId } from '../ids.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { PrismaClient } from '../db/client.js';
 import { ApiError, ERROR_STATUS, SHUTTING_DOWN, type PublicError } from '../errors.js';
@@ -211,7 +211,7 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
           auth = await authenticated(connection);
         } catch (error) {
           // The database unavailable (SERVICE_UNAVAILABLE) or a bug of ours (INTERNAL_ERROR, logged).
-          const [described] = shaped([new GraphQLError('authentication failed', { originalError: error as Error })], `req_${ulid()}`);
+          const [described] = shaped([new GraphQLError('authentication failed', { originalError: error as Error })], newRequestId());
           socket.close(CLOSE.internalError, `${String(described!.extensions['code'])}: ${described!.message}`.slice(0, 120));
           return false;
         }
@@ -233,7 +233,7 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
         return false;
       },
       onSubscribe: async (ctx, id, payload) => {
-        const requestId = `req_${ulid()}`;
+        const requestId = newRequestId();
         const connection = connections.get(ctx.extra.socket)!;
         connection.running.set(id, requestId);
         try {
@@ -251,7 +251,7 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
       },
       onError: (ctx, id, _payload, errors) => {
         const connection = connections.get(ctx.extra.socket);
-        const requestId = connection?.running.get(id) ?? `req_${ulid()}`;
+        const requestId = connection?.running.get(id) ?? newRequestId();
         connection?.running.delete(id);
         setImmediate(() => closeIfIdle(ctx.extra.socket));
         // Errors made in onSubscribe are shaped already; shaping again keeps them as they are.
@@ -271,7 +271,7 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
   return {
     attach(server) {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        const requestId = `req_${ulid()}`;
+        const requestId = newRequestId();
         const path = new URL(req.url ?? '/', 'http://localhost').pathname;
         if (path !== '/graphql') {
           refuseUpgrade(socket, { code: 'NOT_FOUND', message: `No WebSocket endpoint at ${path}: GraphQL over WebSocket is at /graphql`, details: {} }, requestId);

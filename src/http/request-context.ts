@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ulid } from 'ulid';
 import type { PrismaClient } from '../db/client.js';
+import { newRequestId } from '../ids.js';
 import type { RequestState } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { authenticate } from '../services/api-keys.js';
@@ -15,7 +15,7 @@ const CLIENT_REQUEST_ID = /^(?![rR][eE][qQ]_)[A-Za-z0-9._:-]{1,128}$/;
 /** X-Request-Id: the client's own when it is sane and not `req_…`, otherwise a new `req_…`. Set on every response. */
 export function requestId(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.get('X-Request-Id');
-  const id = incoming && CLIENT_REQUEST_ID.test(incoming) ? incoming : `req_${ulid()}`;
+  const id = incoming && CLIENT_REQUEST_ID.test(incoming) ? incoming : newRequestId();
   (req as OrionRequest).orion = { requestId: id, auth: { kind: 'anonymous' } };
   res.set('X-Request-Id', id);
   next();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
-import type { Account, Agent, Conversation, Message } from '../db/generated/prisma/client.js';
+import type { Account, Agent, Conversation, Message, Prisma } from '../db/generated/prisma/client.js';
 import { ApiError, invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -64,43 +64,192 @@ export type MessagingDeps = {
   metrics?: Metrics;
 };
 
-async function findConversation(
+/** The conversation a client named: it must be this agent's (of this account) and this user's. */
+async function givenConversation(
   prisma: PrismaClient,
   accountId: string,
   agentId: string,
   userId: string,
-  conversationId: string | null | undefined,
+  conversationId: string,
 ): Promise<Conversation> {
-  if (conversationId != null) {
-    const conversation =
-      typeOfId(conversationId) === 'Conversation'
-        ? await prisma.conversation.findFirst({ where: { id: conversationId, accountId, agentId } })
-        : null;
-    if (!conversation) throw notFound('Conversation', conversationId);
-    if (conversation.userId !== userId) {
-      throw invalidRequest([{ field: 'conversationId', message: 'belongs to another userId' }]);
-    }
-    return conversation;
+  const conversation =
+    typeOfId(conversationId) === 'Conversation'
+      ? await prisma.conversation.findFirst({ where: { id: conversationId, accountId, agentId } })
+      : null;
+  if (!conversation) throw notFound('Conversation', conversationId);
+  if (conversation.userId !== userId) {
+    throw invalidRequest([{ field: 'conversationId', message: 'belongs to another userId' }]);
   }
-  const where = { agentId_userId: { agentId, userId } };
-  const existing = await prisma.conversation.findUnique({ where });
-  if (existing) return existing;
-  try {
-    return await prisma.conversation.create({ data: { id: newId('cnv'), accountId, agentId, userId } });
-  } catch {
-    // Another request created it a moment ago.
-    return prisma.conversation.findUniqueOrThrow({ where });
-  }
+  return conversation;
 }
 
-async function loadHistory(prisma: PrismaClient, conversationId: string): Promise<HistoryTurn[]> {
+/** The latest completed turns of the agent's conversation with a user (none yet: empty), oldest first. */
+async function loadHistory(
+  prisma: PrismaClient,
+  conversation: { conversationId: string } | { agentId: string; userId: string },
+): Promise<HistoryTurn[]> {
   const rows = await prisma.message.findMany({
-    where: { conversationId, status: 'completed' },
+    where: {
+      status: 'completed',
+      // By (agentId, userId) through the relation: one query, without reading the conversation first.
+      ...('conversationId' in conversation ? conversation : { conversation }),
+    },
     orderBy: { id: 'desc' },
     take: MESSAGE_LIMITS.history,
     select: { role: true, text: true },
   });
   return rows.reverse();
+}
+
+type SendContext = { input: z.output<typeof sendMessageSchema>; agent: Agent; history: HistoryTurn[] };
+
+/** Validates a send and reads what answering it needs: the agent and the conversation's history. */
+async function sendContext(
+  prisma: PrismaClient,
+  accountId: string,
+  agentId: string,
+  rawInput: SendMessageInput,
+): Promise<SendContext> {
+  const input = parseInput(sendMessageSchema, rawInput);
+  const { userId, conversationId } = input;
+  if (conversationId != null) {
+    const agent = await getAgent(prisma, accountId, agentId);
+    const conversation = await givenConversation(prisma, accountId, agent.id, userId, conversationId);
+    return { input, agent, history: await loadHistory(prisma, { conversationId: conversation.id }) };
+  }
+  // Together: an agent that is not the account's throws, and its history is never used.
+  const [agent, history] = await Promise.all([
+    getAgent(prisma, accountId, agentId),
+    loadHistory(prisma, { agentId, userId }),
+  ]);
+  return { input, agent, history };
+}
+
+/**
+ * The agent's conversation with the user, created on its first turn, counting `turns` more
+ * turns: one statement (INSERT ... ON CONFLICT DO UPDATE), inside the transaction storing them.
+ * When the client named a conversation, it must still be that one.
+ */
+async function conversationForTurns(
+  tx: Prisma.TransactionClient,
+  accountId: string,
+  agentId: string,
+  input: SendContext['input'],
+  turns: number,
+  at: Date,
+): Promise<Conversation> {
+  const conversation = await tx.conversation.upsert({
+    where: { agentId_userId: { agentId, userId: input.userId } },
+    create: { id: newId('cnv'), accountId, agentId, userId: input.userId, messageCount: turns, lastMessageAt: at },
+    update: { messageCount: { increment: turns }, lastMessageAt: at },
+  });
+  // Deleted (and so re-created) since it was checked.
+  if (input.conversationId != null && conversation.id !== input.conversationId) {
+    throw notFound('Conversation', input.conversationId);
+  }
+  return conversation;
+}
+
+/** Why the agent cannot answer at all right now, or undefined. */
+function unavailability(deps: MessagingDeps, agent: Agent): ApiError | undefined {
+  if (agent.status === 'paused') {
+    return new ApiError('AGENT_UNAVAILABLE', `Agent ${agent.id} is paused`, { reason: 'paused' });
+  }
+  const provider = deps.providers[agent.modelProvider];
+  const reason = provider.unavailableReason();
+  return reason
+    ? new ApiError('AGENT_UNAVAILABLE', reason, { reason: 'provider_not_configured', provider: provider.name })
+    : undefined;
+}
+
+function countQuotaRejection(deps: MessagingDeps) {
+  return (error: unknown): never => {
+    if (error instanceof ApiError && error.code === 'INSUFFICIENT_QUOTA') deps.metrics?.quotaRejections.inc();
+    throw error;
+  };
+}
+
+/** Keeps `work` in `inflight` until it settles, so shutdown waits for it. */
+function tracked<T>(deps: MessagingDeps, work: Promise<T>): Promise<T> {
+  deps.inflight.add(work);
+  void work.finally(() => deps.inflight.delete(work)).catch(() => {});
+  return work;
+}
+
+/**
+ * Sends a message and waits for the reply (not streamed). A provider that answers in-process
+ * (the local engine: no I/O, it cannot hang) answers first, and both turns are then stored in
+ * one transaction with the quota unit and the idempotency mark: a crash before its commit leaves
+ * nothing stored and nothing charged, and the client had no answer. Any other provider may be
+ * slow, so the user's turn is stored (pending) before it is called (see prepareExchange).
+ */
+export async function sendMessage(
+  deps: MessagingDeps,
+  account: Account,
+  agentId: string,
+  rawInput: SendMessageInput,
+  commit?: CommitMark,
+): Promise<SentMessage> {
+  const context = await sendContext(deps.prisma, account.id, agentId, rawInput);
+  const provider = deps.providers[context.agent.modelProvider];
+  if (!provider.answersInstantly || unavailability(deps, context.agent)) {
+    return (await storePendingTurn(deps, account, context, commit)).run();
+  }
+  return tracked(deps, answerInstantly(deps, account, context, commit));
+}
+
+async function answerInstantly(
+  deps: MessagingDeps,
+  account: Account,
+  { input, agent, history }: SendContext,
+  commit: CommitMark | undefined,
+): Promise<SentMessage> {
+  const { prisma } = deps;
+  const userId = newId('msg');
+  const now = new Date();
+  const reply = await callModel(deps, agent, input.userId, history, input.text, undefined);
+  const replyId = newId('msg');
+  const repliedAt = new Date();
+  const conversationId = await prisma
+    .$transaction(async (tx) => {
+      const conversation = await conversationForTurns(tx, account.id, agent.id, input, 2, repliedAt);
+      const turn = { accountId: account.id, conversationId: conversation.id, agentId: agent.id, userId: input.userId };
+      await tx.message.createMany({
+        data: [
+          {
+            ...turn,
+            id: userId,
+            role: 'user',
+            text: input.text,
+            status: 'completed',
+            replyId,
+            model: reply.model,
+            inputTokens: reply.usage.inputTokens,
+            outputTokens: reply.usage.outputTokens,
+            latencyMs: reply.latencyMs,
+            metadata: input.metadata ?? undefined,
+            createdAt: now,
+          },
+          {
+            ...turn,
+            id: replyId,
+            role: 'agent',
+            text: reply.text,
+            status: 'completed',
+            model: reply.model,
+            outputTokens: reply.usage.outputTokens,
+            latencyMs: reply.latencyMs,
+            createdAt: repliedAt,
+          },
+        ],
+      });
+      if (commit) await commit(tx, { type: 'Message', id: userId });
+      // Last, so the account's usage row stays locked only until the commit that follows.
+      await reserveMessage(tx, account, now);
+      return conversation.id;
+    })
+    .catch(countQuotaRejection(deps));
+  return sentMessage({ id: userId, conversationId, agentId: agent.id, userId: input.userId, text: input.text, createdAt: now }, reply);
 }
 
 /** A send that passed every check and whose user turn is stored; `run` asks the model. */
@@ -121,15 +270,21 @@ export async function prepareExchange(
   rawInput: SendMessageInput,
   commit?: CommitMark,
 ): Promise<PreparedExchange> {
-  const input = parseInput(sendMessageSchema, rawInput);
+  return storePendingTurn(deps, account, await sendContext(deps.prisma, account.id, agentId, rawInput), commit);
+}
+
+async function storePendingTurn(
+  deps: MessagingDeps,
+  account: Account,
+  { input, agent, history }: SendContext,
+  commit: CommitMark | undefined,
+): Promise<PreparedExchange> {
   const { prisma } = deps;
   const accountId = account.id;
-  const agent = await getAgent(prisma, accountId, agentId);
-  const conversation = await findConversation(prisma, accountId, agent.id, input.userId, input.conversationId);
-  const history = await loadHistory(prisma, conversation.id);
   const now = new Date();
   const userMessage = await prisma
     .$transaction(async (tx) => {
+      const conversation = await conversationForTurns(tx, accountId, agent.id, input, 1, now);
       const message = await tx.message.create({
         data: {
           id: newId('msg'),
@@ -144,28 +299,13 @@ export async function prepareExchange(
           createdAt: now,
         },
       });
-      await tx.conversation.update({
-        where: { id: conversation.id },
-        data: { messageCount: { increment: 1 }, lastMessageAt: now },
-      });
       // Last, so the account's usage row stays locked only until the commit that follows.
       await reserveMessage(tx, account, now);
       return message;
     })
-    .catch((error: unknown) => {
-      if (error instanceof ApiError && error.code === 'INSUFFICIENT_QUOTA') deps.metrics?.quotaRejections.inc();
-      throw error;
-    });
+    .catch(countQuotaRejection(deps));
 
-  const provider = deps.providers[agent.modelProvider];
-  const unavailable =
-    agent.status === 'paused'
-      ? new ApiError('AGENT_UNAVAILABLE', `Agent ${agent.id} is paused`, { reason: 'paused' })
-      : provider.unavailableReason() &&
-        new ApiError('AGENT_UNAVAILABLE', provider.unavailableReason()!, {
-          reason: 'provider_not_configured',
-          provider: provider.name,
-        });
+  const unavailable = unavailability(deps, agent);
   if (unavailable) {
     await failTurn(prisma, userMessage, unavailable);
     throw unavailable;
@@ -173,12 +313,7 @@ export async function prepareExchange(
 
   return {
     userMessage,
-    run: (onDelta) => {
-      const work = answer(deps, agent, conversation, userMessage, history, onDelta, commit);
-      deps.inflight.add(work);
-      void work.finally(() => deps.inflight.delete(work)).catch(() => {});
-      return work;
-    },
+    run: (onDelta) => tracked(deps, answer(deps, agent, userMessage, history, onDelta, commit)),
   };
 }
 
@@ -205,24 +340,25 @@ async function failTurn(
   });
 }
 
-async function answer(
+type TimedReply = ModelReply & { latencyMs: number };
+
+/** Asks the agent's model; a failure is an ApiError (MODEL_ERROR unless the provider said better). */
+async function callModel(
   deps: MessagingDeps,
   agent: Agent,
-  conversation: Conversation,
-  userMessage: Message,
+  userId: string,
   history: HistoryTurn[],
+  text: string,
   onDelta: ((delta: string) => void) | undefined,
-  commit: CommitMark | undefined,
-): Promise<SentMessage> {
-  const { prisma } = deps;
+): Promise<TimedReply> {
   const started = performance.now();
   let reply: ModelReply;
   try {
     reply = await deps.providers[agent.modelProvider].generate(
       {
         agent: modelRequestAgent(agent),
-        userId: userMessage.userId,
-        messages: assemblePrompt(agent, history, userMessage.text).messages,
+        userId,
+        messages: assemblePrompt(agent, history, text).messages,
         signal: AbortSignal.timeout(deps.modelTimeoutMs),
       },
       onDelta,
@@ -235,11 +371,6 @@ async function answer(
         : new ApiError('MODEL_ERROR', 'The model failed to answer', { provider: agent.modelProvider });
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, agentId: agent.id }, 'model call failed');
     deps.metrics?.recordModelCall(agent.modelProvider, apiError.code, failedAfter);
-    // A message that got no answer does not count against the quota. If this cannot be written,
-    // the turn stays pending and the recovery of interrupted turns fails and refunds it later.
-    await failTurn(prisma, userMessage, apiError).catch((e: unknown) =>
-      deps.logger.error({ err: e, messageId: userMessage.id }, 'could not record a failed turn'),
-    );
     throw apiError;
   }
   const latencyMs = Math.round(performance.now() - started);
@@ -247,15 +378,59 @@ async function answer(
     input: reply.usage.inputTokens,
     output: reply.usage.outputTokens,
   });
+  return { ...reply, latencyMs };
+}
+
+function sentMessage(
+  turn: Pick<Message, 'id' | 'conversationId' | 'agentId' | 'userId' | 'text' | 'createdAt'>,
+  reply: TimedReply,
+): SentMessage {
+  return {
+    id: turn.id,
+    conversationId: turn.conversationId,
+    agentId: turn.agentId,
+    userId: turn.userId,
+    text: turn.text,
+    response: reply.text,
+    model: reply.model,
+    usage: reply.usage,
+    latencyMs: reply.latencyMs,
+    createdAt: turn.createdAt,
+  };
+}
+
+/** Asks the model for the reply to a stored pending turn, and stores the reply with the outcome. */
+async function answer(
+  deps: MessagingDeps,
+  agent: Agent,
+  userMessage: Message,
+  history: HistoryTurn[],
+  onDelta: ((delta: string) => void) | undefined,
+  commit: CommitMark | undefined,
+): Promise<SentMessage> {
+  const { prisma } = deps;
+  let reply: TimedReply;
+  try {
+    reply = await callModel(deps, agent, userMessage.userId, history, userMessage.text, onDelta);
+  } catch (apiError) {
+    // A message that got no answer does not count against the quota. If this cannot be written,
+    // the turn stays pending and the recovery of interrupted turns fails and refunds it later.
+    await failTurn(prisma, userMessage, apiError as ApiError).catch((e: unknown) =>
+      deps.logger.error({ err: e, messageId: userMessage.id }, 'could not record a failed turn'),
+    );
+    throw apiError;
+  }
+  const { latencyMs } = reply;
   const replyId = newId('msg');
   const repliedAt = new Date();
+  const conversationId = userMessage.conversationId;
   // The reply and the outcome of the user's turn are written together or not at all.
   await prisma.$transaction([
     prisma.message.create({
       data: {
         id: replyId,
         accountId: userMessage.accountId,
-        conversationId: conversation.id,
+        conversationId,
         agentId: agent.id,
         userId: userMessage.userId,
         role: 'agent',
@@ -280,23 +455,12 @@ async function answer(
       },
     }),
     prisma.conversation.update({
-      where: { id: conversation.id },
+      where: { id: conversationId },
       data: { messageCount: { increment: 1 }, lastMessageAt: repliedAt },
     }),
     ...(commit ? [commit(prisma, { type: 'Message', id: userMessage.id })] : []),
   ]);
-  return {
-    id: userMessage.id,
-    conversationId: conversation.id,
-    agentId: agent.id,
-    userId: userMessage.userId,
-    text: userMessage.text,
-    response: reply.text,
-    model: reply.model,
-    usage: reply.usage,
-    latencyMs,
-    createdAt: userMessage.createdAt,
-  };
+  return sentMessage(userMessage, reply);
 }
 
 /** The messages the agent's model would receive next for this user, without calling it. */
@@ -312,7 +476,7 @@ export async function previewPrompt(
   const conversation = await prisma.conversation.findUnique({
     where: { agentId_userId: { agentId: agent.id, userId } },
   });
-  const history = conversation ? await loadHistory(prisma, conversation.id) : [];
+  const history = conversation ? await loadHistory(prisma, { conversationId: conversation.id }) : [];
   const prompt = assemblePrompt(agent, history, args.text ?? undefined);
   return {
     agentId: agent.id,

@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { createApp, type AppConfig } from '../../src/app.js';
 import type { GraphQLWebSockets } from '../../src/http/graphql-ws.js';
 import type { LifecycleState } from '../../src/http/operations.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { openDatabase, type Database, type OpenOptions } from '../../src/db/client.js';
 import { prepareDatabase } from '../../src/db/migrate.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createAccount } from '../../src/services/accounts.js';
@@ -77,6 +77,8 @@ export const TEST_APP_CONFIG: AppConfig = {
 };
 
 export type TestAppOptions = Partial<AppConfig> & {
+  /** See OpenOptions (e.g. test/support/sql-counter.ts). */
+  wrapAdapter?: OpenOptions['wrapAdapter'];
   /** Share rate limits through this Redis (default: in memory, one store per app). */
   redisUrl?: string;
   /** Where the app logs (default: silent, or TEST_LOG_LEVEL). */
@@ -84,16 +86,16 @@ export type TestAppOptions = Partial<AppConfig> & {
 };
 
 export async function startTestApp(storage: Storage = 'pglite', options: TestAppOptions = {}): Promise<TestApp> {
-  const { redisUrl, logger: givenLogger, ...config } = options;
+  const { redisUrl, logger: givenLogger, wrapAdapter, ...config } = options;
   let dropSchema = async () => {};
   let db: Database;
   if (storage === 'postgres') {
     const { url, schema } = freshPostgresUrl();
-    db = await openDatabase({ kind: 'postgres', url });
+    db = await openDatabase({ kind: 'postgres', url }, { wrapAdapter });
     dropSchema = () => dropPostgresSchema(schema);
   } else {
     const template = await readFile(inject('pgliteTemplate'));
-    db = await openDatabase({ kind: 'pglite', loadDataDir: new Blob([template]) });
+    db = await openDatabase({ kind: 'pglite', loadDataDir: new Blob([template]) }, { wrapAdapter });
   }
   await prepareDatabase(db, () => bootstrapOperator(db.prisma, ADMIN_KEY));
   const logger = givenLogger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

@@ -51,6 +51,8 @@ export type SpawnOptions = {
   cwd?: string;
   /** `orion serve` instead of the bundle `npm start` runs. */
   orionServe?: boolean;
+  /** The script `npm start` runs (which builds first when dist/ is stale) instead of the bundle itself. */
+  startScript?: boolean;
 };
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -118,7 +120,9 @@ export function spawnServer(env: Record<string, string | undefined>, options: Sp
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined) base[name] = value;
   }
-  const entry = options.orionServe ? [path.join(ROOT_DIR, 'bin/orion.js'), 'serve'] : [path.join(ROOT_DIR, 'dist/server.js')];
+  const entry = options.orionServe
+    ? [path.join(ROOT_DIR, 'bin/orion.js'), 'serve']
+    : [path.join(ROOT_DIR, options.startScript ? 'scripts/start.mjs' : 'dist/server.js')];
   const child = spawn(process.execPath, entry, {
     cwd: options.cwd ?? ROOT_DIR,
     env: base,

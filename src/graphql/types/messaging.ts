@@ -6,7 +6,7 @@ import {
   listConversations,
   messagesOfConversation,
 } from '../../services/conversations.js';
-import { MESSAGE_LIMITS, prepareExchange, previewPrompt, type SentMessage } from '../../services/messages.js';
+import { MESSAGE_LIMITS, prepareExchange, previewPrompt, sendMessage, type SentMessage } from '../../services/messages.js';
 import type { PageArgs } from '../../services/pagination.js';
 import { builder, requireKey } from '../builder.js';
 import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
@@ -237,10 +237,8 @@ builder.mutationFields((t) => ({
       agentId: t.arg.id({ required: true }),
       input: t.arg({ type: SendMessageInput, required: true }),
     },
-    resolve: async (_root, { agentId, input }, ctx) => {
-      const exchange = await prepareExchange(ctx.messaging, requireKey(ctx).account, String(agentId), input, ctx.idempotency?.commit);
-      return exchange.run();
-    },
+    resolve: (_root, { agentId, input }, ctx) =>
+      sendMessage(ctx.messaging, requireKey(ctx).account, String(agentId), input, ctx.idempotency?.commit),
   }),
   deleteConversation: t.field({
     type: DeleteConversationPayload,

@@ -11,6 +11,7 @@ const approxTokens = (chars: number) => Math.ceil(chars / 4);
 /** The built-in offline engine (see local-engine.ts), streamed word by word. */
 export class LocalProvider implements ModelProvider {
   readonly name = 'local' as const;
+  readonly answersInstantly = true;
 
   unavailableReason(): string | undefined {
     return undefined;

@@ -38,5 +38,10 @@ export interface ModelProvider {
   readonly name: 'local' | 'openai' | 'anthropic';
   /** Why it cannot answer at all (missing credentials...), or undefined when it can. */
   unavailableReason(): string | undefined;
+  /**
+   * Answers in-process, without I/O, so it cannot hang: a send may ask it before storing anything
+   * and store both turns at once (see sendMessage).
+   */
+  readonly answersInstantly?: boolean;
   generate(request: ModelRequest, onDelta?: (delta: string) => void): Promise<ModelReply>;
 }

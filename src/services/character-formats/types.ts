@@ -1,26 +1,11 @@
-import { CHARACTER_LIMITS as L } from '../character-input.js';
+import { CHARACTER_LIMITS as L, type CharacterFields } from '../character-input.js';
 
-/** OrionOS's own character shape, as the import produces it and the export reads it. */
-export type Role = 'user' | 'agent';
+export type Role = CharacterFields['messageExamples'][number][number]['role'];
 
-export type ExampleTurn = { role: Role; text: string };
+export type ExampleTurn = CharacterFields['messageExamples'][number][number];
 
-export type CharacterFields = {
-  name: string;
-  username?: string | null;
-  bio: string[];
-  lore: string[];
-  topics: string[];
-  adjectives: string[];
-  style: { all: string[]; chat: string[] };
-  messageExamples: ExampleTurn[][];
-  system?: string | null;
-  knowledge: string[];
-  greeting?: string | null;
-  scenario?: string | null;
-  tags: string[];
-  metadata: Record<string, string>;
-};
+/** OrionOS's own character shape (the resource's writable fields), as the import produces it and the export reads it. */
+export type { CharacterFields };
 
 export type ImportFormat = 'eliza-legacy' | 'eliza-1x' | 'ccv2' | 'ccv3' | 'orion';
 export type ExportFormat = 'eliza' | 'ccv2' | 'orion';

@@ -20,8 +20,7 @@ import { shapeResult, type OrionYoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
 import { authenticate, keyRequired, type AuthState } from '../services/api-keys.js';
 import type { KeyCache } from '../services/key-cache.js';
-import type { RateLimits } from '../services/rate-limits.js';
-import { effectiveLimits } from '../services/tiers.js';
+import { rateLimitCounter, rateLimitExceeded, type RateLimits } from '../services/rate-limits.js';
 import type { LifecycleState } from './operations.js';
 
 /** graphql-ws's close codes (4401, 4403: its own conventions), and WebSocket's "going away". */
@@ -156,20 +155,17 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
       return [error];
     }
     // Each operation counts as one request against the account's limit, as over HTTP.
+    const counter = rateLimitCounter(auth, deps.clientAddress(ctx.extra.request), deps.anonymousRateLimitPerMinute);
     const decision = await deps.limits
-      .consume(`acc:${auth.account.id}`, effectiveLimits(auth.account).rateLimitPerMinute)
+      .consume(counter.key, counter.limit)
       .catch((error: unknown) => {
         // Both stores failing is a bug of ours, not the client's: serve rather than refuse (as over HTTP).
         logger.error({ requestId, err: error }, 'rate limiter failed');
         return undefined;
       });
     if (decision && !decision.allowed) {
-      return [
-        new ApiError('RATE_LIMIT_EXCEEDED', `Rate limit exceeded. Try again in ${decision.retryAfter} seconds.`, {
-          retryAfter: decision.retryAfter,
-          limit: decision.limit,
-        }),
-      ];
+      const refusal = rateLimitExceeded(decision);
+      return [new ApiError(refusal.code, refusal.message, refusal.details)];
     }
     refuseDeepParams(payload);
     // The initial context is what Yoga's context factory reads from an HTTP request (req.orion).
@@ -220,9 +216,8 @@ export function graphqlWebSockets(deps: WebSocketDeps): GraphQLWebSockets {
           return true;
         }
         // Refused attempts count against the address, as anonymous HTTP requests do: keys cannot be guessed at speed.
-        const decision = await deps.limits
-          .consume(`ip:${deps.clientAddress(request)}`, deps.anonymousRateLimitPerMinute)
-          .catch(() => undefined);
+        const counter = rateLimitCounter(auth, deps.clientAddress(request), deps.anonymousRateLimitPerMinute);
+        const decision = await deps.limits.consume(counter.key, counter.limit).catch(() => undefined);
         if (decision && !decision.allowed) {
           socket.close(CLOSE.tooManyRequests, closeReason({ code: 'RATE_LIMIT_EXCEEDED', message: `Try again in ${decision.retryAfter} seconds`, details: {} }));
         } else if (auth.kind === 'anonymous') {

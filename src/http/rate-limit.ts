@@ -3,8 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { sendProtocolError } from './protocol-error.js';
 import type { OrionRequest } from './request-context.js';
-import type { RateLimits } from '../services/rate-limits.js';
-import { effectiveLimits } from '../services/tiers.js';
+import { rateLimitCounter, rateLimitExceeded, type RateLimits } from '../services/rate-limits.js';
 
 /**
  * Counts each HTTP request once, whichever protocol: per account for a valid key, per client
@@ -14,10 +13,7 @@ import { effectiveLimits } from '../services/tiers.js';
 export function rateLimiting(limits: RateLimits, anonymousPerMinute: number, logger: Logger, metrics?: Metrics) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const { auth, requestId } = (req as OrionRequest).orion;
-    const [key, limit] =
-      auth.kind === 'key'
-        ? [`acc:${auth.account.id}`, effectiveLimits(auth.account).rateLimitPerMinute]
-        : [`ip:${req.ip ?? 'unknown'}`, anonymousPerMinute];
+    const { key, limit } = rateLimitCounter(auth, req.ip ?? 'unknown', anonymousPerMinute);
     let decision;
     try {
       decision = await limits.consume(key, limit);
@@ -37,15 +33,6 @@ export function rateLimiting(limits: RateLimits, anonymousPerMinute: number, log
       return;
     }
     metrics?.rateLimitRejections.inc({ scope: auth.kind === 'key' ? 'account' : 'address' });
-    sendProtocolError(
-      req,
-      res,
-      {
-        code: 'RATE_LIMIT_EXCEEDED',
-        message: `Rate limit exceeded. Try again in ${decision.retryAfter} seconds.`,
-        details: { retryAfter: decision.retryAfter, limit: decision.limit },
-      },
-      { 'Retry-After': String(decision.retryAfter) },
-    );
+    sendProtocolError(req, res, rateLimitExceeded(decision), { 'Retry-After': String(decision.retryAfter) });
   };
 }

@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { PublicError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { AuthState } from './api-keys.js';
+import { effectiveLimits } from './tiers.js';
 
 const WINDOW_SECONDS = 60;
 
@@ -13,6 +16,25 @@ export type RateDecision = {
   /** Seconds to wait before retrying (when refused). */
   retryAfter: number;
 };
+
+/**
+ * The counter a caller's requests go to, and its limit, whichever protocol (HTTP or WebSocket):
+ * its account's with a valid key, its client address's without.
+ */
+export function rateLimitCounter(auth: AuthState, address: string, anonymousPerMinute: number): { key: string; limit: number } {
+  return auth.kind === 'key'
+    ? { key: `acc:${auth.account.id}`, limit: effectiveLimits(auth.account).rateLimitPerMinute }
+    : { key: `ip:${address}`, limit: anonymousPerMinute };
+}
+
+/** The refusal of a request over its limit (429, with how long to wait). */
+export function rateLimitExceeded(decision: RateDecision): PublicError {
+  return {
+    code: 'RATE_LIMIT_EXCEEDED',
+    message: `Rate limit exceeded. Try again in ${decision.retryAfter} seconds.`,
+    details: { retryAfter: decision.retryAfter, limit: decision.limit },
+  };
+}
 
 /**
  * Fixed-window request limits per minute, keyed by account (or client address). In memory by

@@ -230,17 +230,7 @@ async function answerInstantly(
             metadata: input.metadata ?? undefined,
             createdAt: now,
           },
-          {
-            ...turn,
-            id: replyId,
-            role: 'agent',
-            text: reply.text,
-            status: 'completed',
-            model: reply.model,
-            outputTokens: reply.usage.outputTokens,
-            latencyMs: reply.latencyMs,
-            createdAt: repliedAt,
-          },
+          replyRow(turn, replyId, reply, repliedAt),
         ],
       });
       if (commit) await commit(tx, { type: 'Message', id: userId });
@@ -381,6 +371,26 @@ async function callModel(
   return { ...reply, latencyMs };
 }
 
+/** The agent's reply to a user's turn, as stored (both ways of answering write the same row). */
+function replyRow(
+  turn: Pick<Message, 'accountId' | 'conversationId' | 'agentId' | 'userId'>,
+  id: string,
+  reply: TimedReply,
+  at: Date,
+) {
+  return {
+    ...turn,
+    id,
+    role: 'agent' as const,
+    text: reply.text,
+    status: 'completed' as const,
+    model: reply.model,
+    outputTokens: reply.usage.outputTokens,
+    latencyMs: reply.latencyMs,
+    createdAt: at,
+  };
+}
+
 function sentMessage(
   turn: Pick<Message, 'id' | 'conversationId' | 'agentId' | 'userId' | 'text' | 'createdAt'>,
   reply: TimedReply,
@@ -427,20 +437,7 @@ async function answer(
   // The reply and the outcome of the user's turn are written together or not at all.
   await prisma.$transaction([
     prisma.message.create({
-      data: {
-        id: replyId,
-        accountId: userMessage.accountId,
-        conversationId,
-        agentId: agent.id,
-        userId: userMessage.userId,
-        role: 'agent',
-        text: reply.text,
-        status: 'completed',
-        model: reply.model,
-        outputTokens: reply.usage.outputTokens,
-        latencyMs,
-        createdAt: repliedAt,
-      },
+      data: replyRow({ accountId: userMessage.accountId, conversationId, agentId: agent.id, userId: userMessage.userId }, replyId, reply, repliedAt),
     }),
     // Still pending: a turn already failed (and refunded) by recovery is never completed after all.
     prisma.message.update({

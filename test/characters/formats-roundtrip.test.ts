@@ -89,7 +89,13 @@ describe('export → import round trip', () => {
     const cardFields = fc.record({
       name: lineText(B.nameChars),
       bio: fc.array(lineText(60), { maxLength: 5 }),
-      adjectives: fc.array(lineText(30).map((s) => s.replace(/[.!?;:]/g, '').split(' ').slice(0, 3).join(' ')).filter((s) => s !== ''), { maxLength: 5 }),
+      // An adjective as the resource stores it: trimmed and not blank (the API trims list items).
+      adjectives: fc.array(
+        lineText(30)
+          .map((s) => s.replace(/[.!?;:]/g, ' ').split(/\s+/).filter((w) => w !== '').slice(0, 3).join(' '))
+          .filter((s) => s !== ''),
+        { maxLength: 5 },
+      ),
       messageExamples: fc.array(
         fc.array(fc.record({ role: fc.constantFrom('user' as const, 'agent' as const), text: lineText(80) }), { minLength: 1, maxLength: 4 }),
         { maxLength: 3 },

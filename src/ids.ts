@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   cnv: 'Conversation',
   msg: 'Message',
   chr: 'Character',
+  tol: 'Tool',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

@@ -1,5 +1,6 @@
 -- AlterTable
-ALTER TABLE "Agent" ADD COLUMN     "maxToolSteps" INTEGER NOT NULL DEFAULT 5,
+ALTER TABLE "Agent" ADD COLUMN     "enabledPlugins" TEXT[] DEFAULT ARRAY[]::TEXT[],
+ADD COLUMN     "maxToolSteps" INTEGER NOT NULL DEFAULT 5,
 ADD COLUMN     "toolSecret" TEXT;
 
 -- AlterTable

@@ -11,6 +11,7 @@ import {
   type Personality,
 } from './agent-input.js';
 import { checkCharacterReference, withCharacter, type AgentWithCharacter } from './agent-character.js';
+import { characterNotFound } from './characters.js';
 import type { CommitMark } from './idempotency.js';
 import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
@@ -53,6 +54,17 @@ export function agentPersonality(agent: Agent): Personality {
   return agent.personality as Personality;
 }
 
+/**
+ * A character deleted after checkCharacterReference and before the agent's write fails that
+ * write's foreign key: the client gets the 404 it would have got a moment later, not a 500.
+ */
+function characterDeletedMeanwhile(characterId: string | null | undefined) {
+  return (error: unknown): never => {
+    if (characterId && (error as { code?: string })?.code === 'P2003') throw characterNotFound(characterId);
+    throw error;
+  };
+}
+
 export async function createAgent(
   prisma: PrismaClient,
   accountId: string,
@@ -65,9 +77,8 @@ export async function createAgent(
   const create = prisma.agent.create({
     data: { ...(columns(values) as Prisma.AgentUncheckedCreateInput), id, accountId },
   });
-  if (!commit) return create;
-  const [agent] = await prisma.$transaction([create, commit(prisma, { type: 'Agent', id })]);
-  return agent;
+  const written = commit ? prisma.$transaction([create, commit(prisma, { type: 'Agent', id })]).then(([agent]) => agent) : create;
+  return written.catch(characterDeletedMeanwhile(values.characterId));
 }
 
 /**
@@ -104,10 +115,9 @@ export async function updateAgent(
       characterRevision: changes.characterRevision,
     });
   }
-  const { count } = await prisma.agent.updateMany({
-    where: { id, accountId },
-    data: { ...columns(changes), updatedAt: new Date() },
-  });
+  const { count } = await prisma.agent
+    .updateMany({ where: { id, accountId }, data: { ...columns(changes), updatedAt: new Date() } })
+    .catch(characterDeletedMeanwhile(changes.characterId));
   if (count === 0) throw agentNotFound(id);
   return getAgent(prisma, accountId, id);
 }

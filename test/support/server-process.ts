@@ -2,6 +2,7 @@
 // shutdown, configuration, the embedded data directory. It runs the bundle `npm start` runs
 // (dist/server.js, built once per test run by the global set-up), so these tests cover what ships.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,13 +48,19 @@ const CONFIG_VARIABLES = [
 ];
 
 export type SpawnOptions = {
-  /** The server's working directory (where it looks for `.env`); the repository by default. */
+  /**
+   * The server's working directory (where it looks for `.env`). By default an empty directory of
+   * the test run's own, so a developer's `.env` in the repository never changes what is tested.
+   */
   cwd?: string;
   /** `orion serve` instead of the bundle `npm start` runs. */
   orionServe?: boolean;
   /** The script `npm start` runs (which builds first when dist/ is stale) instead of the bundle itself. */
   startScript?: boolean;
 };
+
+let emptyDirectory: string | undefined;
+const emptyWorkingDirectory = () => (emptyDirectory ??= mkdtempSync(path.join(tmpdir(), 'orion-cwd-')));
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -124,7 +131,7 @@ export function spawnServer(env: Record<string, string | undefined>, options: Sp
     ? [path.join(ROOT_DIR, 'bin/orion.js'), 'serve']
     : [path.join(ROOT_DIR, options.startScript ? 'scripts/start.mjs' : 'dist/server.js')];
   const child = spawn(process.execPath, entry, {
-    cwd: options.cwd ?? ROOT_DIR,
+    cwd: options.cwd ?? emptyWorkingDirectory(),
     env: base,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

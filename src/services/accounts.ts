@@ -4,7 +4,7 @@ import type { Account, ApiKey } from '../db/generated/prisma/client.js';
 import { invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
-import type { CommitMark } from './idempotency.js';
+import { withCommitMark, type CommitMark } from './idempotency.js';
 import { ACCOUNT_OWNER_SCOPES } from './scopes.js';
 import { idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
@@ -65,12 +65,17 @@ export async function getAccount(prisma: PrismaClient, id: string): Promise<Acco
 }
 
 /** Operators: tier and limits of an account. Fields named replace the stored ones. */
-export async function updateAccount(prisma: PrismaClient, id: string, rawInput: Record<string, unknown>): Promise<Account> {
+export async function updateAccount(
+  prisma: PrismaClient,
+  id: string,
+  rawInput: Record<string, unknown>,
+  commit?: CommitMark,
+): Promise<Account> {
   const cleared = (['name', 'tier'] as const).filter((field) => rawInput[field] === null);
   if (cleared.length) throw invalidRequest(cleared.map((field) => ({ field, message: 'cannot be null' })));
   const input = parseInput(updateAccountSchema, rawInput);
   await getAccount(prisma, id);
-  return prisma.account.update({ where: { id }, data: input });
+  return withCommitMark(prisma, commit, { type: 'Account', id }, (db) => db.account.update({ where: { id }, data: input }));
 }
 
 export function listAccounts(prisma: PrismaClient, args: PageArgs): Promise<Page<Account>> {

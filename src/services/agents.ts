@@ -12,7 +12,7 @@ import {
 } from './agent-input.js';
 import { checkCharacterReference, withCharacter, type AgentWithCharacter } from './agent-character.js';
 import { characterNotFound } from './characters.js';
-import type { CommitMark } from './idempotency.js';
+import { withCommitMark, type CommitMark } from './idempotency.js';
 import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
 
@@ -96,6 +96,7 @@ export async function updateAgent(
   accountId: string,
   id: string,
   rawInput: Record<string, unknown>,
+  commit?: CommitMark,
 ): Promise<Agent> {
   const parsed = parseInput(updateAgentSchema, rawInput) as AgentChanges;
   // Only the fields the client named change; defaults never fill in absent ones.
@@ -115,16 +116,27 @@ export async function updateAgent(
       characterRevision: changes.characterRevision,
     });
   }
-  const { count } = await prisma.agent
-    .updateMany({ where: { id, accountId }, data: { ...columns(changes), updatedAt: new Date() } })
-    .catch(characterDeletedMeanwhile(changes.characterId));
+  const data = { ...columns(changes), updatedAt: new Date() };
+  const { count } = await withCommitMark(
+    prisma,
+    commit,
+    { type: 'Agent', id },
+    (db) => db.agent.updateMany({ where: { id, accountId }, data }),
+    (result) => result.count > 0,
+  ).catch(characterDeletedMeanwhile(changes.characterId));
   if (count === 0) throw agentNotFound(id);
   return getAgent(prisma, accountId, id);
 }
 
-export async function deleteAgent(prisma: PrismaClient, accountId: string, id: string): Promise<void> {
+export async function deleteAgent(prisma: PrismaClient, accountId: string, id: string, commit?: CommitMark): Promise<void> {
   if (!isAgentId(id)) throw agentNotFound(id);
-  const { count } = await prisma.agent.deleteMany({ where: { id, accountId } });
+  const { count } = await withCommitMark(
+    prisma,
+    commit,
+    { type: 'Agent', id },
+    (db) => db.agent.deleteMany({ where: { id, accountId } }),
+    (result) => result.count > 0,
+  );
   if (count === 0) throw agentNotFound(id);
 }
 

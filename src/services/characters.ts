@@ -61,6 +61,7 @@ export async function updateCharacter(
   accountId: string,
   id: string,
   rawInput: Record<string, unknown>,
+  commit?: CommitMark,
 ): Promise<Character> {
   const parsed = parseInput(updateCharacterSchema, rawInput);
   const changes = Object.fromEntries(
@@ -78,6 +79,7 @@ export async function updateCharacter(
     const number = current.revision + 1;
     const now = new Date();
     await tx.characterRevision.create({ data: { characterId: id, number, fields: json, createdAt: now } });
+    if (commit) await commit(tx, { type: 'Character', id });
     return tx.character.update({
       where: { id },
       data: { name: fields.name, revision: number, fields: json, updatedAt: now },
@@ -94,6 +96,7 @@ export async function deleteCharacter(
   accountId: string,
   id: string,
   force = false,
+  commit?: CommitMark,
 ): Promise<number> {
   if (!isCharacterId(id)) throw characterNotFound(id);
   return prisma.$transaction(async (tx) => {
@@ -115,6 +118,7 @@ export async function deleteCharacter(
       }
     }
     await tx.character.delete({ where: { id } });
+    if (commit) await commit(tx, { type: 'Character', id });
     return detached;
   });
 }

@@ -3,6 +3,7 @@ import type { Conversation, Message } from '../db/generated/prisma/client.js';
 import { notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { getAgent } from './agents.js';
+import { withCommitMark, type CommitMark } from './idempotency.js';
 import { userIdSchema } from './messages.js';
 import { idOrderedSource, paginate, type Page, type PageArgs, type PageBatches } from './pagination.js';
 import { parseInput } from './validation.js';
@@ -75,8 +76,14 @@ export function messagesOfConversation(
   return paginate(args, children.of(conversation.id));
 }
 
-export async function deleteConversation(prisma: PrismaClient, accountId: string, id: string): Promise<void> {
+export async function deleteConversation(prisma: PrismaClient, accountId: string, id: string, commit?: CommitMark): Promise<void> {
   if (!isConversationId(id)) throw notFound('Conversation', id);
-  const { count } = await prisma.conversation.deleteMany({ where: { id, accountId } });
+  const { count } = await withCommitMark(
+    prisma,
+    commit,
+    { type: 'Conversation', id },
+    (db) => db.conversation.deleteMany({ where: { id, accountId } }),
+    (result) => result.count > 0,
+  );
   if (count === 0) throw notFound('Conversation', id);
 }

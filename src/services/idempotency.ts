@@ -35,6 +35,25 @@ export type RecordedOutcome = { type: string; id: string };
  */
 export type CommitMark = (db: Prisma.TransactionClient, outcome: RecordedOutcome) => Prisma.PrismaPromise<unknown>;
 
+/**
+ * Runs a write; with a commit mark, in one transaction with it, marked only when `wrote` says the
+ * write changed something (a write that found nothing answers an error and runs again on retry).
+ */
+export async function withCommitMark<T>(
+  prisma: PrismaClient,
+  commit: CommitMark | undefined,
+  outcome: RecordedOutcome,
+  write: (db: Prisma.TransactionClient) => Promise<T>,
+  wrote: (result: T) => boolean = () => true,
+): Promise<T> {
+  if (!commit) return write(prisma);
+  return prisma.$transaction(async (tx) => {
+    const result = await write(tx);
+    if (wrote(result)) await commit(tx, outcome);
+    return result;
+  });
+}
+
 export type RecordedAnswer = { status: number; contentType: string | null; body: string };
 
 /** This request's hold on a key: only it may complete or release it. */

@@ -4,7 +4,7 @@ import type { ApiKey } from '../db/generated/prisma/client.js';
 import { ApiError, notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { createApiKey } from './api-keys.js';
-import type { CommitMark } from './idempotency.js';
+import { withCommitMark, type CommitMark } from './idempotency.js';
 import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { parseInput } from './validation.js';
@@ -91,11 +91,13 @@ async function ownKey(prisma: PrismaClient, accountId: string, id: string): Prom
 }
 
 /** Revokes at once (every later request with it is 401). Revoking twice keeps the first time. */
-export async function revokeKey(prisma: PrismaClient, caller: Caller, id: string): Promise<ApiKey> {
+export async function revokeKey(prisma: PrismaClient, caller: Caller, id: string, commit?: CommitMark): Promise<ApiKey> {
   const key = await ownKey(prisma, caller.accountId, id);
   assertHolds(caller, key.scopes as Scope[], 'revoke a key with');
   if (key.revokedAt) return key;
-  await prisma.apiKey.updateMany({ where: { id: key.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  await withCommitMark(prisma, commit, { type: 'ApiKey', id: key.id }, (db) =>
+    db.apiKey.updateMany({ where: { id: key.id, revokedAt: null }, data: { revokedAt: new Date() } }),
+  );
   return ownKey(prisma, caller.accountId, id);
 }
 

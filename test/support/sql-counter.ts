@@ -33,7 +33,16 @@ export class SqlCounter {
     });
   };
 
+  /** Statements to fail as a lost connection would, while it returns true (see `refuse`). */
+  private refused: ((sql: string) => boolean) | undefined;
+
+  /** Fails every statement `matches` selects until called again without it. */
+  refuse(matches?: (sql: string) => boolean): void {
+    this.refused = matches;
+  }
+
   private record(query: SqlQuery): void {
+    if (this.refused?.(query.sql)) throw new Error('refused by the test (SqlCounter.refuse)');
     const sql = query.sql.trim().toUpperCase();
     // Prisma sends COMMIT / ROLLBACK itself when the adapter does not; counted by commit().
     if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return;

@@ -142,7 +142,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'admin' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAccountInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => {
-      const account = await updateAccount(ctx.prisma, String(id), input as Record<string, unknown>);
+      const account = await updateAccount(ctx.prisma, String(id), input as Record<string, unknown>, ctx.idempotency?.commit);
       await ctx.keyCache.invalidateAccount(account.id);
       return account;
     },

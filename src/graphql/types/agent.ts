@@ -179,14 +179,14 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateAgentInput, required: true }),
     },
     resolve: (_root, { id, input }, ctx) =>
-      updateAgent(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>),
+      updateAgent(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>, ctx.idempotency?.commit),
   }),
   deleteAgent: t.field({
     type: DeleteAgentPayload,
     authScopes: { scope: 'agents:write' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      await deleteAgent(ctx.prisma, requireKey(ctx).account.id, String(id));
+      await deleteAgent(ctx.prisma, requireKey(ctx).account.id, String(id), ctx.idempotency?.commit);
       return { deletedId: String(id), deleted: true };
     },
   }),

@@ -79,7 +79,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'keys:manage' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const key = await revokeKey(ctx.prisma, callerOf(ctx), String(id));
+      const key = await revokeKey(ctx.prisma, callerOf(ctx), String(id), ctx.idempotency?.commit);
       await ctx.keyCache.invalidateKey(key.id);
       return key;
     },

@@ -224,7 +224,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'characters:write' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCharacterInput, required: true }) },
     resolve: (_root, { id, input }, ctx) =>
-      updateCharacter(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>),
+      updateCharacter(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>, ctx.idempotency?.commit),
   }),
   deleteCharacter: t.field({
     type: DeleteCharacterPayload,
@@ -236,7 +236,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { id, force }, ctx) => {
-      const detachedAgents = await deleteCharacter(ctx.prisma, requireKey(ctx).account.id, String(id), force ?? false);
+      const detachedAgents = await deleteCharacter(ctx.prisma, requireKey(ctx).account.id, String(id), force ?? false, ctx.idempotency?.commit);
       return { deletedId: String(id), deleted: true, detachedAgents };
     },
   }),

@@ -245,7 +245,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'messages:write' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      await deleteConversation(ctx.prisma, accountOf(ctx), String(id));
+      await deleteConversation(ctx.prisma, accountOf(ctx), String(id), ctx.idempotency?.commit);
       return { deletedId: String(id), deleted: true };
     },
   }),

@@ -10,7 +10,13 @@ import { routes as restRoutes, type RestRoute } from '../rest/routes.js';
 import { SCOPES } from '../services/scopes.js';
 import { ERROR_DOCS, errorComponentName, errorObjectSchema } from './errors.js';
 import { GraphQLJsonSchemas } from './graphql-json-schema.js';
-import { PARAM_REFINEMENTS, REFINEMENTS, ROUTE_DOCS, TAGS, type RouteDoc } from './route-docs.js';
+import { PARAM_REFINEMENTS, REFINEMENTS, ROUTE_DOCS, TAGS, scopesOf, type RouteDoc } from './route-docs.js';
+
+/** "the `a` scope", or "the `a` and `b` scopes". */
+function scopeList(doc: RouteDoc): string {
+  const scopes = scopesOf(doc).map((s) => `\`${s}\``);
+  return scopes.length === 1 ? `the ${scopes[0]} scope` : `the ${scopes.slice(0, -1).join(', ')} and ${scopes.at(-1)} scopes`;
+}
 import type {
   HeaderObject,
   HttpMethodLower,
@@ -203,7 +209,7 @@ function routeErrors(route: RestRoute, doc: RouteDoc): Map<ErrorCode, string> {
       : 'A parameter is invalid or unknown (`details.fields` names each).',
   );
   add('UNAUTHORIZED', ERROR_DOCS.UNAUTHORIZED.when);
-  add('FORBIDDEN', `The API key lacks the \`${doc.scope}\` scope (\`details.requiredScope\`).`);
+  add('FORBIDDEN', `The API key lacks ${scopeList(doc)} (\`details.requiredScope\` names the missing one).`);
   for (const param of pathParams(route.path)) {
     if (param === 'agentId') add('AGENT_NOT_FOUND', 'No such agent in your account.');
     else add('NOT_FOUND', `No such ${param.replace(/Id$/, '').replace('key', 'API key')} in your account.`);
@@ -367,9 +373,9 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
     const operation: OperationObject = {
       operationId,
       summary: doc.summary,
-      description: `${doc.description}\n\nNeeds the \`${doc.scope}\` scope.`,
+      description: `${doc.description}\n\nNeeds ${scopeList(doc)}.`,
       tags: [doc.tag],
-      security: [{ [SECURITY_SCHEME]: [doc.scope] }],
+      security: [{ [SECURITY_SCHEME]: scopesOf(doc) }],
       parameters,
       ...(requestBody ? { requestBody } : {}),
       responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b))),
@@ -411,7 +417,7 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'orn_live_… or orn_test_…',
-          description: `An API key: \`Authorization: Bearer orn_live_…\`. Each route needs one scope: ${SCOPES.map((s) => `\`${s}\``).join(', ')}.`,
+          description: `An API key: \`Authorization: Bearer orn_live_…\`. Each route names the scopes it needs: ${SCOPES.map((s) => `\`${s}\``).join(', ')}.`,
         },
       },
       schemas: {
@@ -517,7 +523,7 @@ function infoDescription(codes: ErrorCode[]): string {
     '',
     '## Requests',
     '',
-    '- Authenticate with an API key: `Authorization: Bearer orn_live_…` (or `orn_test_…`). Each route needs one scope.',
+    '- Authenticate with an API key: `Authorization: Bearer orn_live_…` (or `orn_test_…`). Each route names the scopes it needs.',
     '- Bodies are JSON objects (`Content-Type: application/json`, at most 1 MiB by default); unknown fields are rejected.',
     '- Lists take `page` (1 or more, default 1) and `limit` (1–100, default 20) and answer `{items, pagination: {currentPage, totalPages, totalItems, itemsPerPage}}`, newest first.',
     '- IDs are opaque, prefixed strings: `agt_…`, `msg_…`, `cnv_…`, `key_…`, `acc_…`. Timestamps are ISO-8601 UTC.',

@@ -38,8 +38,11 @@ export type RouteDoc = {
   summary: string;
   description: string;
   tag: Tag;
-  /** The scope the route needs (checked by the contract test against real 403 answers). */
-  scope: Scope;
+  /**
+   * The scope the route needs, or every scope it needs (checked by the contract test against
+   * real 403 answers).
+   */
+  scope: Scope | Scope[];
   /**
    * Codes this route can give beyond those every route of its kind gives: when (or `true` for
    * the code's general meaning).
@@ -54,6 +57,9 @@ const CONVERSATION_ID = 'The conversation’s ID (`cnv_…`).';
 const KEY_ID = 'The API key’s ID (`key_…`).';
 const ACCOUNT_ID = 'The account’s ID (`acc_…`).';
 const CHARACTER_ID = 'The character’s ID (`chr_…`).';
+
+/** Every scope a route needs. */
+export const scopesOf = (doc: Pick<RouteDoc, 'scope'>): Scope[] => (Array.isArray(doc.scope) ? doc.scope : [doc.scope]);
 
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /agents': {
@@ -113,9 +119,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /agents/:agentId/prompt-preview': {
     summary: 'Preview the prompt',
     description:
-      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. Since it shows the conversation’s history, it also needs the `conversations:read` scope (else 403).',
+      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. It needs `conversations:read` as well as `agents:read`, since it shows the conversation’s history.',
     tag: 'Messages',
-    scope: 'agents:read',
+    scope: ['agents:read', 'conversations:read'],
     params: { agentId: AGENT_ID },
   },
   'GET /agents/:agentId/conversations': {

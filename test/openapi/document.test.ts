@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '../../src/errors.js';
 import { buildOpenApiDocument, openApiDocument, openApiPath, routeKey } from '../../src/openapi/document.js';
 import { allowHeader } from '../../src/rest/allowed-methods.js';
-import { ROUTE_DOCS } from '../../src/openapi/route-docs.js';
+import { ROUTE_DOCS, scopesOf } from '../../src/openapi/route-docs.js';
 import type { JsonSchema, OperationObject, ResponseObject } from '../../src/openapi/types.js';
 import { GetAgentDocument } from '../../src/rest/generated/operations.js';
 import { routes, type RestRoute } from '../../src/rest/routes.js';
@@ -81,7 +81,7 @@ describe('the OpenAPI document', () => {
       const operation = operationOf(route);
       const doc = ROUTE_DOCS[routeKey(route)]!;
       expect(Object.keys(operation.responses), routeKey(route)).toContain(String(route.status));
-      expect(operation.security).toEqual([{ bearerAuth: [doc.scope] }]);
+      expect(operation.security).toEqual([{ bearerAuth: scopesOf(doc) }]);
       expect(operation.requestBody !== undefined, routeKey(route)).toBe(route.body !== false);
       if (route.body) expect(operation.requestBody!.required).toBe(route.body === true);
       const params = operation.parameters.map((p) => ('$ref' in p ? p.$ref : `${p.in}:${p.name}`));

@@ -65,7 +65,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /agents': {
     summary: 'Create an agent',
     description:
-      'Only `name` is required; every other field has a default (the `local` model provider, temperature 0.7, 1,024 tokens, status `active`). Unknown fields, and fields such as `id` or `createdAt`, are rejected.',
+      'Only `name` is required; every other field has a default (the `local` model provider, temperature 0.7, 1,024 tokens, status `active`). Unknown fields, and fields such as `id` or `createdAt`, are rejected. Naming a `characterId` also needs the `characters:read` scope (else 403).',
     tag: 'Agents',
     scope: 'agents:write',
     errors: { NOT_FOUND: '`characterId` names no character of your account.' },
@@ -86,7 +86,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'PATCH /agents/:agentId': {
     summary: 'Update an agent',
     description:
-      'Replaces each top-level field it names (a `personality` or `model` given replaces the whole object); `null` clears an optional field or restores its default. `name` cannot be cleared.',
+      'Replaces each top-level field it names (a `personality` or `model` given replaces the whole object); `null` clears an optional field or restores its default. `name` cannot be cleared. Naming a `characterId` or `characterRevision` also needs the `characters:read` scope (else 403).',
     tag: 'Agents',
     scope: 'agents:write',
     params: { agentId: AGENT_ID },

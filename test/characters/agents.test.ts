@@ -169,3 +169,56 @@ describe.each(STORAGES)('agents that speak as a character (%s)', (storage) => {
     expect((await send(plain.id, 'Hello, who are you?')).response).not.toContain('Speaking as');
   });
 });
+
+describe.each(STORAGES)('naming a character takes characters:read (%s)', (storage) => {
+  let app: TestApp;
+  let accountId: string;
+  let ownerKey: string;
+  let agentsOnly: string;
+  let characterId: string;
+  let agentId: string;
+
+  beforeAll(async () => {
+    app = await startTestApp(storage);
+    ({ accountId, key: ownerKey } = await app.newAccount());
+    agentsOnly = await app.keyWithScopes(accountId, ['agents:read', 'agents:write']);
+    characterId = (await app.http.post('/v1/characters').set(bearer(ownerKey)).send({ name: 'Secret', bio: ['classified'] })).body.data.id;
+    agentId = (await app.http.post('/v1/agents').set(bearer(ownerKey)).send({ name: 'Plain' })).body.data.id;
+  });
+  afterAll(() => app?.close());
+
+  const agentCount = async () => (await app.http.get('/v1/agents').set(bearer(ownerKey))).body.data.pagination.totalItems;
+
+  it('creating an agent with a characterId: 403 FORBIDDEN (characters:read) in both protocols, nothing created', async () => {
+    const before = await agentCount();
+    const rest = await app.http.post('/v1/agents').set(bearer(agentsOnly)).send({ name: 'Spy', characterId });
+    expect(rest.status).toBe(403);
+    expect(rest.body.error).toMatchObject({ code: 'FORBIDDEN', details: { requiredScope: 'characters:read' } });
+    const gql = await graphql(app, agentsOnly, 'mutation($c: ID) { createAgent(input: { name: "Spy", characterId: $c }) { id } }', { c: characterId });
+    expect(gql.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', details: { requiredScope: 'characters:read' } });
+    expect(await agentCount()).toBe(before);
+  });
+
+  it('attaching one or pinning a revision: 403 in both protocols, the agent unchanged', async () => {
+    for (const input of [{ characterId }, { characterRevision: 1 }]) {
+      const rest = await app.http.patch(`/v1/agents/${agentId}`).set(bearer(agentsOnly)).send(input);
+      expect(rest.status).toBe(403);
+      expect(rest.body.error.details.requiredScope).toBe('characters:read');
+      const gql = await graphql(app, agentsOnly, 'mutation($id: ID!, $input: UpdateAgentInput!) { updateAgent(id: $id, input: $input) { id } }', { id: agentId, input });
+      expect(gql.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    }
+    expect((await app.http.get(`/v1/agents/${agentId}`).set(bearer(ownerKey))).body.data.characterId).toBeNull();
+  });
+
+  it('without naming one, agents:write alone still creates, changes and detaches', async () => {
+    expect((await app.http.post('/v1/agents').set(bearer(agentsOnly)).send({ name: 'Fine' })).status).toBe(201);
+    expect((await app.http.patch(`/v1/agents/${agentId}`).set(bearer(agentsOnly)).send({ name: 'Renamed', characterId: null })).status).toBe(200);
+  });
+
+  it('with characters:read as well, it attaches', async () => {
+    const both = await app.keyWithScopes(accountId, ['agents:read', 'agents:write', 'characters:read']);
+    const res = await app.http.patch(`/v1/agents/${agentId}`).set(bearer(both)).send({ characterId });
+    expect(res.status).toBe(200);
+    expect(res.body.data.characterId).toBe(characterId);
+  });
+});

@@ -9,6 +9,8 @@ import {
   updateAgent,
 } from '../../services/agents.js';
 import type { PageArgs } from '../../services/pagination.js';
+import { forbidden } from '../../errors.js';
+import type { GraphQLContext } from '../context.js';
 import { builder, requireKey } from '../builder.js';
 import { CharacterRef } from './character.js';
 import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
@@ -164,12 +166,25 @@ builder.queryFields((t) => ({
   ),
 }));
 
+/**
+ * Naming a character (or one of its revisions) shows its text through the agent, in the prompt
+ * preview: it takes `characters:read` besides `agents:write`.
+ */
+function assertMayNameCharacter(ctx: GraphQLContext, input: { characterId?: unknown; characterRevision?: unknown }): void {
+  const names = (input.characterId !== undefined && input.characterId !== null) ||
+    (input.characterRevision !== undefined && input.characterRevision !== null);
+  if (names && !requireKey(ctx).key.scopes.includes('characters:read')) throw forbidden('characters:read');
+}
+
 builder.mutationFields((t) => ({
   createAgent: t.field({
     type: AgentRef,
     authScopes: { scope: 'agents:write' },
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createAgent(ctx.prisma, requireKey(ctx).account.id, input, ctx.idempotency?.commit),
+    resolve: (_root, { input }, ctx) => {
+      assertMayNameCharacter(ctx, input);
+      return createAgent(ctx.prisma, requireKey(ctx).account.id, input, ctx.idempotency?.commit);
+    },
   }),
   updateAgent: t.field({
     type: AgentRef,
@@ -178,8 +193,10 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true }),
       input: t.arg({ type: UpdateAgentInput, required: true }),
     },
-    resolve: (_root, { id, input }, ctx) =>
-      updateAgent(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>, ctx.idempotency?.commit),
+    resolve: (_root, { id, input }, ctx) => {
+      assertMayNameCharacter(ctx, input);
+      return updateAgent(ctx.prisma, requireKey(ctx).account.id, String(id), input as Record<string, unknown>, ctx.idempotency?.commit);
+    },
   }),
   deleteAgent: t.field({
     type: DeleteAgentPayload,

@@ -52,11 +52,13 @@ export async function startServer(
     keepDataDir?: boolean;
     nodeArgs?: string[];
     entry?: 'bundle' | 'source';
+    /** Another build's server bundle (e.g. of the previous commit), to compare before and after in one run. */
+    bundle?: string;
     /** Log every request (LOG_LEVEL=info) to standard output pointed at /dev/null, as a production server logs. */
     accessLog?: boolean;
   } = {},
 ): Promise<RunningServer> {
-  const entry = options.entry === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
+  const entry = options.entry === 'source' ? ['--import', 'tsx', 'src/server.ts'] : [options.bundle ?? 'dist/server.js'];
   // Once per benchmark run: the servers measured are the bundle `npm start` runs.
   if (options.entry !== 'source') await (building ??= buildServer());
   const port = await freePort();

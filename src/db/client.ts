@@ -1,7 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { lockDataDir } from './datadir-lock.js';
 import { fairPool } from './fair-share.js';
 import { yieldingToEventLoop } from './pglite-turns.js';
@@ -114,15 +113,28 @@ async function openPostgres(url: string, wrap = unwrapped): Promise<Database> {
 // PGlite zeroes the whole shared-memory segment at every start, in unoptimised WebAssembly: with
 // PostgreSQL's default 128 MB of shared buffers that alone took about 0.45 s. The data files
 // stay in the operating system's page cache, so a smaller buffer pool costs little.
-const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const PGLITE_START_PARAMS = (defaults: string[]) => [...defaults, '-c', 'shared_buffers=16MB'];
+
+/**
+ * Loaded only to open an embedded database: a server on PostgreSQL never holds PGlite's code
+ * (about 10 MiB of resident memory).
+ */
+const loadPGlite = () =>
+  Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]).then(([a, b]) => ({
+    PGlite: a.PGlite,
+    PrismaPGlite: b.PrismaPGlite,
+  }));
 
 async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>, wrap = unwrapped): Promise<Database> {
   const release = source.dataDir ? lockDataDir(source.dataDir) : () => {};
   let pglite: PGlite;
   let Client: Awaited<ReturnType<typeof loadPrismaClient>>;
+  let PrismaPGlite: Awaited<ReturnType<typeof loadPGlite>>['PrismaPGlite'];
   try {
-    pglite = new PGlite(source.dataDir, {
-      startParams: PGLITE_START_PARAMS,
+    const loaded = await loadPGlite();
+    PrismaPGlite = loaded.PrismaPGlite;
+    pglite = new loaded.PGlite(source.dataDir, {
+      startParams: PGLITE_START_PARAMS(loaded.PGlite.defaultStartParams),
       ...(source.loadDataDir ? { loadDataDir: source.loadDataDir } : {}),
     });
     [Client] = await Promise.all([loadPrismaClient(), pglite.waitReady]);

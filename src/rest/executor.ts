@@ -6,7 +6,19 @@ import { shapeResult, type OrionYoga, type ServerContext } from '../graphql/yoga
 import type { OrionRequest } from '../http/request-context.js';
 
 type Result = ExecutionResult<Record<string, unknown>>;
-type PreparedOperation = { query: string; operationName: string | undefined; body: (variables: Record<string, unknown>) => string };
+type PreparedOperation = {
+  query: string;
+  operationName: string | undefined;
+  body: (variables: Record<string, unknown>) => string;
+  /**
+   * The document as Yoga's parse returned it and what validation said of it, kept after the
+   * first request: a route's document and the schema never change, and neither does what the
+   * parse and validation hooks (graphql-armor's limits, introspection, field suggestions) say of
+   * it. Checks that depend on the request (scopes, cost with its variables, the input guard, the
+   * database share) run at execution, every time.
+   */
+  checked?: { document: DocumentNode; errors: readonly GraphQLError[] };
+};
 
 const prepared = new WeakMap<DocumentNode, PreparedOperation>();
 
@@ -36,13 +48,17 @@ export async function executeOperation(
   variables: Record<string, unknown>,
   logger: Logger,
 ): Promise<Result> {
-  const { query, operationName } = prepare(document);
+  const op = prepare(document);
+  const { operationName } = op;
   const requestId = (req as OrionRequest).orion.requestId;
   const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped({ req, res } as never);
   try {
-    const parsed = parse(query);
-    // Validation rules (graphql-armor's among them) may report or throw.
-    const errors = validate(schema, parsed);
+    // Validation rules (graphql-armor's among them) may report or throw; a throw is not kept.
+    if (!op.checked) {
+      const parsed = parse(op.query);
+      op.checked = { document: parsed, errors: [...validate(schema, parsed)] };
+    }
+    const { document: parsed, errors } = op.checked;
     if (errors.length) return shapeResult({ errors: [...errors] }, requestId, logger);
     const contextValue = await contextFactory();
     const result = (await execute({ schema, document: parsed, variableValues: variables, contextValue, operationName })) as Result;

@@ -10,7 +10,7 @@ import {
   type CharacterFields,
 } from './character-input.js';
 import type { CommitMark } from './idempotency.js';
-import { idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
+import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
 import { parseInput } from './validation.js';
 import { exportCharacter, importCharacterFile, type ExportFormat, type ImportResult } from './character-formats/index.js';
 
@@ -124,7 +124,8 @@ export async function deleteCharacter(
 }
 
 export function listCharacters(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<Character>> {
-  return paginate(args, idOrderedSource<Character>(prisma.character, { accountId }, isCharacterId));
+  const total = () => accountCounter(prisma, accountId, 'characterCount');
+  return paginate(args, idOrderedSource<Character>(prisma.character, { accountId }, isCharacterId, total));
 }
 
 /** A revision as a list item: its cursor is its number, zero-padded so that cursors sort as numbers. */

@@ -191,7 +191,7 @@ export function idOrderedSource<T extends { id: string }>(
 export async function accountCounter(
   prisma: PrismaClient,
   accountId: string,
-  counter: 'agentCount' | 'apiKeyCount',
+  counter: 'agentCount' | 'apiKeyCount' | 'characterCount',
 ): Promise<number> {
   const account = await prisma.account.findUnique({ where: { id: accountId }, select: { [counter]: true } });
   return (account as Record<typeof counter, number> | null)?.[counter] ?? 0;

@@ -14,12 +14,13 @@ async function countersAndRows(prisma: PrismaClient) {
   const [row] = await prisma.$queryRaw<Record<string, bigint>[]>`SELECT
     (SELECT count(*) FROM "Account" a WHERE a."agentCount" <> (SELECT count(*) FROM "Agent" WHERE "accountId" = a.id)) AS "wrongAgentCounts",
     (SELECT count(*) FROM "Account" a WHERE a."apiKeyCount" <> (SELECT count(*) FROM "ApiKey" WHERE "accountId" = a.id)) AS "wrongKeyCounts",
+    (SELECT count(*) FROM "Account" a WHERE a."characterCount" <> (SELECT count(*) FROM "Character" WHERE "accountId" = a.id)) AS "wrongCharacterCounts",
     (SELECT count(*) FROM "Agent" g WHERE g."conversationCount" <> (SELECT count(*) FROM "Conversation" WHERE "agentId" = g.id)) AS "wrongConversationCounts",
     (SELECT count(*) FROM "Conversation" c WHERE c."messageCount" <> (SELECT count(*) FROM "Message" WHERE "conversationId" = c.id)) AS "wrongMessageCounts",
     (SELECT coalesce(sum("count"), 0) FROM "TableCount" WHERE name = 'Account') - (SELECT count(*) FROM "Account") AS "accountsMiscounted"`;
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
 }
-const EXACT = { wrongAgentCounts: 0, wrongKeyCounts: 0, wrongConversationCounts: 0, wrongMessageCounts: 0, accountsMiscounted: 0 };
+const EXACT = { wrongAgentCounts: 0, wrongKeyCounts: 0, wrongCharacterCounts: 0, wrongConversationCounts: 0, wrongMessageCounts: 0, accountsMiscounted: 0 };
 
 describe.each(STORAGES)('list counters (%s)', (storage) => {
   let app: TestApp;
@@ -41,6 +42,10 @@ describe.each(STORAGES)('list counters (%s)', (storage) => {
       agents.push((await app.http.post('/v1/agents').set(bearer(key)).send({ name: `a${i}` })).body.data.id);
     }
     await app.http.post('/v1/api-keys').set(bearer(key)).send({ name: 'second', scopes: ['agents:read'] }).expect(201);
+    const characters: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      characters.push((await app.http.post('/v1/characters').set(bearer(key)).send({ name: `c${i}` }).expect(201)).body.data.id);
+    }
     for (const userId of ['u1', 'u2', 'u3']) {
       await app.http.post(`/v1/agents/${agents[0]}/messages`).set(bearer(key)).send({ text: 'hi', userId }).expect(201);
     }
@@ -49,6 +54,9 @@ describe.each(STORAGES)('list counters (%s)', (storage) => {
 
     expect(await total(key, '/v1/agents')).toBe(4);
     expect(await total(key, '/v1/api-keys')).toBe(2);
+    expect(await total(key, '/v1/characters')).toBe(3);
+    await app.http.delete(`/v1/characters/${characters[0]}`).set(bearer(key)).expect(200);
+    expect(await total(key, '/v1/characters')).toBe(2);
     expect(await total(key, `/v1/agents/${agents[0]}/conversations`)).toBe(3);
     expect(await total(key, `/v1/conversations/${conversations[0].id}/messages`)).toBe(2);
     const nested = await graphql(
@@ -174,9 +182,10 @@ describe.each(STORAGES)('list counters (%s)', (storage) => {
     const agentId = (await http.post('/v1/agents').set(bearer(key)).send({ name: 'w' })).body.data.id;
     await http.post(`/v1/agents/${agentId}/messages`).set(bearer(key)).send({ text: 'hi', userId: 'u' }).expect(201);
     const conversationId = (await http.get(`/v1/agents/${agentId}/conversations`).set(bearer(key))).body.data.items[0].id;
+    await http.post('/v1/characters').set(bearer(key)).send({ name: 'w' }).expect(201);
 
     statements.length = 0;
-    for (const path of ['/v1/agents', '/v1/agents?page=2&limit=1', '/v1/api-keys', `/v1/agents/${agentId}/conversations`, `/v1/conversations/${conversationId}/messages`]) {
+    for (const path of ['/v1/agents', '/v1/agents?page=2&limit=1', '/v1/api-keys', '/v1/characters', `/v1/agents/${agentId}/conversations`, `/v1/conversations/${conversationId}/messages`]) {
       const res = await http.get(path).set(bearer(key));
       expect(res.status, path).toBe(200);
       expect(res.body.data.pagination.totalItems, path).toBeGreaterThan(0);

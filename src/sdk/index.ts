@@ -9,6 +9,7 @@ export {
   APIUserAbortError,
   AuthenticationError,
   CharacterInUseError,
+  ConflictError,
   IdempotencyConflictError,
   InternalServerError,
   InvalidRequestError,

@@ -181,8 +181,8 @@ describe('scope matrix', () => {
       query: 'mutation($id: ID!) { deleteCharacter(id: $id) { deletedId } }',
       variables: (i) => ({ id: i.characterId }),
     },
-    'Query.plugins': { scope: 'agents:read', query: '{ plugins { id } }' },
-    'Query.plugin': { scope: 'agents:read', query: '{ plugin(id: "time") { id } }' },
+    'Query.plugins': { scope: 'agents:read', query: '{ plugins { pluginId } }' },
+    'Query.plugin': { scope: 'agents:read', query: '{ plugin(id: "time") { pluginId } }' },
     'Query.tool': { scope: 'agents:read', query: 'query($id: ID!) { tool(id: $id) { id } }', variables: (i) => ({ id: i.toolId }) },
     'Query.node(Tool)': { scope: 'agents:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.toolId }) },
     'Mutation.enablePlugin': {

@@ -3,7 +3,7 @@ import { PLUGINS } from '../../src/services/plugins/catalog.js';
 import { enabledToolset } from '../../src/services/plugins/agent-plugins.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 
-const PLUGIN_FIELDS = 'id name description tools { name description parameters } configSchema';
+const PLUGIN_FIELDS = 'id: pluginId name description tools { name description parameters } configSchema';
 const AGENT_PLUGIN_FIELDS = 'pluginId agentId config createdAt updatedAt';
 
 const ENABLE = `mutation($agentId: ID!, $pluginId: String!, $input: EnablePluginInput) {
@@ -53,7 +53,7 @@ describe.each(STORAGES)('plugins (%s)', (storage) => {
 
   it('an unknown plugin: 404 NOT_FOUND in both protocols', async () => {
     const rest = await app.http.get('/v1/plugins/weather').set(bearer(key));
-    const gql = await graphql(app, key, '{ plugin(id: "weather") { id } }');
+    const gql = await graphql(app, key, '{ plugin(id: "weather") { pluginId } }');
     expect(restError(rest)).toEqual([404, 'NOT_FOUND', { id: 'weather' }]);
     expect(gqlError(gql)).toEqual(restError(rest));
   });

@@ -27,7 +27,8 @@ export const PluginRef = builder.objectRef<PluginDefinition>('Plugin').implement
   description:
     'A catalog plugin: a named bundle of tools an agent can enable, with a JSON-Schema config. The `http` plugin offers the agent’s own custom tools (Agent.tools) instead of built-in ones.',
   fields: (t) => ({
-    id: t.exposeString('id', { description: 'The plugin’s ID (`time`, `calculator`, `http`).' }),
+    // Not a Node: its ID is a catalog name (`time`), not a global one.
+    pluginId: t.exposeString('id', { description: 'The plugin’s ID in the catalog (`time`, `calculator`, `http`).' }),
     name: t.exposeString('name'),
     description: t.exposeString('description'),
     tools: t.field({ type: [PluginToolRef], description: 'Its built-in tools (none for `http`).', resolve: (p) => p.tools }),

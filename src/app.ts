@@ -40,6 +40,12 @@ export type AppConfig = Pick<
   metricsToken?: string;
   /** Serve /metrics on this app; by default only behind a metricsToken, never in the open. */
   serveMetrics?: boolean;
+  /**
+   * The server key sealing stored secrets (agents' tool-signing secrets): ORION_SECRET_KEY, or
+   * the one generated into the embedded database's data directory (see services/server-key.ts).
+   * Unset: creating tools answers SERVICE_UNAVAILABLE.
+   */
+  serverKey?: string;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
 };
@@ -82,7 +88,7 @@ export function createApp({
     inflight: new Set(),
     metrics,
   };
-  const yoga = createOrionYoga({ messaging, logger, limits: config.graphql ?? DEFAULT_GRAPHQL_LIMITS, keyCache });
+  const yoga = createOrionYoga({ messaging, logger, limits: config.graphql ?? DEFAULT_GRAPHQL_LIMITS, keyCache, serverKey: config.serverKey });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

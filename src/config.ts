@@ -28,6 +28,10 @@ const envSchema = z.object({
     (v) => v === undefined || v.length >= 32,
     'must be at least 32 characters',
   ),
+  ORION_SECRET_KEY: optionalString.refine(
+    (v) => v === undefined || v.length >= 32,
+    'must be at least 32 characters',
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.refine(
@@ -67,6 +71,11 @@ export type Config = {
   dataDir: string;
   redisUrl: string | undefined;
   adminKey: string | undefined;
+  /**
+   * The server key sealing stored secrets (agents' tool-signing secrets). Unset: generated once
+   * into the data directory on the embedded database; required with PostgreSQL (several instances).
+   */
+  secretKey: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
@@ -175,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.ORION_DATA_DIR),
     redisUrl: e.REDIS_URL,
     adminKey: e.ORION_ADMIN_KEY,
+    secretKey: e.ORION_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,

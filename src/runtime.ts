@@ -12,6 +12,7 @@ import { recoverInterruptedTurns } from './services/messages.js';
 import { metricsHandler } from './http/operations.js';
 import { Metrics } from './observability/metrics.js';
 import { KeyCache } from './services/key-cache.js';
+import { resolveServerKey } from './services/server-key.js';
 import { createHttpServer, listen } from './http/connections.js';
 
 /** The URL to reach a listening server at (0.0.0.0 and :: are reached on loopback). */
@@ -65,6 +66,14 @@ export async function startOrion(
     throw error;
   }
 
+  let serverKey: string | undefined;
+  try {
+    serverKey = resolveServerKey(config);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  if (!serverKey) logger.warn('ORION_SECRET_KEY is not set: agents cannot have custom tools until it is (required with DATABASE_URL)');
   const limits = config.redisUrl ? await RateLimits.withRedis(config.redisUrl, logger) : RateLimits.inMemory();
   const { createApp } = await loadingApp;
   const metrics = new Metrics();
@@ -74,7 +83,7 @@ export async function startOrion(
   const separateMetrics = config.metricsPort !== undefined;
   const { app, messaging, state, websockets } = createApp({
     // Never public: on the API port only behind METRICS_TOKEN, else on METRICS_PORT (loopback).
-    config: { ...config, serveMetrics: !separateMetrics && config.metricsToken !== undefined },
+    config: { ...config, serverKey, serveMetrics: !separateMetrics && config.metricsToken !== undefined },
     db,
     logger,
     limits,

@@ -20,6 +20,7 @@ const NODE_READ_SCOPES: Record<string, Scope | null> = {
   ApiKey: 'keys:manage',
   Conversation: 'conversations:read',
   Message: 'conversations:read',
+  Tool: 'agents:read',
 };
 
 type Failure = { parameter?: unknown; failures?: Failure[] };

@@ -17,6 +17,8 @@ export type GraphQLContext = {
   keyCache: KeyCache;
   /** Set when the request claimed an Idempotency-Key: writes run `commit` in their transaction. */
   idempotency?: { commit: CommitMark };
+  /** Seals stored secrets (agents' tool secrets); undefined: none configured (see services/server-key.ts). */
+  serverKey: string | undefined;
   /** Nested connections of this request, paged together (one per request). */
   pageBatches: PageBatches;
 };

@@ -5,5 +5,7 @@ import './types/agent.js';
 import './types/api-keys.js';
 import './types/character.js';
 import './types/messaging.js';
+import './types/plugins.js';
+import './types/tools.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

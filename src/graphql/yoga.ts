@@ -123,6 +123,7 @@ export function createOrionYoga(deps: {
   logger: Logger;
   limits: GraphQLLimits;
   keyCache: KeyCache;
+  serverKey?: string;
 }): OrionYoga {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -151,6 +152,7 @@ export function createOrionYoga(deps: {
       logger: deps.logger,
       messaging: deps.messaging,
       keyCache: deps.keyCache,
+      serverKey: deps.serverKey,
       idempotency: req.orion.idempotency,
       pageBatches: new PageBatches(deps.messaging.prisma),
     }),

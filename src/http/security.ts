@@ -39,7 +39,7 @@ export function corsPolicy(origins: string[]): RequestHandler | undefined {
   if (!origins.length) return undefined;
   return cors({
     origin: origins.includes('*') ? true : origins,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Accept'],
     exposedHeaders: [
       'X-Request-Id',

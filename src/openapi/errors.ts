@@ -66,6 +66,17 @@ export const ERROR_DOCS: Record<ErrorCode, { when: string; details: JsonSchema }
       required: ['agents'],
     },
   },
+  ALREADY_EXISTS: {
+    when: 'A name that must be unique is taken (e.g. another tool of the agent has it); nothing changed.',
+    details: {
+      type: 'object',
+      properties: {
+        field: { type: 'string', description: 'The field whose value is taken.' },
+        name: { type: 'string', description: 'The value.' },
+      },
+      required: ['field'],
+    },
+  },
   PAYLOAD_TOO_LARGE: {
     when: 'The request body is over the limit (1 MiB by default).',
     details: { type: 'object', properties: { limitBytes: { type: 'integer' } } },

@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors.js';
 import { AGENT_LIMITS as L } from '../services/agent-input.js';
 import { CHARACTER_LIMITS as C } from '../services/character-input.js';
 import { ROTATION_GRACE } from '../services/key-management.js';
+import { TOOL_LIMITS as T, TOOL_NAME_PATTERN } from '../services/tools/custom-tools.js';
 import { MESSAGE_LIMITS, USER_ID_PATTERN } from '../services/messages.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
 import { SCOPES, type Scope } from '../services/scopes.js';
@@ -27,6 +28,11 @@ export const TAGS = [
   {
     name: 'Characters',
     description: 'Reusable personas agents speak as: create, list, read, change (every change is kept as a revision) and delete.',
+  },
+  {
+    name: 'Plugins and tools',
+    description:
+      'The plugin catalog; the plugins an agent has enabled, with their configs; and its custom HTTP tools, called by the model and signed like webhooks with the agent’s tool secret.',
   },
   { name: 'API keys', description: "Your account's keys: create (the secret is shown once), list, revoke, rotate." },
   { name: 'Accounts', description: 'Operators only (the `admin` scope): accounts, their tiers and limits.' },
@@ -57,6 +63,8 @@ const CONVERSATION_ID = 'The conversation’s ID (`cnv_…`).';
 const KEY_ID = 'The API key’s ID (`key_…`).';
 const ACCOUNT_ID = 'The account’s ID (`acc_…`).';
 const CHARACTER_ID = 'The character’s ID (`chr_…`).';
+const PLUGIN_ID = 'The plugin’s ID in the catalog (`time`, `calculator`, `http`).';
+const TOOL_ID = 'The tool’s ID (`tol_…`).';
 
 /** Every scope a route needs. */
 export const scopesOf = (doc: Pick<RouteDoc, 'scope'>): Scope[] => (Array.isArray(doc.scope) ? doc.scope : [doc.scope]);
@@ -152,6 +160,93 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Conversations',
     scope: 'messages:write',
     params: { conversationId: CONVERSATION_ID },
+  },
+  'GET /plugins': {
+    summary: 'List the plugin catalog',
+    description:
+      'Every plugin an agent can enable: its ID, description, built-in tools (with their JSON-Schema parameters) and config schema. The `http` plugin has no built-in tools: while it is enabled, the model is offered the agent’s custom tools (`/agents/{agentId}/tools`).',
+    tag: 'Plugins and tools',
+    scope: 'agents:read',
+  },
+  'GET /plugins/:pluginId': {
+    summary: 'Get a plugin',
+    description: 'One plugin of the catalog.',
+    tag: 'Plugins and tools',
+    scope: 'agents:read',
+    params: { pluginId: PLUGIN_ID },
+    errors: { NOT_FOUND: 'No plugin has this ID.' },
+  },
+  'GET /agents/:agentId/plugins': {
+    summary: 'List an agent’s plugins',
+    description: 'The plugins the agent has enabled, with their configs (defaults filled in), in catalog order.',
+    tag: 'Plugins and tools',
+    scope: 'agents:read',
+    params: { agentId: AGENT_ID },
+  },
+  'PUT /agents/:agentId/plugins/:pluginId': {
+    summary: 'Enable or configure a plugin',
+    description:
+      'Enables the plugin for the agent, or replaces the config of one it has enabled (200 either way). The body is optional: `{"config": {...}}`, validated against the plugin’s `configSchema` (errors name `config.<field>`); what it leaves out takes the schema’s default. The `time` plugin’s `defaultTimeZone` must be an IANA time zone.',
+    tag: 'Plugins and tools',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID, pluginId: PLUGIN_ID },
+    errors: { NOT_FOUND: 'No plugin has this ID.' },
+  },
+  'DELETE /agents/:agentId/plugins/:pluginId': {
+    summary: 'Disable a plugin',
+    description: 'Disables the plugin for the agent; its config is forgotten.',
+    tag: 'Plugins and tools',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID, pluginId: PLUGIN_ID },
+    errors: { NOT_FOUND: 'The agent does not have this plugin enabled (or no plugin has this ID).' },
+  },
+  'POST /agents/:agentId/tools': {
+    summary: 'Create a custom tool',
+    description: `Adds an HTTP tool the model may call while the agent has the \`http\` plugin enabled: OrionOS POSTs the arguments (checked against \`parameters\` first) to \`url\`, signed exactly like a webhook (Standard Webhooks: \`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`) with the agent’s tool secret, and hands the JSON answer back. \`name\` is unique per agent and not a built-in tool’s; \`parameters\` is a JSON Schema with \`type: "object"\`, compiled in strict mode (unknown keywords are refused), at most ${T.parametersBytes} characters as JSON; \`url\` an absolute http(s) URL without credentials; \`timeoutMs\` ${T.timeoutMsMin}–${T.timeoutMsMax} (default ${T.timeoutMsDefault}). At most ${T.perAgent} tools per agent (400 beyond). The agent’s first tool also makes its signing secret (\`whsec_…\`), in \`data.signingSecret\` this once (null on later creates); it is stored only sealed, under the server key (\`ORION_SECRET_KEY\`): without one the answer is 503 \`SERVICE_UNAVAILABLE\` with \`details.reason\` \`secret_key_not_configured\`.`,
+    tag: 'Plugins and tools',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID },
+    errors: { ALREADY_EXISTS: 'The agent already has a tool with this name.', SERVICE_UNAVAILABLE: 'No server key is configured (`ORION_SECRET_KEY`).' },
+  },
+  'GET /agents/:agentId/tools': {
+    summary: 'List an agent’s custom tools',
+    description: 'Newest first, a page at a time.',
+    tag: 'Plugins and tools',
+    scope: 'agents:read',
+    params: { agentId: AGENT_ID },
+  },
+  'POST /agents/:agentId/tools/secret': {
+    summary: 'Rotate the tool secret',
+    description:
+      'Replaces the agent’s tool-signing secret (making one if it has none) and answers the new one in `data.secret`, shown this once; calls are signed with it from now on. No body.',
+    tag: 'Plugins and tools',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID },
+    errors: { SERVICE_UNAVAILABLE: 'No server key is configured (`ORION_SECRET_KEY`).' },
+  },
+  'GET /agents/:agentId/tools/:toolId': {
+    summary: 'Get a custom tool',
+    description: 'One custom tool of the agent.',
+    tag: 'Plugins and tools',
+    scope: 'agents:read',
+    params: { agentId: AGENT_ID, toolId: TOOL_ID },
+    errors: { NOT_FOUND: 'The agent has no tool with this ID.' },
+  },
+  'PATCH /agents/:agentId/tools/:toolId': {
+    summary: 'Update a custom tool',
+    description: 'Replaces each field it names, with the bounds of create; `timeoutMs: null` restores the default. Other fields cannot be null.',
+    tag: 'Plugins and tools',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID, toolId: TOOL_ID },
+    errors: { NOT_FOUND: 'The agent has no tool with this ID.', ALREADY_EXISTS: 'Another tool of the agent has this name.' },
+  },
+  'DELETE /agents/:agentId/tools/:toolId': {
+    summary: 'Delete a custom tool',
+    description: 'The model is no longer offered it.',
+    tag: 'Plugins and tools',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID, toolId: TOOL_ID },
+    errors: { NOT_FOUND: 'The agent has no tool with this ID.' },
   },
   'POST /characters': {
     summary: 'Create a character',
@@ -316,6 +411,18 @@ function characterInput(type: 'CreateCharacterInput' | 'UpdateCharacterInput'): 
   };
 }
 
+/** The bounds of one tool input type's fields (create and update share them). */
+function toolInput(type: 'CreateToolInput' | 'UpdateToolInput'): Record<string, Refinement> {
+  const notNull: Refinement = type === 'UpdateToolInput' ? { nullable: false } : {};
+  return {
+    [`${type}.name`]: { minLength: 1, maxLength: T.name, pattern: TOOL_NAME_PATTERN.source, ...notNull, examples: ['get_weather'] },
+    [`${type}.description`]: { ...text(T.description, 1), ...notNull },
+    [`${type}.parameters`]: { ...notNull, examples: [{ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }] },
+    [`${type}.url`]: { ...text(T.url, 1), format: 'uri', ...notNull, examples: ['https://tools.example.com/weather'] },
+    [`${type}.timeoutMs`]: { minimum: T.timeoutMsMin, maximum: T.timeoutMsMax, ...(type === 'CreateToolInput' ? { default: T.timeoutMsDefault } : {}) },
+  };
+}
+
 /** Bounds and defaults the services enforce, which GraphQL types cannot say. */
 export const REFINEMENTS: SchemaRefinements = {
   inputs: {
@@ -329,6 +436,10 @@ export const REFINEMENTS: SchemaRefinements = {
     'UpdateAgentInput.systemPrompt': text(L.systemPrompt),
     'UpdateAgentInput.metadata': metadata,
     'CreateAgentInput.characterRevision': { minimum: 1 },
+    'CreateAgentInput.maxToolSteps': { minimum: L.maxToolStepsMin, maximum: L.maxToolStepsMax, default: L.maxToolStepsDefault },
+    'UpdateAgentInput.maxToolSteps': { minimum: L.maxToolStepsMin, maximum: L.maxToolStepsMax },
+    ...toolInput('CreateToolInput'),
+    ...toolInput('UpdateToolInput'),
     'UpdateAgentInput.characterRevision': { minimum: 1 },
     ...characterInput('CreateCharacterInput'),
     ...characterInput('UpdateCharacterInput'),
@@ -372,6 +483,8 @@ export const REFINEMENTS: SchemaRefinements = {
     'CreateAccountPayload.secret': { pattern: '^orn_(live|test)_', examples: ['orn_live_6253CvchAc7FEMWq3UemK4QZ8p53RCEeVZ3WYi10d4o'] },
     'CreatedApiKey.secret': { pattern: '^orn_(live|test)_' },
     'RotatedApiKey.secret': { pattern: '^orn_(live|test)_' },
+    'CreateToolPayload.signingSecret': { pattern: '^whsec_' },
+    'RotateToolSecretPayload.secret': { pattern: '^whsec_' },
     'MessageUsage.period': { pattern: '^\\d{4}-\\d{2}$', examples: ['2026-01'] },
     'PromptMessage.role': { enum: ['system', 'user', 'assistant'] },
   },

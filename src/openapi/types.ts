@@ -87,7 +87,7 @@ export type OperationObject = {
   'x-graphql-operation': string;
 };
 
-export type HttpMethodLower = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethodLower = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export type PathItemObject = { description?: string } & Partial<Record<HttpMethodLower, OperationObject>>;
 

@@ -199,7 +199,7 @@ export function createRestRouter(yoga: OrionYoga, options: RestOptions): Router 
   for (const [path, pathRoutes] of byPath) {
     const chain = router.route(path);
     for (const r of pathRoutes) {
-      chain[r.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](handler(yoga, r, options));
+      chain[r.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](handler(yoga, r, options));
     }
     chain.all(otherMethods(pathRoutes.map((r) => r.method), `/v1${path}`));
   }

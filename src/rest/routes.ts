@@ -29,9 +29,20 @@ import {
   SendMessageDocument,
   SendMessageStreamDocument,
   UpdateAgentDocument,
+  CreateToolDocument,
+  DeleteToolDocument,
+  DisablePluginDocument,
+  EnablePluginDocument,
+  GetPluginDocument,
+  GetToolDocument,
+  ListAgentPluginsDocument,
+  ListPluginsDocument,
+  ListToolsDocument,
+  RotateToolSecretDocument,
+  UpdateToolDocument,
 } from './generated/operations.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 // biome-ignore lint: the table holds operations of many types
 type AnyOperation = TypedDocumentNode<any, any>;
@@ -45,7 +56,7 @@ export type RestRoute = {
   /** Where in the operation's data the REST `data` is (a root field, or a dotted path). */
   field: string;
   status: 200 | 201;
-  /** A JSON object body is required (POST/PATCH), or optional, and passed as `$input`. */
+  /** A JSON object body is required (POST/PUT/PATCH), or optional, and passed as `$input`. */
   body: boolean | 'optional';
   /** Query parameters accepted, and their types (anything else is 400). */
   query: Record<string, 'int' | 'string' | 'boolean'>;
@@ -111,6 +122,31 @@ export const routes: RestRoute[] = [
     operation: DeleteConversationDocument,
     field: 'deleteConversation',
   }),
+  route({ method: 'GET', path: '/plugins', operation: ListPluginsDocument, field: 'plugins' }),
+  route({ method: 'GET', path: '/plugins/:pluginId', operation: GetPluginDocument, field: 'plugin' }),
+  route({ method: 'GET', path: '/agents/:agentId/plugins', operation: ListAgentPluginsDocument, field: 'agent.plugins' }),
+  // Create-or-replace: 200 either way (the answer is the enabled plugin with its config).
+  route({
+    method: 'PUT',
+    path: '/agents/:agentId/plugins/:pluginId',
+    operation: EnablePluginDocument,
+    field: 'enablePlugin',
+    body: 'optional',
+  }),
+  route({ method: 'DELETE', path: '/agents/:agentId/plugins/:pluginId', operation: DisablePluginDocument, field: 'disablePlugin' }),
+  route({ method: 'POST', path: '/agents/:agentId/tools', operation: CreateToolDocument, field: 'createTool', status: 201, body: true }),
+  route({ method: 'GET', path: '/agents/:agentId/tools', operation: ListToolsDocument, field: 'agent.tools', query: pages }),
+  // Before /tools/:toolId, so that this path is its own (405 with its own Allow for other methods).
+  route({
+    method: 'POST',
+    path: '/agents/:agentId/tools/secret',
+    operation: RotateToolSecretDocument,
+    field: 'rotateToolSecret',
+    status: 201,
+  }),
+  route({ method: 'GET', path: '/agents/:agentId/tools/:toolId', operation: GetToolDocument, field: 'agent.tool' }),
+  route({ method: 'PATCH', path: '/agents/:agentId/tools/:toolId', operation: UpdateToolDocument, field: 'updateTool', body: true }),
+  route({ method: 'DELETE', path: '/agents/:agentId/tools/:toolId', operation: DeleteToolDocument, field: 'deleteTool' }),
   route({ method: 'POST', path: '/characters', operation: CreateCharacterDocument, field: 'createCharacter', status: 201, body: true }),
   route({ method: 'POST', path: '/characters/import', operation: ImportCharacterDocument, field: 'importCharacter', status: 201, body: true }),
   route({

@@ -1,5 +1,5 @@
 import { HttpClient } from './http.js';
-import { Accounts, Agents, ApiKeys, Characters, Conversations } from './resources.js';
+import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
 
@@ -39,6 +39,10 @@ function environment(name: string): string | undefined {
 export class OrionOS {
   readonly agents: Agents;
   readonly characters: Characters;
+  /** The plugin catalog, and the plugins each agent has enabled. */
+  readonly plugins: Plugins;
+  /** Agents' custom HTTP tools and their signing secret. */
+  readonly tools: Tools;
   readonly conversations: Conversations;
   readonly apiKeys: ApiKeys;
   /** Operators only (admin scope). */
@@ -65,6 +69,8 @@ export class OrionOS {
     });
     this.agents = new Agents(http);
     this.characters = new Characters(http);
+    this.plugins = new Plugins(http);
+    this.tools = new Tools(http);
     this.conversations = new Conversations(http);
     this.apiKeys = new ApiKeys(http);
     this.accounts = new Accounts(http);

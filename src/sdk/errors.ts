@@ -95,6 +95,13 @@ export class NotFoundError extends OrionOSError {}
 /** 409 IDEMPOTENCY_CONFLICT: the Idempotency-Key was used with another body, or is still in flight. */
 export class IdempotencyConflictError extends OrionOSError {}
 
+/** 409 ALREADY_EXISTS: a name that must be unique is taken (`details.field` says which field). */
+export class ConflictError extends OrionOSError {
+  get field(): string | undefined {
+    return typeof this.details['field'] === 'string' ? this.details['field'] : undefined;
+  }
+}
+
 /** 409 CHARACTER_IN_USE: agents use the character (`details.agents`); delete with force to detach them. */
 export class CharacterInUseError extends OrionOSError {
   get agents(): number | undefined {
@@ -170,6 +177,7 @@ const ERROR_CLASSES: Partial<Record<ErrorCode, new (init: OrionOSErrorInit) => O
   NOT_FOUND: NotFoundError,
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,
   CHARACTER_IN_USE: CharacterInUseError,
+  ALREADY_EXISTS: ConflictError,
   RATE_LIMIT_EXCEEDED: RateLimitError,
   INSUFFICIENT_QUOTA: QuotaExceededError,
   INTERNAL_ERROR: InternalServerError,

@@ -12,7 +12,7 @@ import type { ApiResponse, RequestOptions } from './types.js';
 
 export const SDK_VERSION = '0.1.0';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type RequestSpec = {
   method: HttpMethod;

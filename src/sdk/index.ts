@@ -9,6 +9,7 @@ export {
   APIUserAbortError,
   AuthenticationError,
   CharacterInUseError,
+  ConflictError,
   IdempotencyConflictError,
   InternalServerError,
   InvalidRequestError,
@@ -24,6 +25,6 @@ export {
   type OrionOSErrorCode,
 } from './errors.js';
 export { SDK_VERSION } from './http.js';
-export { Accounts, Agents, ApiKeys, Characters, Conversations } from './resources.js';
+export { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 export { MessageStream } from './stream.js';
 export type * from './types.js';

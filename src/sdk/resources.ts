@@ -6,6 +6,16 @@ import type {
   AccountCreateParams,
   AccountUpdateParams,
   Agent,
+  AgentPlugin,
+  CreatedTool,
+  DeletedTool,
+  DisabledPlugin,
+  Plugin,
+  PluginEnableParams,
+  RotatedToolSecret,
+  Tool,
+  ToolCreateParams,
+  ToolUpdateParams,
   AgentCreateParams,
   AgentUpdateParams,
   Character,
@@ -15,6 +25,7 @@ import type {
   CharacterRevision,
   CharacterUpdateParams,
   ImportedCharacter,
+  ListResponse,
   ApiKey,
   ApiKeyCreateParams,
   ApiKeyRotateParams,
@@ -117,6 +128,80 @@ export class Agents {
       },
       options,
     );
+  }
+}
+
+/** The plugin catalog, and the plugins each agent has enabled. */
+export class Plugins {
+  constructor(private readonly http: HttpClient) {}
+
+  /** GET /plugins: every plugin an agent can enable. */
+  list(options?: RequestOptions): Promise<ListResponse<Plugin>> {
+    return this.http.request({ method: 'GET', path: '/plugins' }, options);
+  }
+
+  /** GET /plugins/{pluginId}; NotFoundError for an unknown ID. */
+  get(pluginId: string, options?: RequestOptions): Promise<ApiResponse<Plugin>> {
+    return this.http.request({ method: 'GET', path: `/plugins/${id('pluginId', pluginId)}` }, options);
+  }
+
+  /** GET /agents/{agentId}/plugins: the plugins the agent has enabled, in catalog order. */
+  listEnabled(agentId: string, options?: RequestOptions): Promise<ListResponse<AgentPlugin>> {
+    return this.http.request({ method: 'GET', path: `/agents/${id('agentId', agentId)}/plugins` }, options);
+  }
+
+  /** PUT /agents/{agentId}/plugins/{pluginId}: enables it, or replaces its config (InvalidRequestError names `config.<field>`). */
+  enable(agentId: string, pluginId: string, params: PluginEnableParams = {}, options?: RequestOptions): Promise<ApiResponse<AgentPlugin>> {
+    return this.http.request(
+      { method: 'PUT', path: `/agents/${id('agentId', agentId)}/plugins/${id('pluginId', pluginId)}`, body: params },
+      options,
+    );
+  }
+
+  /** DELETE /agents/{agentId}/plugins/{pluginId}; NotFoundError when it is not enabled. */
+  disable(agentId: string, pluginId: string, options?: RequestOptions): Promise<ApiResponse<DisabledPlugin>> {
+    return this.http.request(
+      { method: 'DELETE', path: `/agents/${id('agentId', agentId)}/plugins/${id('pluginId', pluginId)}` },
+      options,
+    );
+  }
+}
+
+/** Agents' custom HTTP tools, and their signing secret. */
+export class Tools {
+  constructor(private readonly http: HttpClient) {}
+
+  /** POST /agents/{agentId}/tools; the agent's first tool answers its signing secret once (`data.signingSecret`); ConflictError for a name it has. */
+  create(agentId: string, params: ToolCreateParams, options?: RequestOptions): Promise<ApiResponse<CreatedTool>> {
+    return this.http.request({ method: 'POST', path: `/agents/${id('agentId', agentId)}/tools`, body: params }, options);
+  }
+
+  /** GET /agents/{agentId}/tools, newest first. */
+  list(agentId: string, params?: PageParams, options?: RequestOptions): Promise<ApiResponse<Page<Tool>>> {
+    return this.http.request({ method: 'GET', path: `/agents/${id('agentId', agentId)}/tools`, query: pageQuery(params) }, options);
+  }
+
+  /** GET /agents/{agentId}/tools/{toolId}. */
+  get(agentId: string, toolId: string, options?: RequestOptions): Promise<ApiResponse<Tool>> {
+    return this.http.request({ method: 'GET', path: `/agents/${id('agentId', agentId)}/tools/${id('toolId', toolId)}` }, options);
+  }
+
+  /** PATCH /agents/{agentId}/tools/{toolId}: replaces each field given; `timeoutMs: null` restores the default. */
+  update(agentId: string, toolId: string, params: ToolUpdateParams, options?: RequestOptions): Promise<ApiResponse<Tool>> {
+    return this.http.request(
+      { method: 'PATCH', path: `/agents/${id('agentId', agentId)}/tools/${id('toolId', toolId)}`, body: params },
+      options,
+    );
+  }
+
+  /** DELETE /agents/{agentId}/tools/{toolId}. */
+  delete(agentId: string, toolId: string, options?: RequestOptions): Promise<ApiResponse<DeletedTool>> {
+    return this.http.request({ method: 'DELETE', path: `/agents/${id('agentId', agentId)}/tools/${id('toolId', toolId)}` }, options);
+  }
+
+  /** POST /agents/{agentId}/tools/secret: a new signing secret, shown once; the old one stops at once. */
+  rotateSecret(agentId: string, options?: RequestOptions): Promise<ApiResponse<RotatedToolSecret>> {
+    return this.http.request({ method: 'POST', path: `/agents/${id('agentId', agentId)}/tools/secret` }, options);
   }
 }
 

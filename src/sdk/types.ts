@@ -5,6 +5,15 @@
 import type {
   AccountWithUsageFieldsFragment,
   AgentFieldsFragment,
+  AgentPluginFieldsFragment,
+  CreateToolInput,
+  CreateToolMutation,
+  DeleteToolMutation,
+  DisablePluginMutation,
+  PluginFieldsFragment,
+  RotateToolSecretMutation,
+  ToolFieldsFragment,
+  UpdateToolInput,
   ApiKeyFieldsFragment,
   CharacterFieldsFragment,
   CharacterRevisionFieldsFragment,
@@ -53,6 +62,9 @@ export type {
  */
 export type ApiResponse<T> = { readonly success: true; readonly data: T } & Readonly<Omit<T, 'success' | 'data'>>;
 
+/** The envelope of a route whose `data` is a plain list (not paged): `{ success: true, data: [...] }`. */
+export type ListResponse<T> = { readonly success: true; readonly data: T[] };
+
 /** Pagination metadata of every list (`page` ≥ 1, `limit` 1–100). */
 export type Pagination = { currentPage: number; totalPages: number; totalItems: number; itemsPerPage: number };
 
@@ -66,6 +78,24 @@ export type Agent = AgentFieldsFragment;
 export type AgentCreateParams = CreateAgentInput;
 export type AgentUpdateParams = UpdateAgentInput;
 export type DeletedAgent = DeleteAgentMutation['deleteAgent'];
+
+// Plugins and tools
+/** A catalog plugin: its tools (JSON-Schema parameters) and config schema. */
+export type Plugin = PluginFieldsFragment;
+/** A plugin an agent has enabled, with its config (defaults filled in). */
+export type AgentPlugin = AgentPluginFieldsFragment;
+/** The whole config (it replaces the stored one); what it leaves out takes the schema's default. */
+export type PluginEnableParams = { config?: Record<string, unknown> };
+export type DisabledPlugin = DisablePluginMutation['disablePlugin'];
+/** A custom HTTP tool (`tol_…`) of an agent. */
+export type Tool = ToolFieldsFragment;
+export type ToolCreateParams = CreateToolInput;
+export type ToolUpdateParams = UpdateToolInput;
+/** The created tool, and the agent's signing secret when this was its first tool (shown once; else null). */
+export type CreatedTool = CreateToolMutation['createTool'];
+export type DeletedTool = DeleteToolMutation['deleteTool'];
+/** The agent's new tool-signing secret (`whsec_…`), shown once. */
+export type RotatedToolSecret = RotateToolSecretMutation['rotateToolSecret'];
 
 // Characters
 export type Character = CharacterFieldsFragment;

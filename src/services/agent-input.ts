@@ -18,6 +18,10 @@ export const AGENT_LIMITS = {
   metadataPairs: 16,
   metadataKey: 40,
   metadataValue: 500,
+  /** Model steps a turn may take calling tools (each step: one model call, its tool calls run). */
+  maxToolStepsMin: 1,
+  maxToolStepsMax: 10,
+  maxToolStepsDefault: 5,
 } as const;
 
 export const DEFAULT_MODEL_NAMES = {
@@ -85,6 +89,14 @@ const fields = {
   status: orDefault(z.enum(['active', 'paused']), 'active'),
   metadata: orDefault(metadataSchema, {}),
   characterId: z.string().nullish().transform((v) => v ?? null),
+  maxToolSteps: orDefault(
+    z
+      .number()
+      .int('must be an integer')
+      .min(L.maxToolStepsMin, `must be between ${L.maxToolStepsMin} and ${L.maxToolStepsMax}`)
+      .max(L.maxToolStepsMax, `must be between ${L.maxToolStepsMin} and ${L.maxToolStepsMax}`),
+    L.maxToolStepsDefault,
+  ),
   characterRevision: z
     .number()
     .int()

@@ -32,6 +32,7 @@ function columns(values: AgentChanges): Prisma.AgentUncheckedUpdateInput {
   if (values.metadata !== undefined) data.metadata = values.metadata;
   if (values.characterId !== undefined) data.characterId = values.characterId;
   if (values.characterRevision !== undefined) data.characterRevision = values.characterRevision;
+  if (values.maxToolSteps !== undefined) data.maxToolSteps = values.maxToolSteps;
   if (values.model !== undefined) {
     data.modelProvider = values.model.provider;
     data.modelName = values.model.name;

@@ -39,6 +39,10 @@ describe('global object identification (schema)', () => {
     const fields = (name: string) => Object.keys((sdl.getType(name) as import('graphql').GraphQLObjectType).getFields());
     expect(fields('DeleteAgentPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
     expect(fields('DeleteCharacterPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    expect(fields('DeleteToolPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    expect(fields('DisablePluginPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    // A catalog plugin is named, not a Node.
+    expect(fields('Plugin')).not.toContain('id');
     // A revision is part of its character, not an object of its own: it has a number, no id.
     expect(fields('CharacterRevision')).not.toContain('id');
     expect(fields('DeleteConversationPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
@@ -47,7 +51,7 @@ describe('global object identification (schema)', () => {
     expect(getNamedType(sentMessage.type).name).toBe('Message');
     const node = sdl.getType('Node');
     expect(isInterfaceType(node) && sdl.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(
-      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'Message'],
+      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'Message', 'Tool'],
     );
   });
 });

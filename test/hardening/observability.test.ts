@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
+import { TEST_SERVER_KEY, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { startOpenAIServer, type ProviderServer } from '../support/provider-servers.js';
 
 const PROVIDER_CREDENTIAL = 'sk-provider-secret-credential-987654321';
@@ -77,9 +77,20 @@ describe('logs and metrics', () => {
     provider.mode = 'ok';
     await graphql(app, key, '{ viewer { id } }');
     await graphql(app, app.adminKey, 'mutation { createAccount(input: {name: "L"}) { secret } }');
+    // An agent's tool-signing secret: shown on its first tool and by a rotation, never logged.
+    const toolBody = { name: 'lookup', description: 'd', parameters: { type: 'object' }, url: 'https://tools.example.com/l' };
+    const toolSecret = (await app.http.post(`/v1/agents/${agent.id}/tools`).set(bearer(key)).send(toolBody)).body.data.signingSecret;
+    const rotatedSecret = (await app.http.post(`/v1/agents/${agent.id}/tools/secret`).set(bearer(key))).body.data.secret;
+    const gqlRotated = await graphql(app, key, 'mutation($id: ID!) { rotateToolSecret(agentId: $id) { secret } }', { id: agent.id });
+    expect([toolSecret, rotatedSecret, gqlRotated.body.data.rotateToolSecret.secret]).toEqual([
+      expect.stringMatching(/^whsec_/),
+      expect.stringMatching(/^whsec_/),
+      expect.stringMatching(/^whsec_/),
+    ]);
     const all = lines.join('\n');
     expect(lines.length).toBeGreaterThan(5);
-    for (const secret of [key, newSecret, app.adminKey, PROVIDER_CREDENTIAL, METRICS_TOKEN, 'this-is-a-wrong-key', 'dXNlcjpwYXNzd29yZA', 'Bearer ']) {
+    const toolSecrets = [toolSecret, rotatedSecret, gqlRotated.body.data.rotateToolSecret.secret, TEST_SERVER_KEY];
+    for (const secret of [key, newSecret, app.adminKey, PROVIDER_CREDENTIAL, METRICS_TOKEN, 'this-is-a-wrong-key', 'dXNlcjpwYXNzd29yZA', 'Bearer ', ...toolSecrets]) {
       expect(all).not.toContain(secret);
     }
     expect(all.toLowerCase()).not.toContain('authorization');

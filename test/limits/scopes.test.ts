@@ -17,6 +17,8 @@ describe('scope matrix', () => {
     messageId: string;
     characterId: string;
     number: string;
+    pluginId: string;
+    toolId: string;
   };
   const keys = new Map<Scope, string>();
 
@@ -28,6 +30,13 @@ describe('scope matrix', () => {
     const sent = (await app.http.post(`/v1/agents/${agent.id}/messages`).set(bearer(owner.key)).send({ text: 'hi', userId: 'u' })).body.data;
     const key = (await app.http.post('/v1/api-keys').set(bearer(owner.key)).send({ name: 'k', scopes: ['agents:read'] })).body.data;
     const character = (await app.http.post('/v1/characters').set(bearer(owner.key)).send({ name: 'C' })).body.data;
+    await app.http.put(`/v1/agents/${agent.id}/plugins/time`).set(bearer(owner.key));
+    const tool = (
+      await app.http
+        .post(`/v1/agents/${agent.id}/tools`)
+        .set(bearer(owner.key))
+        .send({ name: 'lookup', description: 'Looks up', parameters: { type: 'object' }, url: 'https://tools.example.com/x' })
+    ).body.data.tool;
     ids = {
       agentId: agent.id,
       conversationId: sent.conversationId,
@@ -36,6 +45,8 @@ describe('scope matrix', () => {
       messageId: sent.id,
       characterId: character.id,
       number: '1',
+      pluginId: 'time',
+      toolId: tool.id,
     };
     for (const scope of SCOPES) {
       keys.set(scope, await app.keyWithScopes(accountId, SCOPES.filter((s) => s !== scope)));
@@ -64,6 +75,20 @@ describe('scope matrix', () => {
     'GET /characters/:characterId/export': { scope: 'characters:read' },
     'GET /characters/:characterId/revisions': { scope: 'characters:read' },
     'GET /characters/:characterId/revisions/:number': { scope: 'characters:read' },
+    'GET /plugins': { scope: 'agents:read' },
+    'GET /plugins/:pluginId': { scope: 'agents:read' },
+    'GET /agents/:agentId/plugins': { scope: 'agents:read' },
+    'PUT /agents/:agentId/plugins/:pluginId': { scope: 'agents:write', body: { config: { defaultTimeZone: 'Europe/Paris' } } },
+    'DELETE /agents/:agentId/plugins/:pluginId': { scope: 'agents:write' },
+    'POST /agents/:agentId/tools': {
+      scope: 'agents:write',
+      body: { name: 'other', description: 'd', parameters: { type: 'object' }, url: 'https://tools.example.com/y' },
+    },
+    'GET /agents/:agentId/tools': { scope: 'agents:read' },
+    'POST /agents/:agentId/tools/secret': { scope: 'agents:write' },
+    'GET /agents/:agentId/tools/:toolId': { scope: 'agents:read' },
+    'PATCH /agents/:agentId/tools/:toolId': { scope: 'agents:write', body: { timeoutMs: 500 } },
+    'DELETE /agents/:agentId/tools/:toolId': { scope: 'agents:write' },
     'POST /api-keys': { scope: 'keys:manage', body: { name: 'x', scopes: ['agents:read'] } },
     'GET /api-keys': { scope: 'keys:manage' },
     'DELETE /api-keys/:keyId': { scope: 'keys:manage' },
@@ -89,9 +114,12 @@ describe('scope matrix', () => {
         app.db.prisma.account.count(),
         app.db.prisma.character.count(),
         app.db.prisma.characterRevision.count(),
+        app.db.prisma.agentPlugin.findMany({ orderBy: { pluginId: 'asc' } }),
+        app.db.prisma.tool.findMany({ orderBy: { id: 'asc' } }),
+        app.db.prisma.agent.findMany({ select: { toolSecret: true }, orderBy: { id: 'asc' } }),
       ]);
     const before = await counts();
-    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     let req = app.http[method](path).set(bearer(keys.get(scope)!));
     if (body) req = req.send(body);
     const res = await req;
@@ -152,6 +180,36 @@ describe('scope matrix', () => {
       scope: 'characters:write',
       query: 'mutation($id: ID!) { deleteCharacter(id: $id) { deletedId } }',
       variables: (i) => ({ id: i.characterId }),
+    },
+    'Query.plugins': { scope: 'agents:read', query: '{ plugins { pluginId } }' },
+    'Query.plugin': { scope: 'agents:read', query: '{ plugin(id: "time") { pluginId } }' },
+    'Query.tool': { scope: 'agents:read', query: 'query($id: ID!) { tool(id: $id) { id } }', variables: (i) => ({ id: i.toolId }) },
+    'Query.node(Tool)': { scope: 'agents:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.toolId }) },
+    'Mutation.enablePlugin': {
+      scope: 'agents:write',
+      query: 'mutation($id: ID!) { enablePlugin(agentId: $id, pluginId: "calculator") { pluginId } }',
+      variables: (i) => ({ id: i.agentId }),
+    },
+    'Mutation.disablePlugin': {
+      scope: 'agents:write',
+      query: 'mutation($id: ID!) { disablePlugin(agentId: $id, pluginId: "time") { deletedId } }',
+      variables: (i) => ({ id: i.agentId }),
+    },
+    'Mutation.createTool': {
+      scope: 'agents:write',
+      query: 'mutation($id: ID!, $p: JSONObject!) { createTool(agentId: $id, input: {name: "t2", description: "d", parameters: $p, url: "https://tools.example.com/z"}) { signingSecret } }',
+      variables: (i) => ({ id: i.agentId, p: { type: 'object' } }),
+    },
+    'Mutation.updateTool': {
+      scope: 'agents:write',
+      query: 'mutation($id: ID!) { updateTool(id: $id, input: {timeoutMs: 200}) { id } }',
+      variables: (i) => ({ id: i.toolId }),
+    },
+    'Mutation.deleteTool': { scope: 'agents:write', query: 'mutation($id: ID!) { deleteTool(id: $id) { deletedId } }', variables: (i) => ({ id: i.toolId }) },
+    'Mutation.rotateToolSecret': {
+      scope: 'agents:write',
+      query: 'mutation($id: ID!) { rotateToolSecret(agentId: $id) { secret } }',
+      variables: (i) => ({ id: i.agentId }),
     },
     'Mutation.createApiKey': { scope: 'keys:manage', query: 'mutation { createApiKey(input: {name: "x", scopes: ["agents:read"]}) { secret } }' },
     'Mutation.revokeApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: (i) => ({ id: i.keyId }) },

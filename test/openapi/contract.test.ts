@@ -20,7 +20,16 @@ import { answerOf, ContractChecker, expectCode, type HttpAnswer } from './contra
 const { document, json } = openApiDocument();
 const checker = new ContractChecker(document);
 
-type Ids = { agentId: string; conversationId: string; keyId: string; accountId: string; characterId: string; number: string };
+type Ids = {
+  agentId: string;
+  conversationId: string;
+  keyId: string;
+  accountId: string;
+  characterId: string;
+  number: string;
+  pluginId: string;
+  toolId: string;
+};
 type Sample = {
   query?: Record<string, string>;
   body?: Record<string, unknown>;
@@ -39,6 +48,8 @@ const MISSING: Ids = {
   accountId: `acc_${'0'.repeat(26)}`,
   characterId: `chr_${'0'.repeat(26)}`,
   number: '1',
+  pluginId: 'no-such-plugin',
+  toolId: `tol_${'0'.repeat(26)}`,
 };
 
 let app: TestApp;
@@ -105,6 +116,51 @@ const SAMPLES: Record<string, Sample> = {
   },
   'GET /characters/:characterId/export': { query: { format: 'ccv2' } },
   'GET /characters/:characterId/revisions/:number': {},
+  'GET /plugins': {},
+  'GET /plugins/:pluginId': {},
+  'GET /agents/:agentId/plugins': {},
+  'PUT /agents/:agentId/plugins/:pluginId': {
+    body: { config: { defaultTimeZone: 'Europe/Paris' } },
+    invalidBody: { config: { defaultTimeZone: 'Europe/Paris' }, settings: {} },
+  },
+  'DELETE /agents/:agentId/plugins/:pluginId': {
+    fresh: async () => {
+      const agent = await post('/v1/agents', ownerKey, { name: 'Plugged' });
+      await app.http.put(`/v1/agents/${agent.id}/plugins/time`).set(bearer(ownerKey)).expect(200);
+      return { agentId: agent.id, pluginId: 'time' };
+    },
+  },
+  'POST /agents/:agentId/tools': {
+    body: {
+      name: 'get_weather',
+      description: 'The weather in a city.',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      url: 'https://tools.example.com/weather',
+      timeoutMs: 5000,
+    },
+    invalidBody: { name: '1st', description: 'd', parameters: { type: 'object' }, url: 'https://tools.example.com/x' },
+    otherBody: { name: 'get_time', description: 'd', parameters: { type: 'object' }, url: 'https://tools.example.com/time' },
+    fresh: async () => ({ agentId: (await post('/v1/agents', ownerKey, { name: 'Tooled' })).id }),
+  },
+  'GET /agents/:agentId/tools': { query: { page: '1', limit: '5' } },
+  'POST /agents/:agentId/tools/secret': { otherBody: { unused: true } },
+  'GET /agents/:agentId/tools/:toolId': {},
+  'PATCH /agents/:agentId/tools/:toolId': {
+    body: { description: 'Changed.', timeoutMs: null },
+    invalidBody: { timeoutMs: 50 },
+  },
+  'DELETE /agents/:agentId/tools/:toolId': {
+    fresh: async () => ({
+      toolId: (
+        await post(`/v1/agents/${ids.agentId}/tools`, ownerKey, {
+          name: `doomed_${Math.random().toString(36).slice(2, 10)}`,
+          description: 'd',
+          parameters: { type: 'object' },
+          url: 'https://tools.example.com/doomed',
+        })
+      ).tool.id,
+    }),
+  },
   'POST /api-keys': {
     body: { name: 'CI', scopes: ['agents:read'], environment: 'test', expiresAt: '2099-03-01T00:00:00Z' },
     invalidBody: { name: 'CI', scopes: ['agents:fly'] },
@@ -137,7 +193,7 @@ function urlOf(route: RestRoute, params: Partial<Ids>, query: Record<string, str
 }
 
 function request(route: RestRoute, url: string, headers: Record<string, string>, body?: unknown): Test {
-  const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
   let req = app.http[method](url).set(headers);
   if (body !== undefined) req = req.send(body as object);
   return req;
@@ -176,6 +232,13 @@ describe('the REST API answers as its OpenAPI document says', () => {
     const key = await post('/v1/api-keys', ownerKey, { name: 'Fixture key', scopes: ['agents:read'] });
     const other = await post('/v1/accounts', app.adminKey, { name: 'Managed' });
     const character = await post('/v1/characters', ownerKey, { name: 'Fixture character' });
+    await app.http.put(`/v1/agents/${agent.id}/plugins/time`).set(bearer(ownerKey)).expect(200);
+    const tool = await post(`/v1/agents/${agent.id}/tools`, ownerKey, {
+      name: 'fixture_tool',
+      description: 'A fixture.',
+      parameters: { type: 'object' },
+      url: 'https://tools.example.com/fixture',
+    });
     ids = {
       agentId: agent.id,
       conversationId: sent.conversationId,
@@ -183,6 +246,8 @@ describe('the REST API answers as its OpenAPI document says', () => {
       accountId: other.account.id,
       characterId: character.id,
       number: '1',
+      pluginId: 'time',
+      toolId: tool.tool.id,
     };
     const limited = await app.newAccount('Limited', { rateLimitPerMinute: 1 });
     limitedKey = limited.key;
@@ -280,6 +345,17 @@ describe('the REST API answers as its OpenAPI document says', () => {
     const answer = await call(route, { params: { characterId: character.id }, query: {} });
     expectCode(answer, 'CHARACTER_IN_USE');
     expect((answer.body as any).error.details).toMatchObject({ agents: 1 });
+  });
+
+  it('POST and PATCH /agents/:agentId/tools: 409 ALREADY_EXISTS for a name the agent already has', async () => {
+    const create = routes.find((r) => r.method === 'POST' && r.path === '/agents/:agentId/tools')!;
+    const patch = routes.find((r) => r.method === 'PATCH' && r.path === '/agents/:agentId/tools/:toolId')!;
+    const body = { name: 'fixture_tool', description: 'd', parameters: { type: 'object' }, url: 'https://tools.example.com/again' };
+    const taken = await call(create, { body });
+    expectCode(taken, 'ALREADY_EXISTS');
+    expect((taken.body as any).error.details).toEqual({ field: 'name', name: 'fixture_tool' });
+    const other = await post(`/v1/agents/${ids.agentId}/tools`, ownerKey, { ...body, name: 'second_tool' });
+    expectCode(await call(patch, { params: { toolId: other.tool.id }, body: { name: 'fixture_tool' } }), 'ALREADY_EXISTS');
   });
 
   it.each(routeCases.filter(([, r]) => r.method === 'POST'))('%s: Idempotency-Key: a replay, then 409 IDEMPOTENCY_CONFLICT', async (_name, route) => {
@@ -442,7 +518,7 @@ describe('the REST API answers as its OpenAPI document says', () => {
   it('has met every documented status of every route (but 500 and 503 SERVICE_UNAVAILABLE)', () => {
     const missing: string[] = [];
     for (const [path, item] of Object.entries(document.paths)) {
-      for (const method of ['get', 'post', 'patch', 'delete'] as const) {
+      for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
         const operation = item[method] as OperationObject | undefined;
         if (!operation) continue;
         for (const [status, response] of Object.entries(operation.responses)) {
@@ -458,9 +534,11 @@ describe('the REST API answers as its OpenAPI document says', () => {
 
   it('with the database gone, the 500/503 answers still have the documented shape', async () => {
     await app.db.close();
+    // The plugin catalog is the server's own (no rows): it is served without the database.
+    const catalog = (r: RestRoute) => r.path.startsWith('/plugins');
     for (const route of routes.filter((r) => r.method === 'GET')) {
       const answer = await call(route);
-      expect([500, 503], JSON.stringify(answer.body)).toContain(answer.status);
+      expect(catalog(route) ? [200] : [500, 503], JSON.stringify(answer.body)).toContain(answer.status);
     }
   });
 });

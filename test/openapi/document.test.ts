@@ -101,7 +101,9 @@ describe('the OpenAPI document', () => {
     const expected = (route: RestRoute): Record<string, string[]> => {
       const codes: ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
       if (route.path.includes(':agentId')) codes.push('AGENT_NOT_FOUND');
-      if (/:(conversationId|keyId|accountId|characterId)/.test(route.path)) codes.push('NOT_FOUND');
+      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId)/.test(route.path)) codes.push('NOT_FOUND');
+      // A tool's name is unique per agent; tool secrets need the server key.
+      if (/^\/agents\/:agentId\/tools(\/:toolId)?$/.test(route.path) && ['POST', 'PATCH'].includes(route.method)) codes.push('ALREADY_EXISTS');
       // An agent's characterId must name a character of the account.
       if (route.path === '/agents' && route.method === 'POST') codes.push('NOT_FOUND');
       if (route.path === '/agents/:agentId' && route.method === 'PATCH') codes.push('NOT_FOUND');
@@ -205,7 +207,7 @@ describe('the OpenAPI document', () => {
     const agent = document.components.schemas['Agent']!;
     expect(Object.keys(agent.properties!)).toEqual([
       'id', 'name', 'description', 'personality', 'systemPrompt', 'model', 'status', 'metadata', 'characterId',
-      'characterRevision', 'createdAt', 'updatedAt',
+      'characterRevision', 'maxToolSteps', 'createdAt', 'updatedAt',
     ]);
     expect(agent.properties!['id']!.pattern).toBe('^agt_[0-9A-HJKMNP-TV-Z]{26}$');
     expect(agent.properties!['description']!.type).toEqual(['string', 'null']);

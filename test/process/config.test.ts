@@ -33,6 +33,11 @@ describe.concurrent('the server process with an invalid configuration', () => {
       expected: /^orion: invalid configuration: ORION_ADMIN_KEY must be at least 32 characters$/,
     },
     {
+      name: 'ORION_SECRET_KEY',
+      env: { ORION_SECRET_KEY: 'too-short' },
+      expected: /^orion: invalid configuration: ORION_SECRET_KEY must be at least 32 characters$/,
+    },
+    {
       name: 'TRUST_PROXY=true',
       env: { TRUST_PROXY: 'true' },
       expected: /^orion: invalid configuration: TRUST_PROXY=true would believe any client's X-Forwarded-For; set the number of proxies/,

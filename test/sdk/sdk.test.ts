@@ -10,6 +10,7 @@ import {
   APIUserAbortError,
   AuthenticationError,
   CharacterInUseError,
+  ConflictError,
   IdempotencyConflictError,
   InvalidRequestError,
   ModelError,
@@ -228,6 +229,41 @@ describe('every resource method', () => {
     expect((await orion.characters.delete(characterId, { force: true })).data).toEqual({ id: characterId, deleted: true, detachedAgents: 1 });
     expect((await orion.agents.get(agent.data.id)).data.characterId).toBeNull();
     expect(await caught(orion.characters.get(characterId))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('plugins and tools: catalog, enable/list/disable, tools create/list/get/update/delete, secret rotation, typed errors', async () => {
+    const catalog = await orion.plugins.list();
+    expect(catalog.data.map((p) => p.id)).toEqual(['time', 'calculator', 'http']);
+    expect((await orion.plugins.get('calculator')).data.tools[0]!.name).toBe('calculate');
+    expect(await caught(orion.plugins.get('weather'))).toBeInstanceOf(NotFoundError);
+
+    const agent = await orion.agents.create({ name: 'Toolsmith', maxToolSteps: 3 });
+    expect(agent.data.maxToolSteps).toBe(3);
+    const agentId = agent.data.id;
+    const enabled = await orion.plugins.enable(agentId, 'time', { config: { defaultTimeZone: 'Europe/Paris' } });
+    expect(enabled.data).toMatchObject({ pluginId: 'time', config: { defaultTimeZone: 'Europe/Paris' } });
+    await orion.plugins.enable(agentId, 'http');
+    expect((await orion.plugins.listEnabled(agentId)).data.map((p) => p.pluginId)).toEqual(['time', 'http']);
+    const bad = await caught(orion.plugins.enable(agentId, 'calculator', { config: { precision: 0 } }));
+    expect(bad).toBeInstanceOf(InvalidRequestError);
+    expect((bad as InvalidRequestError).fields[0]!.field).toBe('config.precision');
+    expect((await orion.plugins.disable(agentId, 'time')).data).toEqual({ id: 'time', agentId, deleted: true });
+
+    const params = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
+    const created = await orion.tools.create(agentId, { name: 'search', description: 'Searches.', parameters: params, url: 'https://tools.example.com/s' });
+    expect(created.data.signingSecret).toMatch(/^whsec_/);
+    const toolId = created.data.tool.id;
+    expect((await orion.tools.list(agentId)).data.items.map((t) => t.id)).toEqual([toolId]);
+    expect((await orion.tools.get(agentId, toolId)).data).toEqual(created.data.tool);
+    expect((await orion.tools.update(agentId, toolId, { timeoutMs: 2000 })).data.timeoutMs).toBe(2000);
+    const taken = await caught(orion.tools.create(agentId, { name: 'search', description: 'd', parameters: params, url: 'https://tools.example.com/t' }));
+    expect(taken).toBeInstanceOf(ConflictError);
+    expect([taken.status, (taken as ConflictError).field]).toEqual([409, 'name']);
+    const rotated = await orion.tools.rotateSecret(agentId);
+    expect(rotated.data.secret).toMatch(/^whsec_/);
+    expect(rotated.data.secret).not.toBe(created.data.signingSecret);
+    expect((await orion.tools.delete(agentId, toolId)).data).toEqual({ id: toolId, deleted: true });
+    expect(await caught(orion.tools.get(agentId, toolId))).toBeInstanceOf(NotFoundError);
   });
 
   it('characters: export in every format, then import each back to the same character', async () => {

@@ -40,6 +40,8 @@ export async function dropPostgresSchema(schema: string): Promise<void> {
   }
 }
 
+export const TEST_SERVER_KEY = `test-server-key-${'s'.repeat(32)}`;
+
 export const ADMIN_KEY = `orn_test_${'a'.repeat(43)}`;
 
 export type TestApp = {
@@ -74,6 +76,8 @@ export const TEST_APP_CONFIG: AppConfig = {
   anthropicBaseUrl: undefined,
   sseHeartbeatMs: 15_000,
   anonymousRateLimitPerMinute: 100_000,
+  // Seals agents' tool secrets (ORION_SECRET_KEY in production), on both storages.
+  serverKey: TEST_SERVER_KEY,
 };
 
 export type TestAppOptions = Partial<AppConfig> & {

@@ -79,6 +79,9 @@ export const AgentRef = builder.prismaNode('Agent', {
       resolve: (agent, _args, ctx) =>
         agent.characterId ? ctx.prisma.character.findFirst({ where: { id: agent.characterId, accountId: agent.accountId } }) : null,
     }),
+    maxToolSteps: t.exposeInt('maxToolSteps', {
+      description: `Model steps a turn may take calling tools (${L.maxToolStepsMin}–${L.maxToolStepsMax}, default ${L.maxToolStepsDefault}).`,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -122,6 +125,9 @@ const agentInputFields = (t: any, nameRequired: boolean) => ({
   metadata: t.field({ type: 'StringMap', description: `Up to ${L.metadataPairs} string pairs.` }),
   characterId: t.id({
     description: 'A character of your account the agent speaks as; null for none. Changing it drops a pin the same change does not name.',
+  }),
+  maxToolSteps: t.int({
+    description: `Model steps a turn may take calling tools, ${L.maxToolStepsMin}–${L.maxToolStepsMax} (default ${L.maxToolStepsDefault}); null restores the default.`,
   }),
   characterRevision: t.int({ description: 'Pin a revision of the character (it must exist); null follows its latest revision.' }),
 });

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../../db/client.js';
+import { ApiError } from '../../errors.js';
+import { openAnswer, sealAnswer } from '../answer-seal.js';
+import { ownAgentId } from '../plugins/agent-plugins.js';
+
+/**
+ * An agent's tool-signing secret: calls to its custom tools are signed with it exactly like
+ * webhooks (Standard Webhooks: `whsec_` + base64 of 32 random bytes). It is shown once (with the
+ * agent's first tool, and by each rotation) and stored only sealed (AES-256-GCM) under the
+ * server key, bound to the agent: the database alone cannot read it.
+ */
+export function newToolSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+const sealContext = (agentId: string) => `tool-secret:${agentId}`;
+
+export function sealToolSecret(serverKey: string, agentId: string, secret: string): string {
+  return sealAnswer(serverKey, sealContext(agentId), secret);
+}
+
+/** The server key, or SERVICE_UNAVAILABLE: without it no secret can be stored or read. */
+export function requireServerKey(serverKey: string | undefined): string {
+  if (serverKey) return serverKey;
+  throw new ApiError(
+    'SERVICE_UNAVAILABLE',
+    'Tool secrets need a server key: set ORION_SECRET_KEY (required with DATABASE_URL)',
+    { reason: 'secret_key_not_configured' },
+  );
+}
+
+/**
+ * The agent's tool-signing secret in plaintext, for signing a call; undefined when the agent has
+ * none, or it cannot be opened with this server key (no key, or another one).
+ */
+export async function agentToolSecret(
+  prisma: Pick<PrismaClient, 'agent'>,
+  serverKey: string | undefined,
+  agentId: string,
+): Promise<string | undefined> {
+  if (!serverKey) return undefined;
+  const agent = await prisma.agent.findUnique({ where: { id: agentId }, select: { toolSecret: true } });
+  if (!agent?.toolSecret) return undefined;
+  return openAnswer(serverKey, sealContext(agentId), agent.toolSecret);
+}
+
+/** Replaces the agent's tool-signing secret (making one if it has none); answers the new one, once. */
+export async function rotateToolSecret(
+  prisma: PrismaClient,
+  serverKey: string | undefined,
+  accountId: string,
+  agentId: string,
+): Promise<string> {
+  await ownAgentId(prisma, accountId, agentId);
+  const key = requireServerKey(serverKey);
+  const secret = newToolSecret();
+  await prisma.agent.updateMany({ where: { id: agentId, accountId }, data: { toolSecret: sealToolSecret(key, agentId, secret) } });
+  return secret;
+}

@@ -96,6 +96,36 @@ describe.each(STORAGES)('a mutation whose answer was lost is not run again (%s)'
     expectAnswerLost(retry, { type: 'ApiKey', id });
   });
 
+  const toolInput = (name: string) => ({ name, description: 'd', parameters: { type: 'object' }, url: 'https://tools.example/x' });
+  const newTool = async (agentId: string) =>
+    (await data('mutation($a: ID!, $i: CreateToolInput!) { createTool(agentId: $a, input: $i) { tool { id } } }', { a: agentId, i: toolInput('t0') }))
+      .createTool.tool.id as string;
+
+  it('enablePlugin and disablePlugin', async () => {
+    const id = await newAgent();
+    expectAnswerLost(await loseAnswerThenRetry('mutation($a: ID!) { enablePlugin(agentId: $a, pluginId: "time") { pluginId } }', { a: id }), { type: 'Agent', id });
+    expectAnswerLost(await loseAnswerThenRetry('mutation($a: ID!) { disablePlugin(agentId: $a, pluginId: "time") { deletedId } }', { a: id }), { type: 'Agent', id });
+  });
+
+  it('createTool: no second tool', async () => {
+    const agentId = await newAgent();
+    const retry = await loseAnswerThenRetry('mutation($a: ID!, $i: CreateToolInput!) { createTool(agentId: $a, input: $i) { tool { id } } }', {
+      a: agentId,
+      i: toolInput('once'),
+    });
+    expect(retry.body.errors?.[0]?.extensions?.details?.reason, JSON.stringify(retry.body)).toBe('answer_lost');
+    const tools = await data('query($a: ID!) { node(id: $a) { ... on Agent { tools { totalCount } } } }', { a: agentId });
+    expect(tools.node.tools.totalCount).toBe(1);
+  });
+
+  it('updateTool, deleteTool and rotateToolSecret', async () => {
+    const agentId = await newAgent();
+    const id = await newTool(agentId);
+    expectAnswerLost(await loseAnswerThenRetry('mutation($id: ID!) { updateTool(id: $id, input: { description: "e" }) { id } }', { id }), { type: 'Tool', id });
+    expectAnswerLost(await loseAnswerThenRetry('mutation($a: ID!) { rotateToolSecret(agentId: $a) { secret } }', { a: agentId }), { type: 'Agent', id: agentId });
+    expectAnswerLost(await loseAnswerThenRetry('mutation($id: ID!) { deleteTool(id: $id) { deletedId } }', { id }), { type: 'Tool', id });
+  });
+
   it('updateAccount (operator)', async () => {
     const retry = await loseAnswerThenRetry('mutation($id: ID!) { updateAccount(id: $id, input: { name: "Renamed" }) { id } }', { id: accountId }, app.adminKey);
     expectAnswerLost(retry, { type: 'Account', id: accountId });

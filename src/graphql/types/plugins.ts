@@ -108,7 +108,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: EnablePluginInput }),
     },
     resolve: (_root, { agentId, pluginId, input }, ctx) =>
-      enablePlugin(ctx.prisma, requireKey(ctx).account.id, String(agentId), pluginId, input?.config ?? undefined),
+      enablePlugin(ctx.prisma, requireKey(ctx).account.id, String(agentId), pluginId, input?.config ?? undefined, ctx.idempotency?.commit),
   }),
   disablePlugin: t.field({
     type: DisablePluginPayload,
@@ -116,7 +116,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'agents:write' },
     args: { agentId: t.arg.id({ required: true }), pluginId: t.arg.string({ required: true }) },
     resolve: async (_root, { agentId, pluginId }, ctx) => {
-      await disablePlugin(ctx.prisma, requireKey(ctx).account.id, String(agentId), pluginId);
+      await disablePlugin(ctx.prisma, requireKey(ctx).account.id, String(agentId), pluginId, ctx.idempotency?.commit);
       return { deletedId: pluginId, agentId: String(agentId), deleted: true };
     },
   }),

@@ -130,7 +130,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'agents:write' },
     args: { agentId: t.arg.id({ required: true }), input: t.arg({ type: CreateToolInput, required: true }) },
     resolve: (_root, { agentId, input }, ctx) =>
-      createTool(ctx.prisma, ctx.serverKey, requireKey(ctx).account.id, String(agentId), input),
+      createTool(ctx.prisma, ctx.serverKey, requireKey(ctx).account.id, String(agentId), input, ctx.idempotency?.commit),
   }),
   updateTool: t.field({
     type: ToolRef,
@@ -143,6 +143,7 @@ builder.mutationFields((t) => ({
         String(id),
         input as Record<string, unknown>,
         agentId == null ? undefined : String(agentId),
+        ctx.idempotency?.commit,
       ),
   }),
   deleteTool: t.field({
@@ -150,7 +151,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'agents:write' },
     args: { id: t.arg.id({ required: true }), agentId: agentIdOfPath(t) },
     resolve: async (_root, { id, agentId }, ctx) => {
-      await deleteTool(ctx.prisma, requireKey(ctx).account.id, String(id), agentId == null ? undefined : String(agentId));
+      await deleteTool(ctx.prisma, requireKey(ctx).account.id, String(id), agentId == null ? undefined : String(agentId), ctx.idempotency?.commit);
       return { deletedId: String(id), deleted: true };
     },
   }),
@@ -161,7 +162,7 @@ builder.mutationFields((t) => ({
     args: { agentId: t.arg.id({ required: true }) },
     resolve: async (_root, { agentId }, ctx) => ({
       agentId: String(agentId),
-      secret: await rotateToolSecret(ctx.prisma, ctx.serverKey, requireKey(ctx).account.id, String(agentId)),
+      secret: await rotateToolSecret(ctx.prisma, ctx.serverKey, requireKey(ctx).account.id, String(agentId), ctx.idempotency?.commit),
     }),
   }),
 }));

@@ -2,6 +2,7 @@ import type { PrismaClient } from '../../db/client.js';
 import type { AgentPlugin, Prisma, Tool } from '../../db/generated/prisma/client.js';
 import { agentNotFound, invalidRequest, notFound, type FieldError } from '../../errors.js';
 import { typeOfId } from '../../ids.js';
+import type { CommitMark } from '../idempotency.js';
 import { catalogValidator, schemaFieldErrors } from '../json-schema.js';
 import { PLUGINS, pluginById, type PluginDefinition } from './catalog.js';
 
@@ -86,22 +87,59 @@ export async function enablePlugin(
   agentId: string,
   pluginId: string,
   rawConfig: unknown,
+  commit?: CommitMark,
 ): Promise<AgentPlugin> {
-  await ownAgentId(prisma, accountId, agentId);
   const plugin = getPlugin(pluginId);
   const config = pluginConfig(plugin, rawConfig) as Prisma.InputJsonObject;
-  return prisma.agentPlugin.upsert({
-    where: { agentId_pluginId: { agentId, pluginId: plugin.id } },
-    create: { agentId, pluginId: plugin.id, accountId, config },
-    update: { config },
+  return changingPlugins(prisma, accountId, agentId, async (tx) => {
+    const row = await tx.agentPlugin.upsert({
+      where: { agentId_pluginId: { agentId, pluginId: plugin.id } },
+      create: { agentId, pluginId: plugin.id, accountId, config },
+      update: { config },
+    });
+    if (commit) await commit(tx, { type: 'Agent', id: agentId });
+    return row;
   });
 }
 
 /** Disables the plugin; NOT_FOUND when the agent does not have it enabled. */
-export async function disablePlugin(prisma: PrismaClient, accountId: string, agentId: string, pluginId: string): Promise<void> {
-  await ownAgentId(prisma, accountId, agentId);
-  const { count } = await prisma.agentPlugin.deleteMany({ where: { agentId, accountId, pluginId } });
-  if (count === 0) throw notFound(`Plugin ${JSON.stringify(pluginId)} of agent`, agentId);
+export async function disablePlugin(
+  prisma: PrismaClient,
+  accountId: string,
+  agentId: string,
+  pluginId: string,
+  commit?: CommitMark,
+): Promise<void> {
+  await changingPlugins(prisma, accountId, agentId, async (tx) => {
+    const { count } = await tx.agentPlugin.deleteMany({ where: { agentId, accountId, pluginId } });
+    if (count === 0) throw notFound(`Plugin ${JSON.stringify(pluginId)} of agent`, agentId);
+    if (commit) await commit(tx, { type: 'Agent', id: agentId });
+  });
+}
+
+/**
+ * Runs a change of the agent's plugins with the agent's row locked (AGENT_NOT_FOUND when it is
+ * not the account's), then brings Agent.enabledPlugins in step with its AgentPlugin rows in the
+ * same transaction: the send path reads no plugin rows for an agent whose list is empty. The lock
+ * makes concurrent changes of one agent's plugins take turns, so neither list loses the other's.
+ */
+async function changingPlugins<T>(
+  prisma: PrismaClient,
+  accountId: string,
+  agentId: string,
+  change: (tx: Prisma.TransactionClient) => Promise<T>,
+): Promise<T> {
+  if (typeOfId(agentId) !== 'Agent') throw agentNotFound(agentId);
+  return prisma.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Agent" WHERE "id" = ${agentId} AND "accountId" = ${accountId} FOR UPDATE`;
+    if (locked.length === 0) throw agentNotFound(agentId);
+    const result = await change(tx);
+    await tx.$executeRaw`
+      UPDATE "Agent" SET "enabledPlugins" = ARRAY(SELECT "pluginId" FROM "AgentPlugin" WHERE "agentId" = ${agentId} ORDER BY "pluginId")
+      WHERE "id" = ${agentId}`;
+    return result;
+  });
 }
 
 export type EnabledToolset = {

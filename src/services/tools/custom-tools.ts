@@ -4,6 +4,7 @@ import type { Prisma, Tool } from '../../db/generated/prisma/client.js';
 import { ApiError, agentNotFound, invalidRequest, notFound } from '../../errors.js';
 import { newId, typeOfId } from '../../ids.js';
 import { nestedDeeperThan } from '../input-bounds.js';
+import { withCommitMark, type CommitMark } from '../idempotency.js';
 import { compileClientSchema } from '../json-schema.js';
 import { idOrderedSource, paginate, type Page, type PageArgs } from '../pagination.js';
 import { BUILT_IN_TOOL_NAMES } from '../plugins/catalog.js';
@@ -138,6 +139,7 @@ export async function createTool(
   accountId: string,
   agentId: string,
   rawInput: unknown,
+  commit?: CommitMark,
 ): Promise<CreatedTool> {
   const values: ToolValues = parseInput(createToolSchema, rawInput);
   await ownAgentId(prisma, accountId, agentId);
@@ -161,9 +163,10 @@ export async function createTool(
         signingSecret = newToolSecret();
         await tx.agent.update({ where: { id: agentId }, data: { toolSecret: sealToolSecret(key, agentId, signingSecret) } });
       }
+      const id = newId('tol');
       const tool = await tx.tool.create({
         data: {
-          id: newId('tol'),
+          id,
           accountId,
           agentId,
           name: values.name,
@@ -173,6 +176,7 @@ export async function createTool(
           timeoutMs: values.timeoutMs,
         },
       });
+      if (commit) await commit(tx, { type: 'Tool', id });
       return { tool, signingSecret };
     });
   } catch (error) {
@@ -200,6 +204,7 @@ export async function updateTool(
   id: string,
   rawInput: Record<string, unknown>,
   agentId?: string,
+  commit?: CommitMark,
 ): Promise<Tool> {
   const parsed = parseInput(updateToolSchema, rawInput);
   const current = await getTool(prisma, accountId, id, agentId);
@@ -214,7 +219,13 @@ export async function updateTool(
     if (other) throw nameTaken(data.name);
   }
   try {
-    const { count } = await prisma.tool.updateMany({ where: { id, accountId }, data: data as Prisma.ToolUpdateManyMutationInput });
+    const { count } = await withCommitMark(
+      prisma,
+      commit,
+      { type: 'Tool', id },
+      (db) => db.tool.updateMany({ where: { id, accountId }, data: data as Prisma.ToolUpdateManyMutationInput }),
+      (result) => result.count > 0,
+    );
     if (count === 0) throw toolNotFound(id);
   } catch (error) {
     if (isUniqueViolation(error)) throw nameTaken(String(data.name));
@@ -223,10 +234,22 @@ export async function updateTool(
   return getTool(prisma, accountId, id);
 }
 
-export async function deleteTool(prisma: PrismaClient, accountId: string, id: string, agentId?: string): Promise<void> {
+export async function deleteTool(
+  prisma: PrismaClient,
+  accountId: string,
+  id: string,
+  agentId?: string,
+  commit?: CommitMark,
+): Promise<void> {
   if (agentId !== undefined) await ownAgentId(prisma, accountId, agentId);
   if (!isToolId(id)) throw toolNotFound(id);
-  const { count } = await prisma.tool.deleteMany({ where: { id, accountId, ...(agentId !== undefined ? { agentId } : {}) } });
+  const { count } = await withCommitMark(
+    prisma,
+    commit,
+    { type: 'Tool', id },
+    (db) => db.tool.deleteMany({ where: { id, accountId, ...(agentId !== undefined ? { agentId } : {}) } }),
+    (result) => result.count > 0,
+  );
   if (count === 0) throw toolNotFound(id);
 }
 

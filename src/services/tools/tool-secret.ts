@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../db/client.js';
 import { ApiError } from '../../errors.js';
 import { openAnswer, sealAnswer } from '../answer-seal.js';
+import { withCommitMark, type CommitMark } from '../idempotency.js';
 import { ownAgentId } from '../plugins/agent-plugins.js';
 
 /**
@@ -51,10 +52,14 @@ export async function rotateToolSecret(
   serverKey: string | undefined,
   accountId: string,
   agentId: string,
+  commit?: CommitMark,
 ): Promise<string> {
   await ownAgentId(prisma, accountId, agentId);
   const key = requireServerKey(serverKey);
   const secret = newToolSecret();
-  await prisma.agent.updateMany({ where: { id: agentId, accountId }, data: { toolSecret: sealToolSecret(key, agentId, secret) } });
+  const toolSecret = sealToolSecret(key, agentId, secret);
+  await withCommitMark(prisma, commit, { type: 'Agent', id: agentId }, (db) =>
+    db.agent.updateMany({ where: { id: agentId, accountId }, data: { toolSecret } }),
+  );
   return secret;
 }

@@ -36,6 +36,10 @@ export type AppConfig = Pick<
 > & {
   graphql?: GraphQLLimits;
   trustProxy?: Config['trustProxy'];
+  /** ORION_ALLOW_PRIVATE_NETWORKS (default false). */
+  allowPrivateNetworks?: boolean;
+  /** The server key that opens sealed secrets such as agents' tool-signing secrets. */
+  secretKey?: string;
   corsOrigins?: string[];
   metricsToken?: string;
   /** Serve /metrics on this app; by default only behind a metricsToken, never in the open. */
@@ -78,6 +82,8 @@ export function createApp({
     prisma: db.prisma,
     providers: createProviders(config),
     modelTimeoutMs: config.modelTimeoutMs,
+    allowPrivateNetworks: config.allowPrivateNetworks ?? false,
+    secretKey: config.secretKey,
     logger,
     inflight: new Set(),
     metrics,

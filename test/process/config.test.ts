@@ -89,6 +89,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 30_000,
       maxConnectionsPerAddress: 100,
       shutdownTimeoutMs: 25_000,
+      allowPrivateNetworks: false,
     });
   });
 
@@ -124,6 +125,7 @@ describe('loadConfig', () => {
       HTTP_REQUEST_TIMEOUT_MS: '4000',
       MAX_CONNECTIONS_PER_ADDRESS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      ORION_ALLOW_PRIVATE_NETWORKS: 'true',
     });
     expect(config).toEqual({
       port: 8080,
@@ -158,6 +160,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 4000,
       maxConnectionsPerAddress: 0,
       shutdownTimeoutMs: 5000,
+      allowPrivateNetworks: true,
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });

@@ -45,7 +45,7 @@ export const ToolCallRef = builder.objectRef<ToolCallRecord>('ToolCall').impleme
   fields: (t) => ({
     callId: t.string({ description: toolCallFields.callId, resolve: (c) => c.id }),
     tool: t.exposeString('tool', { description: toolCallFields.tool }),
-    arguments: t.field({ type: 'JSON', description: 'The arguments the model passed.', resolve: (c) => c.arguments ?? null }),
+    arguments: t.field({ type: 'JSON', description: 'The arguments the model passed.', resolve: (c) => c.arguments ?? {} }),
     result: t.field({ type: 'JSON', nullable: true, description: 'What the tool returned (null when it failed).', resolve: (c) => (c.error ? null : (c.result ?? null)) }),
     error: t.field({ type: ToolCallErrorRef, nullable: true, resolve: (c) => c.error ?? null }),
     latencyMs: t.exposeInt('latencyMs'),
@@ -240,7 +240,7 @@ const ToolCallStarted = builder.objectRef<Extract<StreamEvent, { kind: 'tool.cal
   fields: (t) => ({
     callId: t.string({ description: toolCallFields.callId, resolve: (e) => e.id }),
     tool: t.exposeString('tool', { description: toolCallFields.tool }),
-    arguments: t.field({ type: 'JSON', resolve: (e) => e.arguments ?? null }),
+    arguments: t.field({ type: 'JSON', resolve: (e) => e.arguments ?? {} }),
   }),
 });
 

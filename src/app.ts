@@ -36,6 +36,8 @@ export type AppConfig = Pick<
 > & {
   graphql?: GraphQLLimits;
   trustProxy?: Config['trustProxy'];
+  /** ORION_ALLOW_PRIVATE_NETWORKS (default false). */
+  allowPrivateNetworks?: boolean;
   corsOrigins?: string[];
   metricsToken?: string;
   /** Serve /metrics on this app; by default only behind a metricsToken, never in the open. */
@@ -84,6 +86,8 @@ export function createApp({
     prisma: db.prisma,
     providers: createProviders(config),
     modelTimeoutMs: config.modelTimeoutMs,
+    allowPrivateNetworks: config.allowPrivateNetworks ?? false,
+    serverKey: config.serverKey,
     logger,
     inflight: new Set(),
     metrics,

@@ -62,6 +62,7 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1_000_000).default(100)),
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600_000).default(25_000)),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  ORION_ALLOW_PRIVATE_NETWORKS: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('false')),
 });
 
 export type Config = {
@@ -105,6 +106,8 @@ export type Config = {
   maxConnectionsPerAddress: number;
   /** How long shutdown waits for requests and streams in flight. */
   shutdownTimeoutMs: number;
+  /** Outbound requests (custom tools) may reach private, loopback and link-local addresses: development and tests only. */
+  allowPrivateNetworks: boolean;
 };
 
 /** The protections every GraphQL document meets, on /graphql and behind every REST route. */
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    allowPrivateNetworks: e.ORION_ALLOW_PRIVATE_NETWORKS === 'true',
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -49,6 +49,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     StringMap: { Input: Record<string, string>; Output: Record<string, string> };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   defaultFieldNullability: false,
@@ -138,6 +139,15 @@ builder.scalarType('JSONObject', {
   parseValue: parseJSONObject,
   parseLiteral: () => {
     throw new GraphQLError('must be passed as a variable (a JSON object)');
+  },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (object, array, string, number, boolean or null).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: () => {
+    throw new GraphQLError('must be passed as a variable (any JSON value)');
   },
 });
 

@@ -71,6 +71,18 @@ const STREAM_EVENTS: Record<string, { event: string; data: (variant: JsonSchema)
     event: 'message.delta',
     data: (variant) => withoutProperty(variant, '__typename'),
   },
+  ToolCallStarted: {
+    event: 'tool.call',
+    data: (variant) => withoutProperty(variant, '__typename'),
+  },
+  ToolCallFinished: {
+    event: 'tool.result',
+    data: (variant) => {
+      const toolCall = variant.properties?.['toolCall'];
+      if (!toolCall) throw new Error('OpenAPI: ToolCallFinished selects no toolCall');
+      return toolCall;
+    },
+  },
   MessageCompleted: {
     event: 'message.completed',
     data: (variant) => {
@@ -472,6 +484,8 @@ function streamResponse(generator: GraphQLJsonSchemas, route: RestRoute, doc: Ro
         '| event | data (JSON) |',
         '|---|---|',
         '| `message.delta` | `{"delta": "…"}`: the next piece of the reply (any number of them) |',
+        '| `tool.call` | `{"callId", "tool", "arguments"}`: the model calls a tool (in order among the deltas) |',
+        '| `tool.result` | the call with its outcome, as recorded in `toolCalls`: `{"callId", "tool", "arguments", "result", "error", "latencyMs"}` |',
         '| `message.completed` | the same object a plain request returns in `data` (last event) |',
         '| `error` | the error object `{code, message, details, requestId}` (last event) |',
         '',

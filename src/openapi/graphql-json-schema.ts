@@ -41,6 +41,7 @@ const SCALARS: Record<string, JsonSchema> = {
   DateTime: { type: 'string', format: 'date-time' },
   StringMap: { type: 'object', additionalProperties: { type: 'string' } },
   JSONObject: { type: 'object' },
+  JSON: {},
 };
 
 /**

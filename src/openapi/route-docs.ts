@@ -112,7 +112,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: [
       'Sends the user’s `text` to the agent and answers with its reply in `data.response`. Both turns are stored in the conversation (one per agent and `userId`, unless `conversationId` names another of theirs), and the history feeds the model.',
       '',
-      'With `"stream": true` in the body, or `Accept: text/event-stream`, the answer is a stream of Server-Sent Events (status 200): `message.delta` events with the next piece of the reply, then one `message.completed` with the same object a plain request returns, or an `error` event with the error object. A `: heartbeat` comment is sent every 15 s while the model is thinking. A request that fails before the reply starts gets the ordinary JSON error and status instead. A client that disconnects does not lose the reply: it is completed and stored.',
+      'When the agent has plugins enabled, the model may call their tools on the way (at most `maxToolSteps` model steps); `data.toolCalls` lists every call in order, `{callId, tool, arguments, result, error, latencyMs}` with exactly one of `result` and `error` (codes such as `TOOL_INVALID_ARGUMENTS`, `TOOL_TIMEOUT`, `TOOL_NETWORK_REFUSED`, `TOOL_HTTP_ERROR`). A failing tool never fails the send: the model is told, and answers. One send is one message of quota, whatever the steps.',
+      '',
+      'With `"stream": true` in the body, or `Accept: text/event-stream`, the answer is a stream of Server-Sent Events (status 200): `message.delta` events with the next piece of the reply (and, when the model calls tools, `tool.call` and `tool.result` events in order among them), then one `message.completed` with the same object a plain request returns, or an `error` event with the error object. A `: heartbeat` comment is sent every 15 s while the model is thinking. A request that fails before the reply starts gets the ordinary JSON error and status instead. A client that disconnects does not lose the reply: it is completed and stored.',
     ].join('\n'),
     tag: 'Messages',
     scope: 'messages:write',

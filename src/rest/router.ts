@@ -115,7 +115,9 @@ async function answerOnce(
 }
 
 /**
- * Streams a reply as Server-Sent Events: `message.delta` {delta}..., then `message.completed`
+ * Streams a reply as Server-Sent Events: `message.delta` {delta}... (with `tool.call` {callId,
+ * tool, arguments} and `tool.result` {callId, tool, arguments, result, error, latencyMs} in
+ * order among them when the model calls tools), then `message.completed`
  * with the same object a plain request returns, or `error` with the error object. A request
  * that fails before anything is produced gets the ordinary JSON error and status instead.
  */
@@ -162,8 +164,19 @@ async function answerAsStream(
         write('error', { ...error, requestId });
         break;
       }
-      const event = dataAt(result.data, stream.field) as { __typename: string; delta?: string; message?: unknown };
+      const event = dataAt(result.data, stream.field) as {
+        __typename: string;
+        delta?: string;
+        message?: unknown;
+        callId?: string;
+        tool?: string;
+        arguments?: unknown;
+        toolCall?: unknown;
+      };
       if (event.__typename === 'MessageDelta') write('message.delta', { delta: event.delta });
+      else if (event.__typename === 'ToolCallStarted') {
+        write('tool.call', { callId: event.callId, tool: event.tool, arguments: event.arguments });
+      } else if (event.__typename === 'ToolCallFinished') write('tool.result', event.toolCall);
       else write('message.completed', event.message);
       const next = await results.next();
       result = next.done ? undefined : next.value;

@@ -1,4 +1,4 @@
-// A streamed reply: Server-Sent Events (`message.delta`, `message.completed`, `error`) read with
+// A streamed reply: Server-Sent Events (`message.delta`, `tool.call`, `tool.result`, `message.completed`, `error`) read with
 // eventsource-parser and handed out as an async iterator of typed events.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
@@ -10,7 +10,7 @@ import {
   type ErrorCode,
 } from './errors.js';
 import { errorFromAnswer, type OpenResponse } from './http.js';
-import type { MessageStreamEvent, SentMessage } from './types.js';
+import type { MessageStreamEvent, SentMessage, ToolCall } from './types.js';
 
 function parseData(event: EventSourceMessage): unknown {
   try {
@@ -103,6 +103,11 @@ export class MessageStream implements AsyncIterable<MessageStreamEvent> {
           if (event.event === 'message.delta') {
             const data = parseData(event) as { delta?: unknown };
             queue.push({ type: 'delta', delta: typeof data?.delta === 'string' ? data.delta : '' });
+          } else if (event.event === 'tool.call') {
+            const data = parseData(event) as { callId: string; tool: string; arguments: unknown };
+            queue.push({ type: 'tool_call', callId: data.callId, tool: data.tool, arguments: data.arguments });
+          } else if (event.event === 'tool.result') {
+            queue.push({ type: 'tool_result', toolCall: parseData(event) as ToolCall });
           } else if (event.event === 'message.completed') {
             queue.push({ type: 'completed', message: parseData(event) as SentMessage });
           } else if (event.event === 'error') {

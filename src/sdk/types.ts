@@ -34,6 +34,7 @@ import type {
   RotateApiKeyMutation,
   SendMessageInput,
   SentMessageFieldsFragment,
+  ToolCallFieldsFragment,
   UpdateAccountInput,
   UpdateAgentInput,
   UpdateCharacterInput,
@@ -119,8 +120,19 @@ export type SentMessage = SentMessageFieldsFragment;
 export type PromptPreview = PromptPreviewQuery['agent']['promptPreview'];
 export type PromptPreviewParams = { userId: string; text?: string };
 
-/** One event of a streamed reply: pieces of the reply as they come, then the stored message. */
-export type MessageStreamEvent = { type: 'delta'; delta: string } | { type: 'completed'; message: SentMessage };
+/** A tool the model called while answering, with its outcome (`result`, or `error` when it failed). */
+export type ToolCall = ToolCallFieldsFragment;
+
+/**
+ * One event of a streamed reply: pieces of the reply as they come, with the model's tool calls
+ * (`tool_call` when one starts, `tool_result` with its outcome) in order among them, then the
+ * stored message.
+ */
+export type MessageStreamEvent =
+  | { type: 'delta'; delta: string }
+  | { type: 'tool_call'; callId: string; tool: string; arguments: unknown }
+  | { type: 'tool_result'; toolCall: ToolCall }
+  | { type: 'completed'; message: SentMessage };
 
 // Conversations
 export type Conversation = ConversationFieldsFragment;

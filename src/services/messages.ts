@@ -7,10 +7,13 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
 import type { CommitMark } from './idempotency.js';
+import { openToolSecret } from './tools/tool-secret.js';
 import type { Providers } from './models/registry.js';
-import type { ModelReply, Usage } from './models/types.js';
+import type { ModelReply, RequestTools, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
 import { quotaPeriod, refundMessage, reserveMessage } from './quotas.js';
+import { loadToolRows, Toolset, type ToolCallContext } from './tools/runtime.js';
+import type { ToolCallRecord } from './tools/types.js';
 import { parseInput } from './validation.js';
 
 export const MESSAGE_LIMITS = { text: 16_000, userId: 128, history: 100 } as const;
@@ -52,7 +55,17 @@ export type SentMessage = {
   usage: Usage;
   latencyMs: number;
   createdAt: Date;
+  /** The tools the model called on the way, in order (empty when none). */
+  toolCalls: ToolCallRecord[];
 };
+
+/** What a stream reports of a tool call, in order with the deltas: the call, then its outcome. */
+export type ToolEvent =
+  | { kind: 'tool.call'; id: string; tool: string; arguments: unknown }
+  | ({ kind: 'tool.result' } & ToolCallRecord);
+
+/** How a streamed answer reports its progress. */
+export type ReplySink = { delta(delta: string): void; tool?(event: ToolEvent): void };
 
 export type MessagingDeps = {
   prisma: PrismaClient;
@@ -62,6 +75,10 @@ export type MessagingDeps = {
   /** Replies still being produced, so shutdown can wait for them. */
   inflight: Set<Promise<unknown>>;
   metrics?: Metrics;
+  /** ORION_ALLOW_PRIVATE_NETWORKS: custom tools may call private, loopback and link-local addresses. */
+  allowPrivateNetworks?: boolean;
+  /** The server key that opens agents' sealed tool-signing secrets (see services/server-key.ts). */
+  serverKey?: string;
 };
 
 /** The conversation a client named: it must be this agent's (of this account) and this user's. */
@@ -101,28 +118,58 @@ async function loadHistory(
   return rows.reverse();
 }
 
-type SendContext = { input: z.output<typeof sendMessageSchema>; agent: Agent; history: HistoryTurn[] };
+type SendContext = {
+  input: z.output<typeof sendMessageSchema>;
+  agent: Agent;
+  history: HistoryTurn[];
+  /** The agent's tools; absent when it has none. */
+  toolset?: Toolset;
+};
 
-/** Validates a send and reads what answering it needs: the agent and the conversation's history. */
+/** The agent's tool-signing secret, opened with the server key (sealed by the API that set it). */
+function toolSecretOf(deps: MessagingDeps, agent: Agent): string | undefined {
+  return agent.toolSecret && deps.serverKey ? openToolSecret(deps.serverKey, agent.id, agent.toolSecret) : undefined;
+}
+
+/**
+ * Validates a send and reads what answering it needs: the agent, the conversation's history and
+ * (only for an agent with plugins) its tools, the reads after the agent's running together.
+ */
 async function sendContext(
-  prisma: PrismaClient,
+  deps: MessagingDeps,
   accountId: string,
   agentId: string,
   rawInput: SendMessageInput,
 ): Promise<SendContext> {
+  const { prisma } = deps;
   const input = parseInput(sendMessageSchema, rawInput);
   const { userId, conversationId } = input;
+  let agent: Agent;
+  let history: HistoryTurn[];
+  let toolRows: Awaited<ReturnType<typeof loadToolRows>>;
   if (conversationId != null) {
-    const agent = await getAgent(prisma, accountId, agentId);
-    const conversation = await givenConversation(prisma, accountId, agent.id, userId, conversationId);
-    return { input, agent, history: await loadHistory(prisma, { conversationId: conversation.id }) };
+    agent = await getAgent(prisma, accountId, agentId);
+    [history, toolRows] = await Promise.all([
+      givenConversation(prisma, accountId, agent.id, userId, conversationId).then((conversation) =>
+        loadHistory(prisma, { conversationId: conversation.id }),
+      ),
+      loadToolRows(prisma, agent),
+    ]);
+  } else {
+    // Together: an agent that is not the account's throws, and its history is never used.
+    [[agent, toolRows], history] = await Promise.all([
+      getAgent(prisma, accountId, agentId).then(async (found) => [found, await loadToolRows(prisma, found)] as const),
+      loadHistory(prisma, { agentId, userId }),
+    ]);
   }
-  // Together: an agent that is not the account's throws, and its history is never used.
-  const [agent, history] = await Promise.all([
-    getAgent(prisma, accountId, agentId),
-    loadHistory(prisma, { agentId, userId }),
-  ]);
-  return { input, agent, history };
+  const toolset = toolRows
+    ? Toolset.build(agent, toolRows, {
+        allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
+        toolSecret: toolSecretOf(deps, agent),
+        logger: deps.logger,
+      })
+    : undefined;
+  return { input, agent, history, toolset };
 }
 
 /**
@@ -190,9 +237,11 @@ export async function sendMessage(
   rawInput: SendMessageInput,
   commit?: CommitMark,
 ): Promise<SentMessage> {
-  const context = await sendContext(deps.prisma, account.id, agentId, rawInput);
+  const context = await sendContext(deps, account.id, agentId, rawInput);
   const provider = deps.providers[context.agent.modelProvider];
-  if (!provider.answersInstantly || unavailability(deps, context.agent)) {
+  // A custom tool calls out (I/O, up to its timeout): the local engine then no longer answers
+  // instantly, and the user's turn is stored first like for any other provider.
+  if (!provider.answersInstantly || context.toolset?.callsOut || unavailability(deps, context.agent)) {
     return (await storePendingTurn(deps, account, context, commit)).run();
   }
   return tracked(deps, answerInstantly(deps, account, context, commit));
@@ -201,13 +250,15 @@ export async function sendMessage(
 async function answerInstantly(
   deps: MessagingDeps,
   account: Account,
-  { input, agent, history }: SendContext,
+  { input, agent, history, toolset }: SendContext,
   commit: CommitMark | undefined,
 ): Promise<SentMessage> {
   const { prisma } = deps;
   const userId = newId('msg');
   const now = new Date();
-  const reply = await callModel(deps, agent, input.userId, history, input.text, undefined);
+  // Only built-in tools come this way (see sendMessage): they read no conversation.
+  const tools = toolset && { toolset, context: { agentId: agent.id, conversationId: input.conversationId ?? '' } };
+  const reply = await callModel(deps, agent, input.userId, history, input.text, undefined, tools);
   const replyId = newId('msg');
   const repliedAt = new Date();
   const conversationId = await prisma
@@ -245,7 +296,7 @@ async function answerInstantly(
 /** A send that passed every check and whose user turn is stored; `run` asks the model. */
 export type PreparedExchange = {
   userMessage: Message;
-  run(onDelta?: (delta: string) => void): Promise<SentMessage>;
+  run(sink?: ReplySink): Promise<SentMessage>;
 };
 
 /**
@@ -260,13 +311,13 @@ export async function prepareExchange(
   rawInput: SendMessageInput,
   commit?: CommitMark,
 ): Promise<PreparedExchange> {
-  return storePendingTurn(deps, account, await sendContext(deps.prisma, account.id, agentId, rawInput), commit);
+  return storePendingTurn(deps, account, await sendContext(deps, account.id, agentId, rawInput), commit);
 }
 
 async function storePendingTurn(
   deps: MessagingDeps,
   account: Account,
-  { input, agent, history }: SendContext,
+  { input, agent, history, toolset }: SendContext,
   commit: CommitMark | undefined,
 ): Promise<PreparedExchange> {
   const { prisma } = deps;
@@ -303,7 +354,7 @@ async function storePendingTurn(
 
   return {
     userMessage,
-    run: (onDelta) => tracked(deps, answer(deps, agent, userMessage, history, onDelta, commit)),
+    run: (sink) => tracked(deps, answer(deps, agent, userMessage, history, sink, commit, toolset)),
   };
 }
 
@@ -332,6 +383,26 @@ async function failTurn(
 
 type TimedReply = ModelReply & { latencyMs: number };
 
+/** The toolset as the model request carries it: each call runs in `context` and is reported to the stream. */
+function requestTools(
+  agent: Agent,
+  toolset: Toolset,
+  context: ToolCallContext,
+  signal: AbortSignal,
+  sink: ReplySink | undefined,
+): RequestTools {
+  return {
+    definitions: toolset.definitions,
+    maxSteps: agent.maxToolSteps,
+    async call(id, name, args) {
+      sink?.tool?.({ kind: 'tool.call', id, tool: name, arguments: args ?? null });
+      const record = await toolset.call(id, name, args, context, signal);
+      sink?.tool?.({ kind: 'tool.result', ...record });
+      return record;
+    },
+  };
+}
+
 /** Asks the agent's model; a failure is an ApiError (MODEL_ERROR unless the provider said better). */
 async function callModel(
   deps: MessagingDeps,
@@ -339,9 +410,11 @@ async function callModel(
   userId: string,
   history: HistoryTurn[],
   text: string,
-  onDelta: ((delta: string) => void) | undefined,
+  sink: ReplySink | undefined,
+  tools?: { toolset: Toolset; context: ToolCallContext },
 ): Promise<TimedReply> {
   const started = performance.now();
+  const signal = AbortSignal.timeout(deps.modelTimeoutMs);
   let reply: ModelReply;
   try {
     reply = await deps.providers[agent.modelProvider].generate(
@@ -349,9 +422,10 @@ async function callModel(
         agent: modelRequestAgent(agent),
         userId,
         messages: assemblePrompt(agent, history, text).messages,
-        signal: AbortSignal.timeout(deps.modelTimeoutMs),
+        signal,
+        ...(tools ? { tools: requestTools(agent, tools.toolset, tools.context, signal, sink) } : {}),
       },
-      onDelta,
+      sink && ((delta) => sink.delta(delta)),
     );
   } catch (error) {
     const failedAfter = (performance.now() - started) / 1000;
@@ -387,6 +461,8 @@ function replyRow(
     model: reply.model,
     outputTokens: reply.usage.outputTokens,
     latencyMs: reply.latencyMs,
+    // Absent (null) when no tool was called.
+    toolCalls: reply.toolCalls?.length ? (reply.toolCalls as Prisma.InputJsonValue) : undefined,
     createdAt: at,
   };
 }
@@ -406,6 +482,7 @@ function sentMessage(
     usage: reply.usage,
     latencyMs: reply.latencyMs,
     createdAt: turn.createdAt,
+    toolCalls: reply.toolCalls ?? [],
   };
 }
 
@@ -415,13 +492,18 @@ async function answer(
   agent: Agent,
   userMessage: Message,
   history: HistoryTurn[],
-  onDelta: ((delta: string) => void) | undefined,
+  sink: ReplySink | undefined,
   commit: CommitMark | undefined,
+  toolset: Toolset | undefined,
 ): Promise<SentMessage> {
   const { prisma } = deps;
+  const tools = toolset && {
+    toolset,
+    context: { agentId: agent.id, conversationId: userMessage.conversationId, messageId: userMessage.id },
+  };
   let reply: TimedReply;
   try {
-    reply = await callModel(deps, agent, userMessage.userId, history, userMessage.text, onDelta);
+    reply = await callModel(deps, agent, userMessage.userId, history, userMessage.text, sink, tools);
   } catch (apiError) {
     // A message that got no answer does not count against the quota. If this cannot be written,
     // the turn stays pending and the recovery of interrupted turns fails and refunds it later.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { SqlCounter } from '../support/sql-counter.js';
+import { addTool, enablePlugin, setToolSecret, startToolReceiver, type ToolReceiver } from '../support/tools.js';
 
 // The SQL one send costs, counted at the driver adapter (every statement Prisma sends, with the
 // transactions apart). Happy path: REST, not streamed, local engine, existing conversation.
@@ -55,5 +56,65 @@ describe.each(STORAGES)('SQL of one send (%s)', (storage) => {
     const keyed = await counted(() => send({ text: 'Keyed', userId: 'u1' }, { 'Idempotency-Key': `k-${storage}` }));
     expect(keyed.statements - base.statements, keyed.sql.join('\n')).toBeLessThanOrEqual(3);
     expect(keyed.commits).toBeLessThanOrEqual(base.commits);
+  });
+});
+
+// With plugins: the agent's plugin configs cost one statement, read while the history is read;
+// custom tools (the `http` plugin) one more, run together with it. A custom tool calls out, so
+// the user's turn is stored first (the pending path), as for a remote model.
+describe.each(STORAGES)('SQL of one send with tools (%s)', (storage) => {
+  const sql = new SqlCounter();
+  let app: TestApp;
+  let receiver: ToolReceiver;
+  let key: string;
+  let builtIns: string;
+  let custom: string;
+
+  beforeAll(async () => {
+    receiver = await startToolReceiver();
+    app = await startTestApp(storage, { wrapAdapter: sql.wrap, allowPrivateNetworks: true });
+    ({ key } = await app.newAccount());
+    builtIns = (await app.http.post('/v1/agents').set(bearer(key)).send({ name: 'Built-ins' })).body.data.id;
+    await enablePlugin(app, builtIns, 'calculator');
+    await enablePlugin(app, builtIns, 'time');
+    custom = (await app.http.post('/v1/agents').set(bearer(key)).send({ name: 'Custom' })).body.data.id;
+    receiver.secret = await setToolSecret(app, custom);
+    await addTool(app, custom, { name: 'inventory_lookup', description: 'Stock levels', url: receiver.url('/ok') });
+    for (const agentId of [builtIns, custom]) {
+      expect((await send(agentId, 'First')).status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+    await receiver?.close();
+  });
+
+  const send = (agentId: string, text: string) =>
+    app.http.post(`/v1/agents/${agentId}/messages`).set(bearer(key)).send({ text, userId: 'u1' });
+
+  const counted = async (run: () => Promise<any>) => {
+    sql.reset();
+    const res = await run();
+    return { res, statements: sql.statements.length, begins: sql.begins, commits: sql.commits, sql: sql.statements };
+  };
+
+  it('built-in tools (calculator called): one statement more than without plugins (at most 6), 1 commit', async () => {
+    const cost = await counted(() => send(builtIns, 'What is 6 * 7?'));
+    expect(cost.res.status).toBe(201);
+    expect(cost.res.body.data.toolCalls).toHaveLength(1);
+    console.info(`[${storage}] send with built-in tools: ${cost.statements} statements, ${cost.commits} commits`);
+    expect(cost.statements, cost.sql.join('\n')).toBeLessThanOrEqual(6);
+    expect(cost.commits).toBeLessThanOrEqual(2);
+    expect(cost.begins).toBe(cost.commits);
+  });
+
+  it('a custom tool (called over HTTP): the pending path plus two reads (at most 10), 2 commits', async () => {
+    const cost = await counted(() => send(custom, 'Check the inventory'));
+    expect(cost.res.status).toBe(201);
+    expect(cost.res.body.data.toolCalls[0].result).toMatchObject({ ok: true });
+    console.info(`[${storage}] send with a custom tool: ${cost.statements} statements, ${cost.commits} commits`);
+    expect(cost.statements, cost.sql.join('\n')).toBeLessThanOrEqual(10);
+    expect(cost.commits).toBeLessThanOrEqual(2);
+    expect(cost.begins).toBe(cost.commits);
   });
 });

@@ -138,10 +138,15 @@ describe('the OpenAPI document', () => {
   it('describes the event stream of the send-message route', () => {
     const send = operationOf(routes.find((r) => r.stream)!);
     const stream = (send.responses['200'] as ResponseObject).content!['text/event-stream']!;
-    expect(Object.keys(stream['x-orion-events']!).sort()).toEqual(['error', 'message.completed', 'message.delta']);
+    expect(Object.keys(stream['x-orion-events']!).sort()).toEqual(['error', 'message.completed', 'message.delta', 'tool.call', 'tool.result']);
     // The completed event carries exactly what a plain send returns.
     const plain = (send.responses['201'] as ResponseObject).content!['application/json']!.schema.properties!['data'];
     expect(stream['x-orion-events']!['message.completed']).toEqual(plain);
+    // tool.result is one entry of the plain answer's toolCalls; tool.call its first three fields.
+    const resolve = (schema: any) =>
+      schema.$ref ? (document.components as any).schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
+    expect(stream['x-orion-events']!['tool.result']).toEqual(resolve(plain).properties.toolCalls.items);
+    expect(Object.keys((stream['x-orion-events']!['tool.call'] as any).properties).sort()).toEqual(['arguments', 'callId', 'tool']);
   });
 
   it('has no unused components: each one is reached from an operation (as Redocly and Spectral check)', () => {

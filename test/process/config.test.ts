@@ -94,6 +94,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 30_000,
       maxConnectionsPerAddress: 100,
       shutdownTimeoutMs: 25_000,
+      allowPrivateNetworks: false,
     });
   });
 
@@ -129,6 +130,7 @@ describe('loadConfig', () => {
       HTTP_REQUEST_TIMEOUT_MS: '4000',
       MAX_CONNECTIONS_PER_ADDRESS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      ORION_ALLOW_PRIVATE_NETWORKS: 'true',
     });
     expect(config).toEqual({
       port: 8080,
@@ -163,6 +165,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 4000,
       maxConnectionsPerAddress: 0,
       shutdownTimeoutMs: 5000,
+      allowPrivateNetworks: true,
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });

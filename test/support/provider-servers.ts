@@ -10,6 +10,9 @@ export type ProviderMode = 'ok' | '429' | '500' | 'malformed' | 'slow' | 'stream
 
 export type RecordedRequest = { path: string; headers: IncomingMessage['headers']; body: any };
 
+/** A tool call the fake model makes: `arguments` as JSON text (as the model writes it) or a value. */
+export type ScriptedToolCall = { name: string; arguments: unknown };
+
 export type ProviderServer = {
   baseUrl: string;
   mode: ProviderMode;
@@ -17,8 +20,23 @@ export type ProviderServer = {
   /** slow-stream: time between streamed events. */
   streamDelayMs: number;
   requests: RecordedRequest[];
+  /**
+   * When set, and the request offers tools: the model calls these tools (one step), `toolRounds`
+   * times, before answering `reply` once the results of the last round came back. Ids are
+   * `call_<round>_<index>` (OpenAI) and `toolu_<round>_<index>` (Anthropic).
+   */
+  toolCalls: ScriptedToolCall[] | undefined;
+  toolRounds: number;
   close(): Promise<void>;
 };
+
+const argumentsText = (call: ScriptedToolCall) => (typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments));
+
+/** OpenAI: how many rounds of tool calls the conversation already holds (assistant turns with tool_calls). */
+const openaiRoundsDone = (body: any) => (body.messages ?? []).filter((m: any) => m.role === 'assistant' && m.tool_calls?.length).length;
+/** Anthropic: the same, from assistant turns with tool_use blocks. */
+const anthropicRoundsDone = (body: any) =>
+  (body.messages ?? []).filter((m: any) => m.role === 'assistant' && Array.isArray(m.content) && m.content.some((c: any) => c.type === 'tool_use')).length;
 
 const words = (text: string) => text.match(/\S+\s*/g) ?? [text];
 
@@ -59,6 +77,8 @@ async function start(handle: (server: ProviderServer, body: any, res: ServerResp
     reply: 'Hello from the provider.',
     streamDelayMs: 100,
     requests: [],
+    toolCalls: undefined,
+    toolRounds: 1,
     close: async () => {},
   };
   const server: Server = createServer(async (req, res) => {
@@ -99,6 +119,35 @@ export function startOpenAIServer(): Promise<ProviderServer> {
   return start((state, body, res) => {
     const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
     const base = { id: 'chatcmpl-test', created: 1_700_000_000, model: `${body.model}-0001` };
+    const round = openaiRoundsDone(body);
+    const calling = state.toolCalls && body.tools?.length && body.tool_choice !== 'none' && round < state.toolRounds;
+    if (calling) {
+      const calls = state.toolCalls!.map((call, i) => ({
+        id: `call_${round}_${i}`,
+        type: 'function',
+        function: { name: call.name, arguments: argumentsText(call) },
+      }));
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+            usage,
+          }),
+        );
+        return;
+      }
+      const chunk = (delta: object, finish: string | null) =>
+        `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      return sse(res, [
+        chunk({ role: 'assistant', content: null, tool_calls: calls.map((c, index) => ({ index, ...c })) }, null),
+        chunk({}, 'tool_calls'),
+        `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`,
+        'data: [DONE]\n\n',
+      ]);
+    }
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
@@ -137,6 +186,42 @@ export function startOpenAIServer(): Promise<ProviderServer> {
 export function startAnthropicServer(): Promise<ProviderServer> {
   return start((state, body, res) => {
     const message = { id: 'msg_test', type: 'message', role: 'assistant', model: `${body.model}-20250101` };
+    const round = anthropicRoundsDone(body);
+    const calling = state.toolCalls && body.tools?.length && body.tool_choice?.type !== 'none' && round < state.toolRounds;
+    if (calling) {
+      const blocks = state.toolCalls!.map((call, i) => ({
+        type: 'tool_use',
+        id: `toolu_${round}_${i}`,
+        name: call.name,
+        input: typeof call.arguments === 'string' ? JSON.parse(call.arguments) : call.arguments,
+      }));
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            ...message,
+            content: blocks,
+            stop_reason: 'tool_use',
+            stop_sequence: null,
+            usage: { input_tokens: 13, output_tokens: 5 },
+          }),
+        );
+        return;
+      }
+      const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      return sse(res, [
+        event('message_start', {
+          message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 13, output_tokens: 1 } },
+        }),
+        ...blocks.flatMap((block, index) => [
+          event('content_block_start', { index, content_block: { ...block, input: {} } }),
+          event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } }),
+          event('content_block_stop', { index }),
+        ]),
+        event('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } }),
+        event('message_stop', {}),
+      ]);
+    }
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(

@@ -6,7 +6,15 @@ import {
   listConversations,
   messagesOfConversation,
 } from '../../services/conversations.js';
-import { MESSAGE_LIMITS, prepareExchange, previewPrompt, sendMessage, type SentMessage } from '../../services/messages.js';
+import {
+  MESSAGE_LIMITS,
+  prepareExchange,
+  previewPrompt,
+  sendMessage,
+  type SentMessage,
+  type ToolEvent,
+} from '../../services/messages.js';
+import type { ToolCallRecord } from '../../services/tools/types.js';
 import type { PageArgs } from '../../services/pagination.js';
 import { builder, requireKey } from '../builder.js';
 import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
@@ -21,6 +29,31 @@ const Usage = builder
       totalTokens: t.exposeInt('totalTokens'),
     }),
   });
+
+const ToolCallErrorRef = builder.objectRef<{ code: string; message: string }>('ToolCallError').implement({
+  description: 'Why a tool call failed (TOOL_INVALID_ARGUMENTS, TOOL_TIMEOUT, TOOL_NETWORK_REFUSED, TOOL_HTTP_ERROR, ...).',
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+});
+
+const toolCallFields = {
+  callId: 'The model’s id for the call.',
+  tool: 'The tool’s name.',
+} as const;
+
+export const ToolCallRef = builder.objectRef<ToolCallRecord>('ToolCall').implement({
+  description: 'A tool the model called while answering, with its outcome: `result` or `error`.',
+  fields: (t) => ({
+    callId: t.string({ description: toolCallFields.callId, resolve: (c) => c.id }),
+    tool: t.exposeString('tool', { description: toolCallFields.tool }),
+    arguments: t.field({ type: 'JSON', description: 'The arguments the model passed.', resolve: (c) => c.arguments ?? {} }),
+    result: t.field({ type: 'JSON', nullable: true, description: 'What the tool returned (null when it failed).', resolve: (c) => (c.error ? null : (c.result ?? null)) }),
+    error: t.field({ type: ToolCallErrorRef, nullable: true, resolve: (c) => c.error ?? null }),
+    latencyMs: t.exposeInt('latencyMs'),
+  }),
+});
+
+/** A stored reply's tool calls (the column is null when there were none). */
+const storedToolCalls = (value: unknown): ToolCallRecord[] => (Array.isArray(value) ? (value as ToolCallRecord[]) : []);
 
 // A payload, not a Node: it names the stored user turn (`messageId`, `message`) instead of
 // reusing its `id`, so clients that normalize by id never take one for the other.
@@ -42,6 +75,11 @@ const SentMessageRef = builder.objectRef<SentMessage>('SentMessage').implement({
     usage: t.field({ type: Usage, resolve: (m) => m.usage }),
     latencyMs: t.exposeInt('latencyMs'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    toolCalls: t.field({
+      type: [ToolCallRef],
+      description: 'The tools the model called while answering, in order (empty when none).',
+      resolve: (m) => m.toolCalls,
+    }),
   }),
 });
 
@@ -91,6 +129,11 @@ export const MessageRef = builder.prismaNode('Message', {
     metadata: t.field({
       type: 'StringMap',
       resolve: (m) => (m.metadata as Record<string, string> | null) ?? {},
+    }),
+    toolCalls: t.field({
+      type: [ToolCallRef],
+      description: 'On an agent’s reply: the tools the model called while answering, in order (empty when none).',
+      resolve: (m) => storedToolCalls(m.toolCalls),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -180,7 +223,7 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
   }),
 });
 
-type StreamEvent = { kind: 'delta'; delta: string } | { kind: 'completed'; message: SentMessage };
+type StreamEvent = { kind: 'delta'; delta: string } | { kind: 'completed'; message: SentMessage } | ToolEvent;
 
 const MessageDelta = builder.objectRef<Extract<StreamEvent, { kind: 'delta' }>>('MessageDelta').implement({
   fields: (t) => ({ delta: t.exposeString('delta', { description: 'The next piece of the reply.' }) }),
@@ -192,9 +235,32 @@ const MessageCompleted = builder
     fields: (t) => ({ message: t.field({ type: SentMessageRef, resolve: (e) => e.message }) }),
   });
 
+const ToolCallStarted = builder.objectRef<Extract<StreamEvent, { kind: 'tool.call' }>>('ToolCallStarted').implement({
+  description: 'The model calls a tool (REST stream event `tool.call`); its ToolCallFinished follows.',
+  fields: (t) => ({
+    callId: t.string({ description: toolCallFields.callId, resolve: (e) => e.id }),
+    tool: t.exposeString('tool', { description: toolCallFields.tool }),
+    arguments: t.field({ type: 'JSON', resolve: (e) => e.arguments ?? {} }),
+  }),
+});
+
+const ToolCallFinished = builder.objectRef<Extract<StreamEvent, { kind: 'tool.result' }>>('ToolCallFinished').implement({
+  description: 'A tool call’s outcome (REST stream event `tool.result`), as it is recorded in `toolCalls`.',
+  fields: (t) => ({
+    toolCall: t.field({ type: ToolCallRef, resolve: ({ kind: _kind, ...record }) => record }),
+  }),
+});
+
 const MessageStreamEvent = builder.unionType('MessageStreamEvent', {
-  types: [MessageDelta, MessageCompleted],
-  resolveType: (event) => (event.kind === 'delta' ? MessageDelta : MessageCompleted),
+  types: [MessageDelta, ToolCallStarted, ToolCallFinished, MessageCompleted],
+  resolveType: (event) =>
+    event.kind === 'delta'
+      ? MessageDelta
+      : event.kind === 'tool.call'
+        ? ToolCallStarted
+        : event.kind === 'tool.result'
+          ? ToolCallFinished
+          : MessageCompleted,
 });
 
 const DeleteConversationPayload = builder
@@ -265,7 +331,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { agentId, input }, ctx) => {
       const exchange = await prepareExchange(ctx.messaging, requireKey(ctx).account, String(agentId), input, ctx.idempotency?.commit);
       const events = new AsyncQueue<StreamEvent>();
-      exchange.run((delta) => events.push({ kind: 'delta', delta })).then(
+      exchange.run({ delta: (delta) => events.push({ kind: 'delta', delta }), tool: (event) => events.push(event) }).then(
         (message) => {
           events.push({ kind: 'completed', message });
           events.end();

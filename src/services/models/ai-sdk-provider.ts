@@ -1,6 +1,7 @@
-import type { LanguageModel } from 'ai';
+import type { LanguageModel, ToolSet } from 'ai';
 import { ApiError } from '../../errors.js';
-import type { ModelProvider, ModelReply, ModelRequest } from './types.js';
+import type { ToolCallRecord } from '../tools/types.js';
+import type { ModelProvider, ModelReply, ModelRequest, RequestTools } from './types.js';
 
 type RemoteName = 'openai' | 'anthropic';
 
@@ -37,6 +38,42 @@ export function classifyProviderError(sdk: AiSdk, provider: RemoteName, error: u
   );
 }
 
+/**
+ * The agent's tools as AI SDK tools, and the options that run them: at most `maxSteps` model
+ * steps, the last of which may not call tools (so the answer ends in text). A call never throws
+ * (the model receives a failure as `{error: {code, message}}`); a call the SDK itself rejects
+ * (unknown tool, arguments that are not JSON) is recorded at the end of its step.
+ */
+function toolOptions(sdk: AiSdk, tools: RequestTools, records: Map<string, ToolCallRecord>) {
+  const toolset: ToolSet = Object.fromEntries(
+    tools.definitions.map((definition) => [
+      definition.name,
+      sdk.tool({
+        description: definition.description,
+        inputSchema: sdk.jsonSchema(definition.parameters as Parameters<typeof sdk.jsonSchema>[0]),
+        execute: async (input: unknown, { toolCallId }: { toolCallId: string }) => {
+          const record = await tools.call(toolCallId, definition.name, input);
+          records.set(toolCallId, record);
+          return record.error ? { error: record.error } : (record.result ?? null);
+        },
+      }),
+    ]),
+  );
+  return {
+    tools: toolset,
+    stopWhen: sdk.stepCountIs(tools.maxSteps),
+    prepareStep: ({ stepNumber }: { stepNumber: number }) =>
+      stepNumber >= tools.maxSteps - 1 ? { toolChoice: 'none' as const } : {},
+    onStepFinish: async (step: { content: Array<{ type: string; toolCallId?: string; toolName?: string; input?: unknown }> }) => {
+      for (const part of step.content) {
+        if (part.type === 'tool-error' && part.toolCallId && !records.has(part.toolCallId)) {
+          records.set(part.toolCallId, await tools.call(part.toolCallId, part.toolName ?? '', part.input));
+        }
+      }
+    },
+  };
+}
+
 /** OpenAI (or any OpenAI-compatible server) and Anthropic, through the AI SDK. */
 export class AiSdkProvider implements ModelProvider {
   constructor(
@@ -55,7 +92,10 @@ export class AiSdkProvider implements ModelProvider {
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const messages = request.messages.filter((m) => m.role !== 'system') as { role: 'user' | 'assistant'; content: string }[];
     const sdk = await loadAiSdk();
+    // Filled in the order the calls finish, which is the order they are reported in.
+    const records = new Map<string, ToolCallRecord>();
     const options = {
+      ...(request.tools && request.tools.definitions.length > 0 ? toolOptions(sdk, request.tools, records) : {}),
       model: await this.model(request.agent.model.name),
       ...(system ? { system } : {}),
       messages,
@@ -67,7 +107,8 @@ export class AiSdkProvider implements ModelProvider {
     try {
       if (!onDelta) {
         const result = await sdk.generateText(options);
-        return this.reply(result.text, result.response.modelId, result.usage, result.rawFinishReason);
+        const text = result.steps.map((step) => step.text).join('');
+        return this.reply(text, result.response.modelId, result.totalUsage, result.rawFinishReason, [...records.values()]);
       }
       const result = sdk.streamText({ ...options, onError: () => {} });
       let text = '';
@@ -79,7 +120,7 @@ export class AiSdkProvider implements ModelProvider {
           throw part.error;
         }
       }
-      return this.reply(text, (await result.response).modelId, await result.usage, await result.rawFinishReason);
+      return this.reply(text, (await result.response).modelId, await result.totalUsage, await result.rawFinishReason, [...records.values()]);
     } catch (error) {
       throw classifyProviderError(sdk, this.name, error, request.signal);
     }
@@ -90,9 +131,11 @@ export class AiSdkProvider implements ModelProvider {
     modelId: string,
     usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number },
     rawFinishReason: string | undefined,
+    toolCalls: ToolCallRecord[],
   ): ModelReply {
     // Both protocols say why an answer ended (OpenAI's finish_reason, Anthropic's stop_reason);
-    // without it the answer was cut off, however cleanly the connection closed.
+    // without it the answer was cut off, however cleanly the connection closed. With tools this
+    // is the last step's: the one that had to answer in text.
     if (!rawFinishReason) {
       throw new ApiError('MODEL_ERROR', 'The model provider stopped before finishing its answer', { provider: this.name });
     }
@@ -105,6 +148,7 @@ export class AiSdkProvider implements ModelProvider {
       text,
       model: modelId,
       usage: { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens },
+      toolCalls,
     };
   }
 }

@@ -1,6 +1,9 @@
 import { ApiError } from '../../errors.js';
+import { randomBytes } from 'node:crypto';
+import type { ToolCallRecord } from '../tools/types.js';
 import { inCharacter } from './character-voice.js';
 import { localReply } from './local-engine.js';
+import { planToolCall, replyForCall } from './local-tools.js';
 import type { ChatMessage, ModelProvider, ModelReply, ModelRequest } from './types.js';
 
 /** Chunks emitted between two yields to the event loop: often enough to notice an abort, rarely enough to be fast. */
@@ -24,7 +27,16 @@ export class LocalProvider implements ModelProvider {
     const history: ChatMessage[] = last?.role === 'user' ? turns.slice(0, -1) : turns;
     const { agent } = request;
 
-    const reply = inCharacter(
+    // Tools by rule (see local-tools.ts): one call, when the request is about one of them and
+    // there is a step left to answer after it.
+    const plan = request.tools && request.tools.maxSteps >= 2 ? planToolCall(text, request.tools.definitions) : undefined;
+    const toolCalls: ToolCallRecord[] = [];
+    if (plan) toolCalls.push(await request.tools!.call(`call_${randomBytes(12).toString('hex')}`, plan.tool, plan.arguments));
+    if (request.signal.aborted) {
+      throw new ApiError('AGENT_UNAVAILABLE', 'The model did not answer in time', { reason: 'timeout' });
+    }
+
+    const reply = toolCalls[0] ? replyForCall(toolCalls[0]) : inCharacter(
       localReply({
         agentName: agent.name,
         personality: agent.personality,
@@ -48,6 +60,11 @@ export class LocalProvider implements ModelProvider {
 
     const inputTokens = approxTokens(request.messages.reduce((n, m) => n + m.content.length, 0));
     const outputTokens = approxTokens(reply.length);
-    return { text: reply, model: agent.model.name, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens } };
+    return {
+      text: reply,
+      model: agent.model.name,
+      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+      toolCalls,
+    };
   }
 }

@@ -1,5 +1,7 @@
 import type { AgentCharacter } from '../agent-character.js';
 import type { ModelConfig, Personality } from '../agent-input.js';
+import type { ToolDefinition } from '../plugins/catalog.js';
+import type { ToolCallRecord } from '../tools/types.js';
 
 /** One turn of a conversation as a model sees it. */
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
@@ -21,11 +23,25 @@ export type ModelRequest = {
   /** System prompt first, then the history (oldest first), the new user turn last. */
   messages: ChatMessage[];
   signal: AbortSignal;
+  /** The tools the agent may call while answering; absent for an agent without any. */
+  tools?: RequestTools;
+};
+
+/**
+ * The agent's tools for one answer. `call` runs one call and never throws: its record (result
+ * or error) is what the model gets back. It also reports the call and its outcome to a stream.
+ */
+export type RequestTools = {
+  definitions: ToolDefinition[];
+  /** Model steps at most (each step may call tools; the last one must answer in text). */
+  maxSteps: number;
+  call(id: string, name: string, args: unknown): Promise<ToolCallRecord>;
 };
 
 export type Usage = { inputTokens: number; outputTokens: number; totalTokens: number };
 
-export type ModelReply = { text: string; model: string; usage: Usage };
+/** `usage` sums every step; `toolCalls` lists the calls made on the way, in order (none: absent or empty). */
+export type ModelReply = { text: string; model: string; usage: Usage; toolCalls?: ToolCallRecord[] };
 
 /**
  * A model provider. With `onDelta`, `generate` streams: it reports the reply's text as it is

@@ -22,6 +22,11 @@ export function sealToolSecret(serverKey: string, agentId: string, secret: strin
 }
 
 /** The server key, or SERVICE_UNAVAILABLE: without it no secret can be stored or read. */
+/** A sealed tool secret opened; undefined when this server key cannot open it. */
+export function openToolSecret(serverKey: string, agentId: string, sealed: string): string | undefined {
+  return openAnswer(serverKey, sealContext(agentId), sealed);
+}
+
 export function requireServerKey(serverKey: string | undefined): string {
   if (serverKey) return serverKey;
   throw new ApiError(
@@ -43,7 +48,7 @@ export async function agentToolSecret(
   if (!serverKey) return undefined;
   const agent = await prisma.agent.findUnique({ where: { id: agentId }, select: { toolSecret: true } });
   if (!agent?.toolSecret) return undefined;
-  return openAnswer(serverKey, sealContext(agentId), agent.toolSecret);
+  return openToolSecret(serverKey, agentId, agent.toolSecret);
 }
 
 /** Replaces the agent's tool-signing secret (making one if it has none); answers the new one, once. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLUGINS } from '../../src/services/plugins/catalog.js';
-import { enabledToolset } from '../../src/services/plugins/agent-plugins.js';
+import { loadToolRows } from '../../src/services/tools/runtime.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 
 const PLUGIN_FIELDS = 'id: pluginId name description tools { name description parameters } configSchema';
@@ -155,24 +155,24 @@ describe.each(STORAGES)('plugins (%s)', (storage) => {
     expect(await rows()).toEqual(before);
   });
 
-  it('enabledToolset: the enabled plugins with their configs, and custom tools only while http is enabled', async () => {
+  it('what a send reads for tools: nothing without plugins; custom tools only while http is enabled', async () => {
     const agent = (await app.http.post('/v1/agents').set(bearer(key)).send({ name: 'Toolset' })).body.data.id;
-    const { accountId } = (await app.db.prisma.agent.findUniqueOrThrow({ where: { id: agent } }));
+    const row = () => app.db.prisma.agent.findUniqueOrThrow({ where: { id: agent } });
+    expect(await loadToolRows(app.db.prisma, await row())).toBeUndefined();
     await put(agent, 'calculator', { config: { precision: 6 } }).expect(200);
     await app.http
       .post(`/v1/agents/${agent}/tools`)
       .set(bearer(key))
       .send({ name: 'lookup', description: 'Looks up.', parameters: { type: 'object' }, url: 'https://tools.example.com/l' })
       .expect(201);
-    let toolset = await enabledToolset(app.db.prisma, accountId, agent);
-    expect(toolset).toEqual({ plugins: [{ id: 'calculator', config: { precision: 6 } }], customTools: [] });
+    expect(await loadToolRows(app.db.prisma, await row())).toEqual({ plugins: [{ pluginId: 'calculator', config: { precision: 6 } }], tools: [] });
     await put(agent, 'http').expect(200);
-    toolset = await enabledToolset(app.db.prisma, accountId, agent);
-    expect(toolset.plugins).toEqual([{ id: 'calculator', config: { precision: 6 } }, { id: 'http', config: {} }]);
-    expect(toolset.customTools.map((t) => t.name)).toEqual(['lookup']);
-    // Another account sees nothing of it.
+    const rows = await loadToolRows(app.db.prisma, await row());
+    expect(rows!.plugins.map((p) => p.pluginId).sort()).toEqual(['calculator', 'http']);
+    expect(rows!.tools.map((t) => t.name)).toEqual(['lookup']);
+    // Read as another account's agent, it holds nothing of this one.
     const other = await app.db.prisma.agent.findUniqueOrThrow({ where: { id: othersAgentId } });
-    expect(await enabledToolset(app.db.prisma, other.accountId, agent)).toEqual({ plugins: [], customTools: [] });
+    expect(await loadToolRows(app.db.prisma, { ...(await row()), accountId: other.accountId })).toEqual({ plugins: [], tools: [] });
   });
 });
 

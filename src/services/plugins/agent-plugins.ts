@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../db/client.js';
-import type { AgentPlugin, Prisma, Tool } from '../../db/generated/prisma/client.js';
+import type { AgentPlugin, Prisma } from '../../db/generated/prisma/client.js';
 import { agentNotFound, invalidRequest, notFound, type FieldError } from '../../errors.js';
 import { typeOfId } from '../../ids.js';
 import type { CommitMark } from '../idempotency.js';
@@ -140,27 +140,4 @@ async function changingPlugins<T>(
       WHERE "id" = ${agentId}`;
     return result;
   });
-}
-
-export type EnabledToolset = {
-  /** The enabled plugins with their stored configs (defaults filled in), in catalog order. */
-  plugins: { id: string; config: Record<string, unknown> }[];
-  /** The agent's custom tools, offered only while the `http` plugin is enabled (else empty). */
-  customTools: Tool[];
-};
-
-/**
- * What the model may call in a turn of this agent: its enabled plugins with their configs, and
- * its custom tools when the `http` plugin is enabled. For the runtime (the send path).
- */
-export async function enabledToolset(prisma: PrismaClient, accountId: string, agentId: string): Promise<EnabledToolset> {
-  const rows = await prisma.agentPlugin.findMany({ where: { agentId, accountId } });
-  const plugins = PLUGINS.flatMap((p) => {
-    const row = rows.find((r) => r.pluginId === p.id);
-    return row ? [{ id: p.id, config: row.config as Record<string, unknown> }] : [];
-  });
-  const customTools = plugins.some((p) => p.id === 'http')
-    ? await prisma.tool.findMany({ where: { agentId, accountId }, orderBy: { id: 'asc' } })
-    : [];
-  return { plugins, customTools };
 }

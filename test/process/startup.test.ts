@@ -95,6 +95,7 @@ describe('.env in the working directory (server process)', () => {
         'HOST=127.0.0.1',
         `DATABASE_URL="${freshDatabase()}"`,
         `ORION_ADMIN_KEY=${PROCESS_ADMIN_KEY}`,
+        `ORION_SECRET_KEY=${'s'.repeat(40)}`,
         'LOG_LEVEL=info',
         '',
       ].join('\n'),

@@ -89,9 +89,10 @@ export async function enablePlugin(
   rawConfig: unknown,
   commit?: CommitMark,
 ): Promise<AgentPlugin> {
-  const plugin = getPlugin(pluginId);
-  const config = pluginConfig(plugin, rawConfig) as Prisma.InputJsonObject;
   return changingPlugins(prisma, accountId, agentId, async (tx) => {
+    // After the agent: a missing agent is AGENT_NOT_FOUND whatever the plugin and config.
+    const plugin = getPlugin(pluginId);
+    const config = pluginConfig(plugin, rawConfig) as Prisma.InputJsonObject;
     const row = await tx.agentPlugin.upsert({
       where: { agentId_pluginId: { agentId, pluginId: plugin.id } },
       create: { agentId, pluginId: plugin.id, accountId, config },

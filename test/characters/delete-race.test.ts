@@ -36,6 +36,8 @@ describe('attaching a character while it is deleted (postgres)', () => {
     const watcher = new pg.Client({ connectionString: POSTGRES_URL });
     await Promise.all([holder.connect(), watcher.connect()]);
     try {
+      // As the app's connections do: the triggers the delete fires name tables without a schema.
+      await holder.query(`SET search_path TO "${schema}"`);
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM "${schema}"."Character" WHERE "id" = $1 FOR UPDATE`, [characterId]);
       const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;

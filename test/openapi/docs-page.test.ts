@@ -63,7 +63,7 @@ describe('GET /docs in headless Chromium', () => {
 
     const { document } = openApiDocument();
     const operations = Object.values(document.paths).flatMap((item) =>
-      (['get', 'post', 'patch', 'delete'] as const).flatMap((m) => (item[m] ? [item[m]!] : [])),
+      (['get', 'put', 'post', 'patch', 'delete'] as const).flatMap((m) => (item[m] ? [item[m]!] : [])),
     );
     await page.waitForFunction(`document.querySelectorAll('.opblock').length >= ${operations.length}`, undefined, { timeout: 20_000 });
     const text = (await page.locator('body').innerText()).replace(/\u200b/g, '');

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -85,4 +86,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The events of a streamed send that called one tool: tool.call, tool.result, the deltas, then message.completed. */
+export function expectOneToolCallFirst(events: SseEvent[]): void {
+  const kinds = events.map((e) => e.event);
+  expect(kinds.slice(0, 2)).toEqual(['tool.call', 'tool.result']);
+  expect(kinds.at(-1)).toBe('message.completed');
+  expect(kinds.slice(2, -1).every((k) => k === 'message.delta')).toBe(true);
 }

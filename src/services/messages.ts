@@ -126,11 +126,6 @@ type SendContext = {
   toolset?: Toolset;
 };
 
-/** The agent's tool-signing secret, opened with the server key (sealed by the API that set it). */
-function toolSecretOf(deps: MessagingDeps, agent: Agent): string | undefined {
-  return agent.toolSecret && deps.serverKey ? openToolSecret(deps.serverKey, agent.id, agent.toolSecret) : undefined;
-}
-
 /**
  * Validates a send and reads what answering it needs: the agent, the conversation's history and
  * (only for an agent with plugins) its tools, the reads after the agent's running together.
@@ -165,7 +160,7 @@ async function sendContext(
   const toolset = toolRows
     ? Toolset.build(agent, toolRows, {
         allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
-        toolSecret: toolSecretOf(deps, agent),
+        toolSecret: openToolSecret(deps.serverKey, agent.id, agent.toolSecret),
         logger: deps.logger,
       })
     : undefined;

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { SERVER_KEY_FILE, resolveServerKey } from '../../src/services/server-key.js';
-import { agentToolSecret } from '../../src/services/tools/tool-secret.js';
+import { storedToolSecret } from '../support/tools.js';
 import { PROCESS_ADMIN_KEY, api, killAllServers, makeTempDir, removeDir, serverEnv, startServer } from '../support/server-process.js';
 
 const dirs: string[] = [];
@@ -84,7 +84,7 @@ describe('the server process on the embedded database', () => {
     // What the first run sealed opens with the key the second run used.
     const db = await openDatabase({ kind: 'pglite', dataDir });
     try {
-      expect(await agentToolSecret(db.prisma, resolveServerKey(loadConfig({ ORION_DATA_DIR: dataDir })), agent.id)).toBe(secret);
+      expect(await storedToolSecret(db.prisma, resolveServerKey(loadConfig({ ORION_DATA_DIR: dataDir })), agent.id)).toBe(secret);
     } finally {
       await db.close();
     }

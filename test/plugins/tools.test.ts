@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentToolSecret } from '../../src/services/tools/tool-secret.js';
+import { storedToolSecret } from '../support/tools.js';
 import { TOOL_LIMITS } from '../../src/services/tools/custom-tools.js';
 import { STORAGES, TEST_SERVER_KEY, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 
@@ -71,22 +71,22 @@ describe.each(STORAGES)('custom tools (%s)', (storage) => {
     expect(raw!.toolSecret).toMatch(/^v1\./);
     expect(raw!.toolSecret).not.toContain(signingSecret.slice('whsec_'.length, 20));
     expect(JSON.stringify(await app.db.prisma.tool.findMany({ where: { agentId } }))).not.toContain(signingSecret);
-    expect(await agentToolSecret(app.db.prisma, TEST_SERVER_KEY, agentId)).toBe(signingSecret);
-    expect(await agentToolSecret(app.db.prisma, `another-server-key-${'x'.repeat(32)}`, agentId)).toBeUndefined();
-    expect(await agentToolSecret(app.db.prisma, undefined, agentId)).toBeUndefined();
+    expect(await storedToolSecret(app.db.prisma, TEST_SERVER_KEY, agentId)).toBe(signingSecret);
+    expect(await storedToolSecret(app.db.prisma, `another-server-key-${'x'.repeat(32)}`, agentId)).toBeUndefined();
+    expect(await storedToolSecret(app.db.prisma, undefined, agentId)).toBeUndefined();
     // Sealed for this agent: copied onto another agent, it does not open.
     const other = await newAgent();
     await app.db.prisma.agent.update({ where: { id: other }, data: { toolSecret: raw!.toolSecret } });
-    expect(await agentToolSecret(app.db.prisma, TEST_SERVER_KEY, other)).toBeUndefined();
+    expect(await storedToolSecret(app.db.prisma, TEST_SERVER_KEY, other)).toBeUndefined();
 
     const rotated = await app.http.post(`/v1/agents/${agentId}/tools/secret`).set(bearer(key));
     expect(rotated.status).toBe(201);
     expect(rotated.body.data).toEqual({ agentId, secret: expect.stringMatching(SECRET) });
     expect(rotated.body.data.secret).not.toBe(signingSecret);
-    expect(await agentToolSecret(app.db.prisma, TEST_SERVER_KEY, agentId)).toBe(rotated.body.data.secret);
+    expect(await storedToolSecret(app.db.prisma, TEST_SERVER_KEY, agentId)).toBe(rotated.body.data.secret);
     const gql = await graphql(app, key, ROTATE, { agentId });
     expect(gql.body.data.rotateToolSecret).toEqual({ agentId, secret: expect.stringMatching(SECRET) });
-    expect(await agentToolSecret(app.db.prisma, TEST_SERVER_KEY, agentId)).toBe(gql.body.data.rotateToolSecret.secret);
+    expect(await storedToolSecret(app.db.prisma, TEST_SERVER_KEY, agentId)).toBe(gql.body.data.rotateToolSecret.secret);
     // Reading the agent or its tools never shows it.
     const read = JSON.stringify([
       (await app.http.get(`/v1/agents/${agentId}`).set(bearer(key))).body,

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { PrismaClient } from '../../src/db/client.js';
 import type { PluginId } from '../../src/services/plugins/catalog.js';
+import { openToolSecret } from '../../src/services/tools/tool-secret.js';
 import { bearer, type TestApp } from './app.js';
 
 /**
@@ -58,6 +60,12 @@ export async function addTool(app: TestApp, agentId: string, spec: CustomToolSpe
 /** Gives the agent a new tool-signing secret (the rotate route); returns it. */
 export async function setToolSecret(app: TestApp, agentId: string): Promise<string> {
   return (await call(app, agentId, 'post', `/agents/${agentId}/tools/secret`)).secret;
+}
+
+/** The agent's tool secret as stored, opened with `serverKey` (undefined when it cannot be). */
+export async function storedToolSecret(prisma: PrismaClient, serverKey: string | undefined, agentId: string): Promise<string | undefined> {
+  const agent = await prisma.agent.findUnique({ where: { id: agentId }, select: { toolSecret: true } });
+  return openToolSecret(serverKey, agentId, agent?.toolSecret ?? null);
 }
 
 export type ReceivedCall = { path: string; headers: IncomingMessage['headers']; body: string; verified: unknown; verifyError?: string };

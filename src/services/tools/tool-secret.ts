@@ -22,9 +22,12 @@ export function sealToolSecret(serverKey: string, agentId: string, secret: strin
 }
 
 /** The server key, or SERVICE_UNAVAILABLE: without it no secret can be stored or read. */
-/** A sealed tool secret opened; undefined when this server key cannot open it. */
-export function openToolSecret(serverKey: string, agentId: string, sealed: string): string | undefined {
-  return openAnswer(serverKey, sealContext(agentId), sealed);
+/**
+ * The agent's tool-signing secret in plaintext, from its sealed column; undefined when it has
+ * none, or this server key cannot open it (no key, or another one).
+ */
+export function openToolSecret(serverKey: string | undefined, agentId: string, sealed: string | null): string | undefined {
+  return serverKey && sealed ? openAnswer(serverKey, sealContext(agentId), sealed) : undefined;
 }
 
 export function requireServerKey(serverKey: string | undefined): string {
@@ -34,21 +37,6 @@ export function requireServerKey(serverKey: string | undefined): string {
     'Tool secrets need a server key: set ORION_SECRET_KEY (required with DATABASE_URL)',
     { reason: 'secret_key_not_configured' },
   );
-}
-
-/**
- * The agent's tool-signing secret in plaintext, for signing a call; undefined when the agent has
- * none, or it cannot be opened with this server key (no key, or another one).
- */
-export async function agentToolSecret(
-  prisma: Pick<PrismaClient, 'agent'>,
-  serverKey: string | undefined,
-  agentId: string,
-): Promise<string | undefined> {
-  if (!serverKey) return undefined;
-  const agent = await prisma.agent.findUnique({ where: { id: agentId }, select: { toolSecret: true } });
-  if (!agent?.toolSecret) return undefined;
-  return openToolSecret(serverKey, agentId, agent.toolSecret);
 }
 
 /** Replaces the agent's tool-signing secret (making one if it has none); answers the new one, once. */

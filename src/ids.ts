@@ -10,6 +10,9 @@ export const ID_PREFIXES = {
   msg: 'Message',
   chr: 'Character',
   tol: 'Tool',
+  whk: 'Webhook',
+  evt: 'WebhookEvent',
+  dlv: 'WebhookDelivery',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

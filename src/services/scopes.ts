@@ -6,6 +6,7 @@ export const SCOPES = [
   'messages:write',
   'conversations:read',
   'keys:manage',
+  'webhooks:manage',
   'admin',
 ] as const;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { ApiError } from '../errors.js';
 
 /** The file in the embedded database's data directory holding the generated server key. */
 export const SERVER_KEY_FILE = 'orion-secret.key';
@@ -32,4 +33,14 @@ export function resolveServerKey(config: Pick<Config, 'secretKey' | 'databaseUrl
   writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return key;
+}
+
+/** The server key, or SERVICE_UNAVAILABLE: without it no secret can be stored or read. */
+export function requireServerKey(serverKey: string | undefined): string {
+  if (serverKey) return serverKey;
+  throw new ApiError(
+    'SERVICE_UNAVAILABLE',
+    'Signing secrets need a server key: set ORION_SECRET_KEY (required with DATABASE_URL)',
+    { reason: 'secret_key_not_configured' },
+  );
 }

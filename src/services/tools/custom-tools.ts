@@ -10,7 +10,10 @@ import { idOrderedSource, paginate, type Page, type PageArgs } from '../paginati
 import { BUILT_IN_TOOL_NAMES } from '../plugins/catalog.js';
 import { ownAgentId } from '../plugins/agent-plugins.js';
 import { parseInput } from '../validation.js';
-import { newToolSecret, sealToolSecret, requireServerKey } from './tool-secret.js';
+import { OUTBOUND_URL_MAX_LENGTH, outboundUrlSchema } from '../outbound/url.js';
+import { newSigningSecret } from '../signing-secret.js';
+import { requireServerKey } from '../server-key.js';
+import { sealToolSecret } from './tool-secret.js';
 
 export type { Tool };
 
@@ -19,7 +22,7 @@ export const TOOL_LIMITS = {
   perAgent: 20,
   name: 64,
   description: 1_000,
-  url: 2_048,
+  url: OUTBOUND_URL_MAX_LENGTH,
   /** The parameters schema, as compact JSON. */
   parametersBytes: 16_384,
   /** Levels of nesting in the parameters schema. */
@@ -43,17 +46,7 @@ const descriptionSchema = z
   .refine((d) => d.trim().length > 0, 'must not be empty')
   .refine((d) => d.length <= L.description, `must be at most ${L.description} characters`);
 
-const urlSchema = z
-  .string()
-  .max(L.url, `must be at most ${L.url} characters`)
-  .superRefine((text, ctx) => {
-    const url = URL.canParse(text) ? new URL(text) : undefined;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL' });
-    } else if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: 'must not hold a user name or password' });
-    }
-  });
+const urlSchema = outboundUrlSchema();
 
 const timeoutSchema = z
   .number()
@@ -160,7 +153,7 @@ export async function createTool(
       if (await tx.tool.findFirst({ where: { agentId, name: values.name }, select: { id: true } })) throw nameTaken(values.name);
       let signingSecret: string | null = null;
       if (locked[0].toolSecret === null) {
-        signingSecret = newToolSecret();
+        signingSecret = newSigningSecret();
         await tx.agent.update({ where: { id: agentId }, data: { toolSecret: sealToolSecret(key, agentId, signingSecret) } });
       }
       const id = newId('tol');

@@ -1,42 +1,28 @@
-import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../db/client.js';
-import { ApiError } from '../../errors.js';
 import { openAnswer, sealAnswer } from '../answer-seal.js';
 import { withCommitMark, type CommitMark } from '../idempotency.js';
 import { ownAgentId } from '../plugins/agent-plugins.js';
+import { newSigningSecret } from '../signing-secret.js';
+import { requireServerKey } from '../server-key.js';
 
 /**
- * An agent's tool-signing secret: calls to its custom tools are signed with it exactly like
- * webhooks (Standard Webhooks: `whsec_` + base64 of 32 random bytes). It is shown once (with the
- * agent's first tool, and by each rotation) and stored only sealed (AES-256-GCM) under the
- * server key, bound to the agent: the database alone cannot read it.
+ * An agent's tool-signing secret (see newSigningSecret): calls to its custom tools are signed
+ * with it exactly like webhooks. It is shown once (with the agent's first tool, and by each
+ * rotation) and stored only sealed (AES-256-GCM) under the server key, bound to the agent: the
+ * database alone cannot read it.
  */
-export function newToolSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
-}
-
 const sealContext = (agentId: string) => `tool-secret:${agentId}`;
 
 export function sealToolSecret(serverKey: string, agentId: string, secret: string): string {
   return sealAnswer(serverKey, sealContext(agentId), secret);
 }
 
-/** The server key, or SERVICE_UNAVAILABLE: without it no secret can be stored or read. */
 /**
  * The agent's tool-signing secret in plaintext, from its sealed column; undefined when it has
  * none, or this server key cannot open it (no key, or another one).
  */
 export function openToolSecret(serverKey: string | undefined, agentId: string, sealed: string | null): string | undefined {
   return serverKey && sealed ? openAnswer(serverKey, sealContext(agentId), sealed) : undefined;
-}
-
-export function requireServerKey(serverKey: string | undefined): string {
-  if (serverKey) return serverKey;
-  throw new ApiError(
-    'SERVICE_UNAVAILABLE',
-    'Tool secrets need a server key: set ORION_SECRET_KEY (required with DATABASE_URL)',
-    { reason: 'secret_key_not_configured' },
-  );
 }
 
 /** Replaces the agent's tool-signing secret (making one if it has none); answers the new one, once. */
@@ -49,7 +35,7 @@ export async function rotateToolSecret(
 ): Promise<string> {
   await ownAgentId(prisma, accountId, agentId);
   const key = requireServerKey(serverKey);
-  const secret = newToolSecret();
+  const secret = newSigningSecret();
   const toolSecret = sealToolSecret(key, agentId, secret);
   await withCommitMark(prisma, commit, { type: 'Agent', id: agentId }, (db) =>
     db.agent.updateMany({ where: { id: agentId, accountId }, data: { toolSecret } }),

@@ -12,9 +12,10 @@ import {
 } from './agent-input.js';
 import { checkCharacterReference, withCharacter, type AgentWithCharacter } from './agent-character.js';
 import { characterNotFound } from './characters.js';
-import { withCommitMark, type CommitMark } from './idempotency.js';
+import type { CommitMark } from './idempotency.js';
 import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs } from './pagination.js';
 import { parseInput } from './validation.js';
+import { writeWithEvent } from './webhooks/outbox.js';
 
 export type { Agent };
 
@@ -56,9 +57,44 @@ export function agentPersonality(agent: Agent): Personality {
 }
 
 /**
+ * The agent as REST returns it (fragment AgentFields in src/rest/operations/agents.graphql): the
+ * `data` of its webhook events. The webhook tests compare the two.
+ */
+export function agentResource(agent: Agent) {
+  const personality = agentPersonality(agent);
+  return {
+    id: agent.id,
+    name: agent.name,
+    description: agent.description,
+    personality: {
+      traits: personality.traits,
+      tone: personality.tone,
+      bio: personality.bio,
+      style: personality.style,
+      examples: personality.examples.map((example) => ({ user: example.user, agent: example.agent })),
+    },
+    systemPrompt: agent.systemPrompt,
+    model: agentModel(agent),
+    status: agent.status,
+    metadata: agent.metadata,
+    characterId: agent.characterId,
+    characterRevision: agent.characterRevision,
+    maxToolSteps: agent.maxToolSteps,
+    createdAt: agent.createdAt.toISOString(),
+    updatedAt: agent.updatedAt.toISOString(),
+  };
+}
+
+/**
  * A character deleted after checkCharacterReference and before the agent's write fails that
  * write's foreign key: the client gets the 404 it would have got a moment later, not a 500.
  */
+/** Prisma's "no such record" (P2025) from a delete or update by key, as null. */
+function nullWhenMissing(error: unknown): null {
+  if ((error as { code?: string })?.code === 'P2025') return null;
+  throw error;
+}
+
 function characterDeletedMeanwhile(characterId: string | null | undefined) {
   return (error: unknown): never => {
     if (characterId && (error as { code?: string })?.code === 'P2003') throw characterNotFound(characterId);
@@ -75,11 +111,14 @@ export async function createAgent(
   const values: AgentValues = parseInput(createAgentSchema, rawInput);
   await checkCharacterReference(prisma, accountId, values);
   const id = newId('agt');
-  const create = prisma.agent.create({
-    data: { ...(columns(values) as Prisma.AgentUncheckedCreateInput), id, accountId },
-  });
-  const written = commit ? prisma.$transaction([create, commit(prisma, { type: 'Agent', id })]).then(([agent]) => agent) : create;
-  return written.catch(characterDeletedMeanwhile(values.characterId));
+  return writeWithEvent(prisma, {
+    accountId,
+    type: 'agent.created',
+    write: (db) => db.agent.create({ data: { ...(columns(values) as Prisma.AgentUncheckedCreateInput), id, accountId } }),
+    data: agentResource,
+    commit,
+    outcome: { type: 'Agent', id },
+  }).catch(characterDeletedMeanwhile(values.characterId));
 }
 
 /**
@@ -118,27 +157,33 @@ export async function updateAgent(
     });
   }
   const data = { ...columns(changes), updatedAt: new Date() };
-  const { count } = await withCommitMark(
-    prisma,
+  const updated = await writeWithEvent(prisma, {
+    accountId,
+    type: 'agent.updated',
+    // One row at most (id is the key); RETURNING gives the event the row as it now is.
+    write: (db) => db.agent.updateManyAndReturn({ where: { id, accountId }, data }),
+    data: ([agent]) => (agent ? agentResource(agent) : undefined),
     commit,
-    { type: 'Agent', id },
-    (db) => db.agent.updateMany({ where: { id, accountId }, data }),
-    (result) => result.count > 0,
-  ).catch(characterDeletedMeanwhile(changes.characterId));
-  if (count === 0) throw agentNotFound(id);
+    outcome: { type: 'Agent', id },
+    wrote: (rows) => rows.length > 0,
+  }).catch(characterDeletedMeanwhile(changes.characterId));
+  if (updated.length === 0) throw agentNotFound(id);
   return getAgent(prisma, accountId, id);
 }
 
 export async function deleteAgent(prisma: PrismaClient, accountId: string, id: string, commit?: CommitMark): Promise<void> {
   if (!isAgentId(id)) throw agentNotFound(id);
-  const { count } = await withCommitMark(
-    prisma,
+  const deleted = await writeWithEvent(prisma, {
+    accountId,
+    type: 'agent.deleted',
+    // The event carries the agent as it was: its row, read under the delete's own lock.
+    write: (db) => db.agent.delete({ where: { id, accountId } }).catch(nullWhenMissing),
+    data: (agent) => (agent ? agentResource(agent) : undefined),
     commit,
-    { type: 'Agent', id },
-    (db) => db.agent.deleteMany({ where: { id, accountId } }),
-    (result) => result.count > 0,
-  );
-  if (count === 0) throw agentNotFound(id);
+    outcome: { type: 'Agent', id },
+    wrote: (agent) => agent !== null,
+  });
+  if (!deleted) throw agentNotFound(id);
 }
 
 export function listAgents(

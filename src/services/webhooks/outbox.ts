@@ -1,6 +1,7 @@
 import type { Prisma } from '../../db/generated/prisma/client.js';
 import type { PrismaClient } from '../../db/client.js';
 import { newId } from '../../ids.js';
+import type { CommitMark, RecordedOutcome } from '../idempotency.js';
 import { ALL_EVENTS, type WebhookEventType } from './event-types.js';
 
 /** The Prisma client, or the transaction client the change is written in. */
@@ -52,4 +53,48 @@ export async function recordEvent(db: Db, event: EventToRecord, now = new Date()
     },
   });
   return eventId;
+}
+
+/** Whether an enabled endpoint of the account subscribes to the type: one indexed read. */
+export async function hasSubscribers(db: Db, accountId: string, type: WebhookEventType): Promise<boolean> {
+  const endpoint = await db.webhookEndpoint.findFirst({
+    where: { accountId, enabled: true, events: { hasSome: [type, ALL_EVENTS] } },
+    select: { id: true },
+  });
+  return endpoint !== null;
+}
+
+export type EventfulWrite<T> = {
+  accountId: string;
+  type: WebhookEventType;
+  /** The write; it runs in a transaction when it records an event or a commit mark. */
+  write: (db: Db) => Promise<T>;
+  /** The event's data (the resource as REST returns it) from the write's result; undefined: no event. */
+  data: (result: T) => unknown;
+  /** The idempotency record's commit mark, written in the same transaction (see withCommitMark). */
+  commit?: CommitMark;
+  outcome?: RecordedOutcome;
+  /** Whether the write changed anything (default: it did); nothing changed, nothing recorded. */
+  wrote?: (result: T) => boolean;
+};
+
+/**
+ * Runs a change and records the event it causes in the same transaction (and the idempotency
+ * commit mark, if any). An account with no endpoint subscribed to the type pays one indexed read
+ * and no transaction; an endpoint created while the change runs may or may not get its event.
+ */
+export async function writeWithEvent<T>(prisma: PrismaClient, change: EventfulWrite<T>): Promise<T> {
+  const { accountId, type, write, data, commit, outcome, wrote = () => true } = change;
+  const subscribed = await hasSubscribers(prisma, accountId, type);
+  if (!subscribed && !commit) return write(prisma);
+  return prisma.$transaction(async (tx) => {
+    const result = await write(tx);
+    if (!wrote(result)) return result;
+    if (subscribed) {
+      const resource = data(result);
+      if (resource !== undefined) await recordEvent(tx, { accountId, type, data: () => resource });
+    }
+    if (commit && outcome) await commit(tx, outcome);
+    return result;
+  });
 }

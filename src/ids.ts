@@ -61,6 +61,16 @@ function base32Of40Bits(bytes: Buffer, at: number): string {
   );
 }
 
+/**
+ * The smallest ID of this prefix made at `date` or later: every ID made before it sorts before
+ * it, so a primary-key range finds the rows made before a time.
+ */
+export function firstIdAt(prefix: IdPrefix, date: Date): string {
+  let time = '';
+  for (let i = 0, n = date.getTime(); i < 10; i++, n = Math.floor(n / 32)) time = BASE32[n % 32]! + time;
+  return `${prefix}_${time}${'0'.repeat(16)}`;
+}
+
 /** The 48-bit millisecond time as a ULID's first 10 characters, computed once per millisecond. */
 function timePart(ms: number): string {
   if (ms !== lastMs) {

@@ -23,6 +23,7 @@ const NODE_READ_SCOPES: Record<string, Scope | null> = {
   Tool: 'agents:read',
   Webhook: 'webhooks:manage',
   WebhookDelivery: 'webhooks:manage',
+  WebhookEvent: 'webhooks:manage',
 };
 
 type Failure = { parameter?: unknown; failures?: Failure[] };

@@ -21,6 +21,7 @@ describe('scope matrix', () => {
     toolId: string;
     webhookId: string;
     deliveryId: string;
+    eventId: string;
   };
   const keys = new Map<Scope, string>();
 
@@ -46,6 +47,7 @@ describe('scope matrix', () => {
     ids = {
       webhookId: webhook.id,
       deliveryId: delivery.id,
+      eventId: delivery.event.id,
       agentId: agent.id,
       conversationId: sent.conversationId,
       keyId: key.apiKey.id,
@@ -243,6 +245,7 @@ describe('scope matrix', () => {
       query: 'query($id: ID!) { node(id: $id) { id } }',
       variables: (i) => ({ id: i.deliveryId }),
     },
+    'Query.node(WebhookEvent)': { scope: 'webhooks:manage', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.eventId }) },
     'Mutation.createWebhook': {
       scope: 'webhooks:manage',
       query: 'mutation { createWebhook(input: {url: "https://hooks.example.com/z", events: ["*"]}) { secret } }',

@@ -38,10 +38,14 @@ const WebhookDeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
   } as const,
 });
 
-const WebhookEventRef = builder.prismaObject('WebhookEvent', {
-  description: 'Something that happened in your account: what a delivery POSTs, as `{id, type, createdAt, data}`.',
+builder.prismaNode('WebhookEvent', {
+  description:
+    'Something that happened in your account (`evt_…`): what a delivery POSTs, as `{id, type, createdAt, data}`. Its ID is the `webhook-id` header of every attempt, the same on retries.',
+  id: { field: 'id' },
+  nullable: true,
+  // node(id:) only finds events of the caller's account.
+  findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The event’s ID (`evt_…`): the `webhook-id` header of every attempt, the same on retries.' }),
     type: t.exposeString('type', { description: `The event type: ${WEBHOOK_EVENT_TYPES.join(', ')}.` }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
     data: t.field({

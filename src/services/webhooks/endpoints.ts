@@ -123,9 +123,10 @@ export function listWebhookEndpoints(prisma: PrismaClient, accountId: string, ar
   return paginate(args, idOrderedSource<WebhookEndpoint>(prisma.webhookEndpoint, { accountId }, isWebhookId));
 }
 
+// Nullable, then refused when null: a value is checked by `schema` itself, so its errors keep their paths.
 const notNull = <T extends z.ZodType>(schema: T) =>
-  z
-    .union([schema, z.null()])
+  schema
+    .nullable()
     .optional()
     .refine((v) => v !== null, 'cannot be null');
 

@@ -32,6 +32,8 @@ for (const [format, file] of [['esm', 'index.js'], ['cjs', 'index.cjs']]) {
     format,
     // Neither Node nor a browser: only what both have (fetch, streams, URL, crypto).
     platform: 'neutral',
+    // standardwebhooks and its dependencies are CommonJS packages with a `main` only.
+    mainFields: ['module', 'main'],
     target: 'es2022',
     logLevel: 'warning',
   });
@@ -48,7 +50,19 @@ if (!declarations || /^import |from '/m.test(declarations)) {
 await writeFile(path.join(dist, 'index.d.ts'), declarations);
 await writeFile(path.join(dist, 'index.d.cts'), declarations);
 
-// The bundled SSE parser is MIT licensed: its notice travels with it.
+// The bundled libraries' licenses travel with them.
 const require = createRequire(import.meta.url);
-const parserLicense = path.join(path.dirname(require.resolve('eventsource-parser/package.json')), 'LICENSE');
-await copyFile(parserLicense, path.join(dist, 'THIRD-PARTY-LICENSE-eventsource-parser.txt'));
+const packageDir = (name) => path.dirname(require.resolve(`${name}/package.json`, { paths: [root, path.dirname(require.resolve('standardwebhooks/package.json'))] }));
+for (const name of ['eventsource-parser', '@stablelib/base64', 'fast-sha256']) {
+  await copyFile(path.join(packageDir(name), 'LICENSE'), path.join(dist, `THIRD-PARTY-LICENSE-${name.replace('/', '-').replace('@', '')}.txt`));
+}
+// standardwebhooks ships no LICENSE file; its package.json says MIT.
+const standard = JSON.parse(await readFile(path.join(packageDir('standardwebhooks'), 'package.json'), 'utf8'));
+if (standard.license !== 'MIT') throw new Error(`standardwebhooks is now licensed ${standard.license}: review the bundling`);
+await writeFile(
+  path.join(dist, 'THIRD-PARTY-LICENSE-standardwebhooks.txt'),
+  `standardwebhooks ${standard.version} (${standard.repository}), by ${standard.author}, is MIT licensed:\n\n` +
+    'Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:\n\n' +
+    'The above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.\n\n' +
+    'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n',
+);

@@ -21,6 +21,9 @@ const NODE_READ_SCOPES: Record<string, Scope | null> = {
   Conversation: 'conversations:read',
   Message: 'conversations:read',
   Tool: 'agents:read',
+  Webhook: 'webhooks:manage',
+  WebhookDelivery: 'webhooks:manage',
+  WebhookEvent: 'webhooks:manage',
 };
 
 type Failure = { parameter?: unknown; failures?: Failure[] };

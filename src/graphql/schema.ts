@@ -7,5 +7,6 @@ import './types/character.js';
 import './types/messaging.js';
 import './types/plugins.js';
 import './types/tools.js';
+import './types/webhooks.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -77,6 +77,21 @@ export const ERROR_DOCS: Record<ErrorCode, { when: string; details: JsonSchema }
       required: ['field'],
     },
   },
+  WEBHOOK_DISABLED: {
+    when: 'The webhook endpoint is disabled (by you, or by OrionOS after a 410 or days of failures): enable it first (PATCH `enabled: true`); nothing changed.',
+    details: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', description: 'The endpoint’s ID (`whk_…`).' },
+        disabledReason: {
+          type: ['string', 'null'],
+          enum: ['endpoint_gone', 'failing', null],
+          description: 'Why OrionOS disabled it; null when its owner did.',
+        },
+      },
+      required: ['id', 'disabledReason'],
+    },
+  },
   PAYLOAD_TOO_LARGE: {
     when: 'The request body is over the limit (1 MiB by default).',
     details: { type: 'object', properties: { limitBytes: { type: 'integer' } } },

@@ -6,6 +6,9 @@ import { TOOL_LIMITS as T, TOOL_NAME_PATTERN } from '../services/tools/custom-to
 import { MESSAGE_LIMITS, USER_ID_PATTERN } from '../services/messages.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
 import { SCOPES, type Scope } from '../services/scopes.js';
+import { OUTBOUND_URL_MAX_LENGTH } from '../services/outbound/url.js';
+import { WEBHOOK_LIMITS as W } from '../services/webhooks/endpoints.js';
+import { ALL_EVENTS, WEBHOOK_EVENT_TYPES } from '../services/webhooks/event-types.js';
 import type { Refinement, SchemaRefinements } from './graphql-json-schema.js';
 
 /**
@@ -33,6 +36,11 @@ export const TAGS = [
     name: 'Plugins and tools',
     description:
       'The plugin catalog; the plugins an agent has enabled, with their configs; and its custom HTTP tools, called by the model and signed like webhooks with the agent’s tool secret.',
+  },
+  {
+    name: 'Webhooks',
+    description:
+      'Endpoints OrionOS POSTs your account’s events to, signed per Standard Webhooks; their deliveries, with every attempt, and redelivery.',
   },
   { name: 'API keys', description: "Your account's keys: create (the secret is shown once), list, revoke, rotate." },
   { name: 'Accounts', description: 'Operators only (the `admin` scope): accounts, their tiers and limits.' },
@@ -65,6 +73,21 @@ const ACCOUNT_ID = 'The account’s ID (`acc_…`).';
 const CHARACTER_ID = 'The character’s ID (`chr_…`).';
 const PLUGIN_ID = 'The plugin’s ID in the catalog (`time`, `calculator`, `http`).';
 const TOOL_ID = 'The tool’s ID (`tol_…`).';
+const WEBHOOK_ID = 'The webhook endpoint’s ID (`whk_…`).';
+const DELIVERY_ID = 'The delivery’s ID (`dlv_…`).';
+
+const EVENT_TYPES = `${WEBHOOK_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}, or \`"${ALL_EVENTS}"\` for every type (including those added later)`;
+
+/** How webhooks are delivered: said once, on the create route. */
+const WEBHOOK_DELIVERY = [
+  `OrionOS POSTs each event the endpoint subscribes to (${EVENT_TYPES}) as JSON: \`{"id": "evt_…", "type": "agent.created", "createdAt": "…", "data": {…}}\`, \`data\` being the resource exactly as the REST API returns it (\`webhook.test\`: \`{webhookId}\`). The event is recorded in the same transaction as the change that caused it.`,
+  '',
+  'Each request is signed per the Standard Webhooks specification: `webhook-id` (the event’s ID, the same on every retry: use it to drop duplicates), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed with the secret). Any Standard Webhooks library verifies it with the secret (the SDK: `orion.webhooks.verify(body, headers, secret)`); reject stale timestamps (5 minutes).',
+  '',
+  'A delivery succeeds on any 2xx answer within 10 s. Anything else (another status, a timeout, a network error, an address refused because it is private) fails the attempt, and it is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts over about 27.6 hours), after which the delivery is `failed`. Delivery is at least once, not in order. A `410 Gone` answer disables the endpoint at once (`disabledReason: "endpoint_gone"`); an endpoint whose every attempt has failed for 3 days is disabled too (`disabledReason: "failing"`). A disabled endpoint receives nothing and its pending deliveries fail; enabling it again (`PATCH` with `enabled: true`) clears the reason.',
+  '',
+  `\`url\` must be https:// without credentials, at most ${OUTBOUND_URL_MAX_LENGTH} characters (http:// and private, loopback or link-local addresses only when the operator allows private networks); at most ${W.perAccount} endpoints per account. The signing secret (\`whsec_…\`) is in \`data.secret\`, shown this once, and stored only sealed under the server key (without one the answer is 503 \`SERVICE_UNAVAILABLE\`).`,
+].join('\n');
 
 /** Every scope a route needs. */
 export const scopesOf = (doc: Pick<RouteDoc, 'scope'>): Scope[] => (Array.isArray(doc.scope) ? doc.scope : [doc.scope]);
@@ -315,6 +338,84 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     scope: 'characters:read',
     params: { characterId: CHARACTER_ID, number: 'The revision number (1 is the creation).' },
   },
+  'POST /webhooks': {
+    summary: 'Create a webhook endpoint',
+    description: WEBHOOK_DELIVERY,
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    errors: { SERVICE_UNAVAILABLE: 'No server key is configured (`ORION_SECRET_KEY`).' },
+  },
+  'GET /webhooks': {
+    summary: 'List webhook endpoints',
+    description: 'Your account’s endpoints, newest first, a page at a time. Never their secrets.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+  },
+  'GET /webhooks/:webhookId': {
+    summary: 'Get a webhook endpoint',
+    description: 'One endpoint of your account (never its secret). `disabledReason` says why OrionOS disabled it, if it did.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID },
+  },
+  'PATCH /webhooks/:webhookId': {
+    summary: 'Update a webhook endpoint',
+    description:
+      'Replaces each field it names, with the bounds of create; `description: null` clears it. `enabled: false` disables the endpoint and fails its pending deliveries; `enabled: true` enables it again and clears `disabledReason` and `disabledAt`.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID },
+  },
+  'DELETE /webhooks/:webhookId': {
+    summary: 'Delete a webhook endpoint',
+    description: 'Deletes the endpoint with its deliveries: nothing more is sent to it.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID },
+  },
+  'POST /webhooks/:webhookId/rotate-secret': {
+    summary: 'Rotate a webhook’s signing secret',
+    description:
+      'Makes a new signing secret, in `data.secret`, shown this once. For 24 hours (until `data.previousSecretExpiresAt`) every delivery carries two signatures in `webhook-signature`, space separated: one with the new secret and one with the old, so receivers can switch without losing a delivery. A second rotation within those hours drops the oldest secret. No body.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID },
+    errors: { SERVICE_UNAVAILABLE: 'No server key is configured (`ORION_SECRET_KEY`).' },
+  },
+  'POST /webhooks/:webhookId/test': {
+    summary: 'Send a test event',
+    description:
+      'Records a `webhook.test` event (`data: {webhookId}`) for this endpoint alone, whatever it subscribes to, and answers its pending delivery; it is delivered and retried like any other. No body.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID },
+    errors: { WEBHOOK_DISABLED: 'The endpoint is disabled.' },
+  },
+  'GET /webhooks/:webhookId/deliveries': {
+    summary: 'List a webhook’s deliveries',
+    description:
+      'Newest first, each with its event (the payload sent) and every attempt (`statusCode`, `latencyMs`, `error`). `status` is `pending` (waiting for its next attempt at `nextAttemptAt`), `succeeded` or `failed`.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID },
+  },
+  'GET /webhooks/:webhookId/deliveries/:deliveryId': {
+    summary: 'Get a delivery',
+    description: 'One delivery of the endpoint, with its event and attempts.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID, deliveryId: DELIVERY_ID },
+    errors: { NOT_FOUND: 'The endpoint has no delivery with this ID.' },
+  },
+  'POST /webhooks/:webhookId/deliveries/:deliveryId/redeliver': {
+    summary: 'Redeliver',
+    description:
+      'Makes the delivery `pending` again, due at once, whatever its status; its attempts are kept and their numbering continues. The event is the same (same `webhook-id`). No body.',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    params: { webhookId: WEBHOOK_ID, deliveryId: DELIVERY_ID },
+    errors: { NOT_FOUND: 'The endpoint has no delivery with this ID.', WEBHOOK_DISABLED: 'The endpoint is disabled.' },
+  },
   'POST /api-keys': {
     summary: 'Create an API key',
     description:
@@ -425,6 +526,22 @@ function toolInput(type: 'CreateToolInput' | 'UpdateToolInput'): Record<string, 
   };
 }
 
+/** The bounds of one webhook input type's fields (create and update share them). */
+function webhookInput(type: 'CreateWebhookInput' | 'UpdateWebhookInput'): Record<string, Refinement> {
+  const notNull: Refinement = type === 'UpdateWebhookInput' ? { nullable: false } : {};
+  return {
+    [`${type}.url`]: { ...text(OUTBOUND_URL_MAX_LENGTH, 1), format: 'uri', ...notNull, examples: ['https://example.com/orion-webhooks'] },
+    [`${type}.events`]: {
+      minItems: 1,
+      items: { enum: [...WEBHOOK_EVENT_TYPES, ALL_EVENTS] },
+      ...notNull,
+      examples: [['agent.created', 'message.completed']],
+    },
+    [`${type}.description`]: text(W.description),
+    [`${type}.enabled`]: { ...notNull, ...(type === 'CreateWebhookInput' ? { default: true } : {}) },
+  };
+}
+
 /** Bounds and defaults the services enforce, which GraphQL types cannot say. */
 export const REFINEMENTS: SchemaRefinements = {
   inputs: {
@@ -470,6 +587,8 @@ export const REFINEMENTS: SchemaRefinements = {
     'UpdateAccountInput.tier': { nullable: false },
     'UpdateAccountInput.rateLimitPerMinute': { minimum: 1, maximum: 1_000_000 },
     'UpdateAccountInput.monthlyMessageQuota': { minimum: 0, maximum: 1_000_000_000 },
+    ...webhookInput('CreateWebhookInput'),
+    ...webhookInput('UpdateWebhookInput'),
     'CreateApiKeyInput.name': text(100, 1),
     'CreateApiKeyInput.scopes': { minItems: 1, maxItems: SCOPES.length, items: { enum: [...SCOPES] } },
     'CreateApiKeyInput.environment': { default: 'live' },
@@ -487,6 +606,11 @@ export const REFINEMENTS: SchemaRefinements = {
     'RotatedApiKey.secret': { pattern: '^orn_(live|test)_' },
     'CreateToolPayload.signingSecret': { pattern: '^whsec_' },
     'RotateToolSecretPayload.secret': { pattern: '^whsec_' },
+    'CreateWebhookPayload.secret': { pattern: '^whsec_' },
+    'RotateWebhookSecretPayload.secret': { pattern: '^whsec_' },
+    'Webhook.events': { items: { enum: [...WEBHOOK_EVENT_TYPES, ALL_EVENTS] } },
+    'Webhook.disabledReason': { enum: ['endpoint_gone', 'failing', null] },
+    'WebhookEvent.type': { enum: [...WEBHOOK_EVENT_TYPES] },
     'MessageUsage.period': { pattern: '^\\d{4}-\\d{2}$', examples: ['2026-01'] },
     'PromptMessage.role': { enum: ['system', 'user', 'assistant'] },
   },

@@ -1,5 +1,6 @@
 import { HttpClient } from './http.js';
 import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
+import { Webhooks } from './webhooks.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
 
@@ -45,6 +46,8 @@ export class OrionOS {
   readonly tools: Tools;
   readonly conversations: Conversations;
   readonly apiKeys: ApiKeys;
+  /** Webhook endpoints, their deliveries, and `verify` for what they receive. */
+  readonly webhooks: Webhooks;
   /** Operators only (admin scope). */
   readonly accounts: Accounts;
   readonly baseUrl: string;
@@ -73,6 +76,7 @@ export class OrionOS {
     this.tools = new Tools(http);
     this.conversations = new Conversations(http);
     this.apiKeys = new ApiKeys(http);
+    this.webhooks = new Webhooks(http);
     this.accounts = new Accounts(http);
   }
 }

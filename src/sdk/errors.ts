@@ -15,7 +15,9 @@ export type ClientErrorCode =
   /** The server's answer was not the API's JSON envelope (e.g. a proxy's HTML error page). */
   | 'INVALID_RESPONSE'
   /** A stream ended before its `completed` event. */
-  | 'STREAM_INTERRUPTED';
+  | 'STREAM_INTERRUPTED'
+  /** `orion.webhooks.verify`: the delivery's signature or timestamp is not valid for the secret. */
+  | 'WEBHOOK_VERIFICATION_FAILED';
 
 export type OrionOSErrorCode = ErrorCode | ClientErrorCode;
 
@@ -102,6 +104,15 @@ export class ConflictError extends OrionOSError {
   }
 }
 
+/** 409 WEBHOOK_DISABLED: test events and redeliveries wait until the endpoint is enabled again. */
+export class WebhookDisabledError extends OrionOSError {
+  /** Why OrionOS disabled it (`endpoint_gone`, `failing`); null when its owner did. */
+  get disabledReason(): string | null | undefined {
+    const reason = this.details['disabledReason'];
+    return typeof reason === 'string' || reason === null ? reason : undefined;
+  }
+}
+
 /** 409 CHARACTER_IN_USE: agents use the character (`details.agents`); delete with force to detach them. */
 export class CharacterInUseError extends OrionOSError {
   get agents(): number | undefined {
@@ -178,6 +189,7 @@ const ERROR_CLASSES: Partial<Record<ErrorCode, new (init: OrionOSErrorInit) => O
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,
   CHARACTER_IN_USE: CharacterInUseError,
   ALREADY_EXISTS: ConflictError,
+  WEBHOOK_DISABLED: WebhookDisabledError,
   RATE_LIMIT_EXCEEDED: RateLimitError,
   INSUFFICIENT_QUOTA: QuotaExceededError,
   INTERNAL_ERROR: InternalServerError,

@@ -1,6 +1,6 @@
 // The OrionOS TypeScript SDK: `new OrionOS({ apiKey })`, typed resources, typed errors, retries
-// with backoff, idempotency keys and streamed replies. No dependencies beyond eventsource-parser
-// and the platform's fetch.
+// with backoff, idempotency keys and streamed replies. No dependencies beyond eventsource-parser,
+// standardwebhooks (both bundled) and the platform's fetch.
 export { DEFAULT_BASE_URL, OrionOS, type OrionOSOptions } from './client.js';
 export {
   AgentUnavailableError,
@@ -20,6 +20,7 @@ export {
   QuotaExceededError,
   RateLimitError,
   ServiceUnavailableError,
+  WebhookDisabledError,
   type ClientErrorCode,
   type ErrorCode,
   type OrionOSErrorCode,
@@ -27,4 +28,5 @@ export {
 export { SDK_VERSION } from './http.js';
 export { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 export { MessageStream } from './stream.js';
+export { verifyWebhook, Webhooks, WebhookVerificationError, type WebhookHeaders, type WebhookVerificationReason } from './webhooks.js';
 export type * from './types.js';

@@ -38,7 +38,15 @@ import type {
   UpdateAccountInput,
   UpdateAgentInput,
   UpdateCharacterInput,
+  CreateWebhookInput,
+  CreateWebhookMutation,
+  DeleteWebhookMutation,
+  RotateWebhookSecretMutation,
+  UpdateWebhookInput,
+  WebhookDeliveryFieldsFragment,
+  WebhookFieldsFragment,
 } from '../rest/generated/operations.js';
+import type { WebhookEventType } from '../services/webhooks/event-types.js';
 
 export type {
   AgentStatus,
@@ -157,6 +165,22 @@ export type AccountCreateParams = CreateAccountInput;
 export type AccountUpdateParams = UpdateAccountInput;
 /** A new account and its first API key, whose secret is shown this once. */
 export type CreatedAccount = CreateAccountMutation['createAccount'];
+
+// Webhooks
+export type { WebhookEventType };
+/** A webhook endpoint (`whk_…`) as listed: never its secret. */
+export type Webhook = WebhookFieldsFragment;
+export type WebhookCreateParams = CreateWebhookInput;
+export type WebhookUpdateParams = UpdateWebhookInput;
+/** The new endpoint and its signing secret (`whsec_…`), shown this once. */
+export type CreatedWebhook = CreateWebhookMutation['createWebhook'];
+export type DeletedWebhook = DeleteWebhookMutation['deleteWebhook'];
+/** The new signing secret, shown once, and until when the old one still signs (24 h). */
+export type RotatedWebhookSecret = RotateWebhookSecretMutation['rotateWebhookSecret'];
+/** One event on its way to one endpoint (`dlv_…`), with the event and every attempt. */
+export type WebhookDelivery = WebhookDeliveryFieldsFragment;
+/** What a delivery POSTs (and `orion.webhooks.verify` answers): `data` is the resource as REST returns it. */
+export type WebhookEvent<T = unknown> = { id: string; type: WebhookEventType; createdAt: string; data: T };
 
 /** Per-call options, accepted as the last argument of every method. */
 export type RequestOptions = {

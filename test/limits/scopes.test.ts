@@ -19,6 +19,9 @@ describe('scope matrix', () => {
     number: string;
     pluginId: string;
     toolId: string;
+    webhookId: string;
+    deliveryId: string;
+    eventId: string;
   };
   const keys = new Map<Scope, string>();
 
@@ -37,7 +40,14 @@ describe('scope matrix', () => {
         .set(bearer(owner.key))
         .send({ name: 'lookup', description: 'Looks up', parameters: { type: 'object' }, url: 'https://tools.example.com/x' })
     ).body.data.tool;
+    const webhook = (
+      await app.http.post('/v1/webhooks').set(bearer(owner.key)).send({ url: 'https://hooks.example.com/x', events: ['*'] })
+    ).body.data.webhook;
+    const delivery = (await app.http.post(`/v1/webhooks/${webhook.id}/test`).set(bearer(owner.key))).body.data;
     ids = {
+      webhookId: webhook.id,
+      deliveryId: delivery.id,
+      eventId: delivery.event.id,
       agentId: agent.id,
       conversationId: sent.conversationId,
       keyId: key.apiKey.id,
@@ -93,6 +103,16 @@ describe('scope matrix', () => {
     'GET /api-keys': { scope: 'keys:manage' },
     'DELETE /api-keys/:keyId': { scope: 'keys:manage' },
     'POST /api-keys/:keyId/rotate': { scope: 'keys:manage', body: {} },
+    'POST /webhooks': { scope: 'webhooks:manage', body: { url: 'https://hooks.example.com/y', events: ['agent.created'] } },
+    'GET /webhooks': { scope: 'webhooks:manage' },
+    'GET /webhooks/:webhookId': { scope: 'webhooks:manage' },
+    'PATCH /webhooks/:webhookId': { scope: 'webhooks:manage', body: { enabled: false } },
+    'DELETE /webhooks/:webhookId': { scope: 'webhooks:manage' },
+    'POST /webhooks/:webhookId/rotate-secret': { scope: 'webhooks:manage' },
+    'POST /webhooks/:webhookId/test': { scope: 'webhooks:manage' },
+    'GET /webhooks/:webhookId/deliveries': { scope: 'webhooks:manage' },
+    'GET /webhooks/:webhookId/deliveries/:deliveryId': { scope: 'webhooks:manage' },
+    'POST /webhooks/:webhookId/deliveries/:deliveryId/redeliver': { scope: 'webhooks:manage' },
     'POST /accounts': { scope: 'admin', body: { name: 'x' } },
     'GET /accounts': { scope: 'admin' },
     'GET /accounts/:accountId': { scope: 'admin' },
@@ -117,6 +137,9 @@ describe('scope matrix', () => {
         app.db.prisma.agentPlugin.findMany({ orderBy: { pluginId: 'asc' } }),
         app.db.prisma.tool.findMany({ orderBy: { id: 'asc' } }),
         app.db.prisma.agent.findMany({ select: { toolSecret: true }, orderBy: { id: 'asc' } }),
+        app.db.prisma.webhookEndpoint.findMany({ orderBy: { id: 'asc' } }),
+        app.db.prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } }),
+        app.db.prisma.webhookEvent.count(),
       ]);
     const before = await counts();
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -214,6 +237,36 @@ describe('scope matrix', () => {
     'Mutation.createApiKey': { scope: 'keys:manage', query: 'mutation { createApiKey(input: {name: "x", scopes: ["agents:read"]}) { secret } }' },
     'Mutation.revokeApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: (i) => ({ id: i.keyId }) },
     'Mutation.rotateApiKey': { scope: 'keys:manage', query: 'mutation($id: ID!) { rotateApiKey(id: $id) { secret } }', variables: (i) => ({ id: i.keyId }) },
+    'Query.webhooks': { scope: 'webhooks:manage', query: '{ webhooks { totalCount } }' },
+    'Query.webhook': { scope: 'webhooks:manage', query: 'query($id: ID!) { webhook(id: $id) { id } }', variables: (i) => ({ id: i.webhookId }) },
+    'Query.node(Webhook)': { scope: 'webhooks:manage', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.webhookId }) },
+    'Query.node(WebhookDelivery)': {
+      scope: 'webhooks:manage',
+      query: 'query($id: ID!) { node(id: $id) { id } }',
+      variables: (i) => ({ id: i.deliveryId }),
+    },
+    'Query.node(WebhookEvent)': { scope: 'webhooks:manage', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.eventId }) },
+    'Mutation.createWebhook': {
+      scope: 'webhooks:manage',
+      query: 'mutation { createWebhook(input: {url: "https://hooks.example.com/z", events: ["*"]}) { secret } }',
+    },
+    'Mutation.updateWebhook': {
+      scope: 'webhooks:manage',
+      query: 'mutation($id: ID!) { updateWebhook(id: $id, input: {enabled: false}) { id } }',
+      variables: (i) => ({ id: i.webhookId }),
+    },
+    'Mutation.deleteWebhook': { scope: 'webhooks:manage', query: 'mutation($id: ID!) { deleteWebhook(id: $id) { deletedId } }', variables: (i) => ({ id: i.webhookId }) },
+    'Mutation.rotateWebhookSecret': {
+      scope: 'webhooks:manage',
+      query: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }',
+      variables: (i) => ({ id: i.webhookId }),
+    },
+    'Mutation.sendTestWebhook': { scope: 'webhooks:manage', query: 'mutation($id: ID!) { sendTestWebhook(id: $id) { id } }', variables: (i) => ({ id: i.webhookId }) },
+    'Mutation.redeliverWebhookDelivery': {
+      scope: 'webhooks:manage',
+      query: 'mutation($id: ID!) { redeliverWebhookDelivery(id: $id) { id } }',
+      variables: (i) => ({ id: i.deliveryId }),
+    },
     'Mutation.createAccount': { scope: 'admin', query: 'mutation { createAccount(input: {name: "x"}) { secret } }' },
     'Mutation.updateAccount': { scope: 'admin', query: 'mutation($id: ID!) { updateAccount(id: $id, input: {tier: pro}) { id } }', variables: (i) => ({ id: i.accountId }) },
   };

@@ -29,6 +29,8 @@ type Ids = {
   number: string;
   pluginId: string;
   toolId: string;
+  webhookId: string;
+  deliveryId: string;
 };
 type Sample = {
   query?: Record<string, string>;
@@ -50,6 +52,8 @@ const MISSING: Ids = {
   number: '1',
   pluginId: 'no-such-plugin',
   toolId: `tol_${'0'.repeat(26)}`,
+  webhookId: `whk_${'0'.repeat(26)}`,
+  deliveryId: `dlv_${'0'.repeat(26)}`,
 };
 
 let app: TestApp;
@@ -161,6 +165,25 @@ const SAMPLES: Record<string, Sample> = {
       ).tool.id,
     }),
   },
+  'POST /webhooks': {
+    body: { url: 'https://hooks.example.com/orion', events: ['agent.created', 'message.completed'], description: 'CRM sync' },
+    invalidBody: { url: 'https://hooks.example.com/orion', events: [] },
+    otherBody: { url: 'https://hooks.example.com/other', events: ['*'] },
+  },
+  'GET /webhooks': { query: { page: '1', limit: '5' } },
+  'GET /webhooks/:webhookId': {},
+  'PATCH /webhooks/:webhookId': {
+    body: { description: null, events: ['agent.created', 'agent.deleted'] },
+    invalidBody: { events: ['agent.exploded'] },
+  },
+  'DELETE /webhooks/:webhookId': {
+    fresh: async () => ({ webhookId: (await post('/v1/webhooks', ownerKey, { url: 'https://hooks.example.com/doomed', events: ['*'] })).webhook.id }),
+  },
+  'POST /webhooks/:webhookId/rotate-secret': { otherBody: { unused: true } },
+  'POST /webhooks/:webhookId/test': { otherBody: { unused: true } },
+  'GET /webhooks/:webhookId/deliveries': { query: { page: '1', limit: '5' } },
+  'GET /webhooks/:webhookId/deliveries/:deliveryId': {},
+  'POST /webhooks/:webhookId/deliveries/:deliveryId/redeliver': { otherBody: { unused: true } },
   'POST /api-keys': {
     body: { name: 'CI', scopes: ['agents:read'], environment: 'test', expiresAt: '2099-03-01T00:00:00Z' },
     invalidBody: { name: 'CI', scopes: ['agents:fly'] },
@@ -239,7 +262,11 @@ describe('the REST API answers as its OpenAPI document says', () => {
       parameters: { type: 'object' },
       url: 'https://tools.example.com/fixture',
     });
+    const webhook = await post('/v1/webhooks', ownerKey, { url: 'https://hooks.example.com/fixture', events: ['*'] });
+    const delivery = await post(`/v1/webhooks/${webhook.webhook.id}/test`, ownerKey, {});
     ids = {
+      webhookId: webhook.webhook.id,
+      deliveryId: delivery.id,
       agentId: agent.id,
       conversationId: sent.conversationId,
       keyId: key.apiKey.id,
@@ -356,6 +383,18 @@ describe('the REST API answers as its OpenAPI document says', () => {
     expect((taken.body as any).error.details).toEqual({ field: 'name', name: 'fixture_tool' });
     const other = await post(`/v1/agents/${ids.agentId}/tools`, ownerKey, { ...body, name: 'second_tool' });
     expectCode(await call(patch, { params: { toolId: other.tool.id }, body: { name: 'fixture_tool' } }), 'ALREADY_EXISTS');
+  });
+
+  it('POST /webhooks/:webhookId/test and …/redeliver: 409 WEBHOOK_DISABLED on a disabled endpoint', async () => {
+    const test = routes.find((r) => r.path === '/webhooks/:webhookId/test')!;
+    const redeliver = routes.find((r) => r.path === '/webhooks/:webhookId/deliveries/:deliveryId/redeliver')!;
+    const webhook = (await post('/v1/webhooks', ownerKey, { url: 'https://hooks.example.com/off', events: ['*'] })).webhook;
+    const delivery = await post(`/v1/webhooks/${webhook.id}/test`, ownerKey, {});
+    await app.http.patch(`/v1/webhooks/${webhook.id}`).set(bearer(ownerKey)).send({ enabled: false }).expect(200);
+    const refused = await call(test, { params: { webhookId: webhook.id } });
+    expectCode(refused, 'WEBHOOK_DISABLED');
+    expect((refused.body as any).error.details).toEqual({ id: webhook.id, disabledReason: null });
+    expectCode(await call(redeliver, { params: { webhookId: webhook.id, deliveryId: delivery.id } }), 'WEBHOOK_DISABLED');
   });
 
   it.each(routeCases.filter(([, r]) => r.method === 'POST'))('%s: Idempotency-Key: a replay, then 409 IDEMPOTENCY_CONFLICT', async (_name, route) => {

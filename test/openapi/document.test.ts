@@ -101,13 +101,15 @@ describe('the OpenAPI document', () => {
     const expected = (route: RestRoute): Record<string, string[]> => {
       const codes: ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
       if (route.path.includes(':agentId')) codes.push('AGENT_NOT_FOUND');
-      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId)/.test(route.path)) codes.push('NOT_FOUND');
+      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId|webhookId|deliveryId)/.test(route.path)) codes.push('NOT_FOUND');
       // A tool's name is unique per agent; tool secrets need the server key.
       if (/^\/agents\/:agentId\/tools(\/:toolId)?$/.test(route.path) && ['POST', 'PATCH'].includes(route.method)) codes.push('ALREADY_EXISTS');
       // An agent's characterId must name a character of the account.
       if (route.path === '/agents' && route.method === 'POST') codes.push('NOT_FOUND');
       if (route.path === '/agents/:agentId' && route.method === 'PATCH') codes.push('NOT_FOUND');
       if (route.path === '/characters/:characterId' && route.method === 'DELETE') codes.push('CHARACTER_IN_USE');
+      // Test events and redeliveries are refused while the endpoint is disabled.
+      if (/^\/webhooks\/:webhookId\/(test|deliveries\/:deliveryId\/redeliver)$/.test(route.path)) codes.push('WEBHOOK_DISABLED');
       if (route.method === 'POST') codes.push('IDEMPOTENCY_CONFLICT');
       if (route.body) codes.push('PAYLOAD_TOO_LARGE');
       if (route.stream) codes.push('NOT_FOUND', 'INSUFFICIENT_QUOTA', 'MODEL_ERROR', 'AGENT_UNAVAILABLE');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { chromium } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { listen } from '../support/sse.js';
@@ -188,6 +189,31 @@ describe('the @orionos/sdk package', () => {
     await writeFile(path.join(project, 'quickstart.mjs'), QUICK_START_ESM);
     const result = expectSuccess(await node('quickstart.mjs'));
     expect(result.stdout).toBe(`${await lastReply()}\n`);
+  });
+
+  it('verifies webhook deliveries in plain node (require and import), with the bundled standardwebhooks', async () => {
+    const secret = `whsec_${Buffer.from('a secret of thirty-two bytes!!!!').toString('base64')}`;
+    const body = JSON.stringify({ id: 'evt_1', type: 'agent.created', createdAt: new Date().toISOString(), data: { id: 'agt_1' } });
+    const at = new Date();
+    const headers = { 'webhook-id': 'evt_1', 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign('evt_1', at, body) };
+    const script = (load: string) => `${load}
+const [body, headers, secret] = JSON.parse(process.argv[2]);
+const orion = new OrionOS({ apiKey: 'orn_test_unused' });
+console.log(orion.webhooks.verify(body, headers, secret).type);
+try {
+  orion.webhooks.verify(body, headers, secret.slice(0, -4) + 'AAA=');
+} catch (error) {
+  console.log(error instanceof WebhookVerificationError, error.reason);
+}
+`;
+    await writeFile(path.join(project, 'verify.cjs'), script(`const { OrionOS, WebhookVerificationError } = require('@orionos/sdk');`));
+    await writeFile(path.join(project, 'verify.mjs'), script(`import { OrionOS, WebhookVerificationError } from '@orionos/sdk';`));
+    for (const file of ['verify.cjs', 'verify.mjs']) {
+      const result = expectSuccess(
+        await run(process.env.SDK_TEST_NODE || process.execPath, [file, JSON.stringify([body, headers, secret])], { cwd: project, env: { PATH: process.env.PATH } }),
+      );
+      expect(result.stdout).toBe('agent.created\ntrue bad_signature\n');
+    }
   });
 
   it('runs in a browser: headless Chromium imports the ES module and talks to the API across origins', async () => {

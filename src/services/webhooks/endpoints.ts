@@ -71,14 +71,16 @@ export async function createWebhookEndpoint(
 ): Promise<CreatedWebhook> {
   const values = parseInput(createSchema(rules), rawInput);
   const key = requireServerKey(serverKey);
-  const count = await prisma.webhookEndpoint.count({ where: { accountId } });
-  if (count >= L.perAccount) {
-    throw invalidRequest([{ field: 'url', message: `an account may have at most ${L.perAccount} webhook endpoints` }]);
-  }
   const id = newId('whk');
   const secret = newSigningSecret();
-  const endpoint = await withCommitMark(prisma, commit, { type: 'Webhook', id }, (db) =>
-    db.webhookEndpoint.create({
+  // Counted under the account's row lock, so two creates at once cannot both take the last place.
+  const endpoint = await prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${accountId} FOR UPDATE`;
+    const count = await tx.webhookEndpoint.count({ where: { accountId } });
+    if (count >= L.perAccount) {
+      throw invalidRequest([{ field: 'url', message: `an account may have at most ${L.perAccount} webhook endpoints` }]);
+    }
+    const created = await tx.webhookEndpoint.create({
       data: {
         id,
         accountId,
@@ -88,8 +90,10 @@ export async function createWebhookEndpoint(
         enabled: values.enabled ?? true,
         secret: sealWebhookSecret(key, id, secret),
       },
-    }),
-  );
+    });
+    if (commit) await commit(tx, { type: 'Webhook', id });
+    return created;
+  });
   return { endpoint, secret };
 }
 

@@ -90,7 +90,7 @@ export function agentResource(agent: Agent) {
  * write's foreign key: the client gets the 404 it would have got a moment later, not a 500.
  */
 /** Prisma's "no such record" (P2025) from a delete or update by key, as null. */
-function nullWhenMissing(error: unknown): null {
+export function nullWhenMissing(error: unknown): null {
   if ((error as { code?: string })?.code === 'P2025') return null;
   throw error;
 }

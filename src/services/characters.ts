@@ -12,6 +12,7 @@ import {
 import type { CommitMark } from './idempotency.js';
 import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
 import { parseInput } from './validation.js';
+import { recordEvent } from './webhooks/outbox.js';
 import { exportCharacter, importCharacterFile, type ExportFormat, type ImportResult } from './character-formats/index.js';
 
 export type { Character, CharacterRevision };
@@ -29,6 +30,43 @@ export function characterFields(row: { fields: Prisma.JsonValue }): Required<Cha
   return storedFields(row.fields);
 }
 
+/**
+ * The character as REST returns it (fragment CharacterFields in src/rest/operations/characters.graphql):
+ * the `data` of its webhook events. The webhook tests compare the two.
+ */
+export function characterResource(character: Character) {
+  const fields = characterFields(character);
+  return {
+    id: character.id,
+    name: fields.name,
+    username: fields.username,
+    bio: fields.bio,
+    lore: fields.lore,
+    topics: fields.topics,
+    adjectives: fields.adjectives,
+    style: { all: fields.style.all, chat: fields.style.chat },
+    messageExamples: fields.messageExamples.map((conversation) => conversation.map((turn) => ({ role: turn.role, text: turn.text }))),
+    system: fields.system,
+    knowledge: fields.knowledge,
+    greeting: fields.greeting,
+    scenario: fields.scenario,
+    tags: fields.tags,
+    metadata: fields.metadata,
+    revision: character.revision,
+    createdAt: character.createdAt.toISOString(),
+    updatedAt: character.updatedAt.toISOString(),
+  };
+}
+
+/** Records a character event in the change's transaction (an account with no endpoint for it: one indexed read). */
+function recordCharacterEvent(
+  tx: Prisma.TransactionClient,
+  type: 'character.created' | 'character.updated' | 'character.deleted',
+  character: Character,
+) {
+  return recordEvent(tx, { accountId: character.accountId, type, data: () => characterResource(character) });
+}
+
 export async function createCharacter(
   prisma: PrismaClient,
   accountId: string,
@@ -39,13 +77,16 @@ export async function createCharacter(
   const id = newId('chr');
   const now = new Date();
   const json = fields as unknown as Prisma.InputJsonObject;
-  // The character, its first revision and (for an idempotent request) the record that says so.
-  const [character] = await prisma.$transaction([
-    prisma.character.create({ data: { id, accountId, name: fields.name, revision: 1, fields: json, createdAt: now, updatedAt: now } }),
-    prisma.characterRevision.create({ data: { characterId: id, number: 1, fields: json, createdAt: now } }),
-    ...(commit ? [commit(prisma, { type: 'Character', id })] : []),
-  ]);
-  return character;
+  // The character, its first revision, its event and (for an idempotent request) the record that says so.
+  return prisma.$transaction(async (tx) => {
+    const character = await tx.character.create({
+      data: { id, accountId, name: fields.name, revision: 1, fields: json, createdAt: now, updatedAt: now },
+    });
+    await tx.characterRevision.create({ data: { characterId: id, number: 1, fields: json, createdAt: now } });
+    if (commit) await commit(tx, { type: 'Character', id });
+    await recordCharacterEvent(tx, 'character.created', character);
+    return character;
+  });
 }
 
 /** The character, if it exists and belongs to the account; otherwise NOT_FOUND (never which). */
@@ -80,10 +121,12 @@ export async function updateCharacter(
     const now = new Date();
     await tx.characterRevision.create({ data: { characterId: id, number, fields: json, createdAt: now } });
     if (commit) await commit(tx, { type: 'Character', id });
-    return tx.character.update({
+    const character = await tx.character.update({
       where: { id },
       data: { name: fields.name, revision: number, fields: json, updatedAt: now },
     });
+    await recordCharacterEvent(tx, 'character.updated', character);
+    return character;
   });
 }
 
@@ -117,8 +160,10 @@ export async function deleteCharacter(
         );
       }
     }
-    await tx.character.delete({ where: { id } });
+    // The event carries the character as it was: the row the delete returns.
+    const character = await tx.character.delete({ where: { id } });
     if (commit) await commit(tx, { type: 'Character', id });
+    await recordCharacterEvent(tx, 'character.deleted', character);
     return detached;
   });
 }

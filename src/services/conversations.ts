@@ -2,13 +2,16 @@ import type { PrismaClient } from '../db/client.js';
 import type { Conversation, Message } from '../db/generated/prisma/client.js';
 import { notFound } from '../errors.js';
 import { typeOfId } from '../ids.js';
-import { getAgent } from './agents.js';
-import { withCommitMark, type CommitMark } from './idempotency.js';
+import { getAgent, nullWhenMissing } from './agents.js';
+import { conversationResource, messageResource } from './conversation-resource.js';
+import type { CommitMark } from './idempotency.js';
 import { userIdSchema } from './messages.js';
 import { idOrderedSource, paginate, type Page, type PageArgs, type PageBatches } from './pagination.js';
 import { parseInput } from './validation.js';
+import { writeWithEvent } from './webhooks/outbox.js';
 
 export type { Conversation, Message };
+export { conversationResource, messageResource };
 
 const isConversationId = (id: string) => typeOfId(id) === 'Conversation';
 const isMessageId = (id: string) => typeOfId(id) === 'Message';
@@ -78,12 +81,15 @@ export function messagesOfConversation(
 
 export async function deleteConversation(prisma: PrismaClient, accountId: string, id: string, commit?: CommitMark): Promise<void> {
   if (!isConversationId(id)) throw notFound('Conversation', id);
-  const { count } = await withCommitMark(
-    prisma,
+  const deleted = await writeWithEvent(prisma, {
+    accountId,
+    type: 'conversation.deleted',
+    // The event carries the conversation as it was: its row, read under the delete's own lock.
+    write: (db) => db.conversation.delete({ where: { id, accountId } }).catch(nullWhenMissing),
+    data: (conversation) => (conversation ? conversationResource(conversation) : undefined),
     commit,
-    { type: 'Conversation', id },
-    (db) => db.conversation.deleteMany({ where: { id, accountId } }),
-    (result) => result.count > 0,
-  );
-  if (count === 0) throw notFound('Conversation', id);
+    outcome: { type: 'Conversation', id },
+    wrote: (conversation) => conversation !== null,
+  });
+  if (!deleted) throw notFound('Conversation', id);
 }

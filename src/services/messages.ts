@@ -6,15 +6,20 @@ import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
+import { conversationResource, messageResource } from './conversation-resource.js';
 import type { CommitMark } from './idempotency.js';
 import { openToolSecret } from './tools/tool-secret.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, RequestTools, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
-import { quotaPeriod, refundMessage, reserveMessage } from './quotas.js';
+import { quotaPeriod, recordQuotaThresholds, refundMessage, reserveMessage } from './quotas.js';
 import { loadToolRows, Toolset, type ToolCallContext } from './tools/runtime.js';
 import type { ToolCallRecord } from './tools/types.js';
 import { parseInput } from './validation.js';
+import { recordEvent } from './webhooks/outbox.js';
+import { subscribes, subscriptionsSql, type Subscriptions } from './webhooks/subscriptions.js';
+
+export { messageResource };
 
 export const MESSAGE_LIMITS = { text: 16_000, userId: 128, history: 100 } as const;
 
@@ -167,10 +172,21 @@ async function sendContext(
   return { input, agent, history, toolset };
 }
 
+/** The conversation a turn is stored in, and what the turn's webhook events need. */
+type TurnConversation = {
+  conversation: Conversation;
+  /** This turn created it (conversation.created). */
+  created: boolean;
+  /** The event types the account's endpoints subscribe to: the turn's one check. */
+  subscriptions: Subscriptions;
+};
+
 /**
  * The agent's conversation with the user, created on its first turn, counting `turns` more
  * turns: one statement (INSERT ... ON CONFLICT DO UPDATE), inside the transaction storing them.
- * When the client named a conversation, it must still be that one.
+ * The same statement reads the account's webhook subscriptions, so a turn of an account without
+ * endpoints costs no statement more for its events. When the client named a conversation, it
+ * must still be that one.
  */
 async function conversationForTurns(
   tx: Prisma.TransactionClient,
@@ -179,17 +195,48 @@ async function conversationForTurns(
   input: SendContext['input'],
   turns: number,
   at: Date,
-): Promise<Conversation> {
-  const conversation = await tx.conversation.upsert({
-    where: { agentId_userId: { agentId, userId: input.userId } },
-    create: { id: newId('cnv'), accountId, agentId, userId: input.userId, messageCount: turns, lastMessageAt: at },
-    update: { messageCount: { increment: turns }, lastMessageAt: at },
-  });
+): Promise<TurnConversation> {
+  const id = newId('cnv');
+  const [row] = await tx.$queryRaw<(Conversation & { subscriptions: string[] })[]>`
+    INSERT INTO "Conversation" ("id", "accountId", "agentId", "userId", "messageCount", "lastMessageAt", "createdAt", "updatedAt")
+    VALUES (${id}, ${accountId}, ${agentId}, ${input.userId}, ${turns}::int, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz)
+    ON CONFLICT ("agentId", "userId") DO UPDATE SET
+      "messageCount" = "Conversation"."messageCount" + EXCLUDED."messageCount",
+      "lastMessageAt" = EXCLUDED."lastMessageAt",
+      "updatedAt" = EXCLUDED."updatedAt"
+    RETURNING "id", "accountId", "agentId", "userId", "messageCount", "lastMessageAt", "createdAt", "updatedAt",
+      ${subscriptionsSql(accountId)} AS "subscriptions"`;
+  const { subscriptions, ...conversation } = row!;
   // Deleted (and so re-created) since it was checked.
   if (input.conversationId != null && conversation.id !== input.conversationId) {
     throw notFound('Conversation', input.conversationId);
   }
-  return conversation;
+  return { conversation, created: conversation.id === id, subscriptions };
+}
+
+/** conversation.created, when the turn opened the conversation and the account subscribes to it. */
+async function recordConversationCreated(
+  tx: Prisma.TransactionClient,
+  accountId: string,
+  { conversation, created, subscriptions }: TurnConversation,
+): Promise<void> {
+  if (created && subscribes(subscriptions, 'conversation.created')) {
+    await recordEvent(tx, { accountId, type: 'conversation.created', data: () => conversationResource(conversation) });
+  }
+}
+
+/**
+ * Takes the turn's message from the quota (last, so the account's usage row stays locked only
+ * until the commit that follows) and records quota.threshold when that crossed one.
+ */
+async function reserveTurn(
+  tx: Prisma.TransactionClient,
+  account: Account,
+  at: Date,
+  subscriptions: Subscriptions,
+): Promise<void> {
+  const usage = await reserveMessage(tx, account, at);
+  if (subscribes(subscriptions, 'quota.threshold')) await recordQuotaThresholds(tx, account.id, usage);
 }
 
 /** Why the agent cannot answer at all right now, or undefined. */
@@ -258,9 +305,10 @@ async function answerInstantly(
   const repliedAt = new Date();
   const conversationId = await prisma
     .$transaction(async (tx) => {
-      const conversation = await conversationForTurns(tx, account.id, agent.id, input, 2, repliedAt);
+      const stored = await conversationForTurns(tx, account.id, agent.id, input, 2, repliedAt);
+      const { conversation, subscriptions } = stored;
       const turn = { accountId: account.id, conversationId: conversation.id, agentId: agent.id, userId: input.userId };
-      await tx.message.createMany({
+      const turns: { data: Prisma.MessageCreateManyInput[] } = {
         data: [
           {
             ...turn,
@@ -278,10 +326,17 @@ async function answerInstantly(
           },
           replyRow(turn, replyId, reply, repliedAt),
         ],
-      });
+      };
+      const completed = subscribes(subscriptions, 'message.completed');
+      // The rows as stored only when an event needs them (RETURNING: no statement more).
+      const rows = completed ? await tx.message.createManyAndReturn(turns) : (await tx.message.createMany(turns), []);
+      await recordConversationCreated(tx, account.id, stored);
+      const storedReply = rows.find((row) => row.id === replyId);
+      if (storedReply) {
+        await recordEvent(tx, { accountId: account.id, type: 'message.completed', data: () => messageResource(storedReply) });
+      }
       if (commit) await commit(tx, { type: 'Message', id: userId });
-      // Last, so the account's usage row stays locked only until the commit that follows.
-      await reserveMessage(tx, account, now);
+      await reserveTurn(tx, account, now, subscriptions);
       return conversation.id;
     })
     .catch(countQuotaRejection(deps));
@@ -318,9 +373,10 @@ async function storePendingTurn(
   const { prisma } = deps;
   const accountId = account.id;
   const now = new Date();
-  const userMessage = await prisma
+  const { userMessage, subscriptions } = await prisma
     .$transaction(async (tx) => {
-      const conversation = await conversationForTurns(tx, accountId, agent.id, input, 1, now);
+      const stored = await conversationForTurns(tx, accountId, agent.id, input, 1, now);
+      const { conversation } = stored;
       const message = await tx.message.create({
         data: {
           id: newId('msg'),
@@ -335,41 +391,46 @@ async function storePendingTurn(
           createdAt: now,
         },
       });
-      // Last, so the account's usage row stays locked only until the commit that follows.
-      await reserveMessage(tx, account, now);
-      return message;
+      await recordConversationCreated(tx, accountId, stored);
+      await reserveTurn(tx, account, now, stored.subscriptions);
+      return { userMessage: message, subscriptions: stored.subscriptions };
     })
     .catch(countQuotaRejection(deps));
 
   const unavailable = unavailability(deps, agent);
   if (unavailable) {
-    await failTurn(prisma, userMessage, unavailable);
+    await failTurn(prisma, userMessage, unavailable, subscriptions);
     throw unavailable;
   }
 
   return {
     userMessage,
-    run: (sink) => tracked(deps, answer(deps, agent, userMessage, history, sink, commit, toolset)),
+    run: (sink) => tracked(deps, answer(deps, agent, userMessage, history, sink, commit, toolset, subscriptions)),
   };
 }
 
 /**
- * Marks a pending user turn failed and gives its message back to the quota, in one transaction.
- * Only the pending → failed change refunds, so a turn is never refunded twice (by the send that
- * failed and by the recovery of another instance) nor refunded once answered. False when the
- * turn was no longer pending.
+ * Marks a pending user turn failed and gives its message back to the quota, in one transaction,
+ * with its message.failed event. Only the pending → failed change refunds (and records), so a
+ * turn is never refunded twice (by the send that failed and by the recovery of another instance)
+ * nor refunded once answered. False when the turn was no longer pending. `subscriptions`: what
+ * the turn's send read; without them (recovery), recordEvent checks.
  */
 async function failTurn(
   prisma: PrismaClient,
   turn: Pick<Message, 'id' | 'accountId' | 'createdAt'>,
   error: Pick<ApiError, 'code' | 'message'>,
+  subscriptions?: Subscriptions,
 ): Promise<boolean> {
   return prisma.$transaction(async (tx) => {
-    const { count } = await tx.message.updateMany({
+    const [failed] = await tx.message.updateManyAndReturn({
       where: { id: turn.id, status: 'pending' },
       data: { status: 'failed', errorCode: error.code, errorMessage: error.message },
     });
-    if (count === 0) return false;
+    if (!failed) return false;
+    if (!subscriptions || subscribes(subscriptions, 'message.failed')) {
+      await recordEvent(tx, { accountId: turn.accountId, type: 'message.failed', data: () => messageResource(failed) });
+    }
     // The unit was taken for the month the turn was stored in (see prepareExchange).
     await refundMessage(tx, turn.accountId, quotaPeriod(turn.createdAt).period);
     return true;
@@ -490,6 +551,7 @@ async function answer(
   sink: ReplySink | undefined,
   commit: CommitMark | undefined,
   toolset: Toolset | undefined,
+  subscriptions: Subscriptions,
 ): Promise<SentMessage> {
   const { prisma } = deps;
   const tools = toolset && {
@@ -502,7 +564,7 @@ async function answer(
   } catch (apiError) {
     // A message that got no answer does not count against the quota. If this cannot be written,
     // the turn stays pending and the recovery of interrupted turns fails and refunds it later.
-    await failTurn(prisma, userMessage, apiError as ApiError).catch((e: unknown) =>
+    await failTurn(prisma, userMessage, apiError as ApiError, subscriptions).catch((e: unknown) =>
       deps.logger.error({ err: e, messageId: userMessage.id }, 'could not record a failed turn'),
     );
     throw apiError;
@@ -511,29 +573,44 @@ async function answer(
   const replyId = newId('msg');
   const repliedAt = new Date();
   const conversationId = userMessage.conversationId;
+  const { accountId } = userMessage;
   // The reply and the outcome of the user's turn are written together or not at all.
-  await prisma.$transaction([
-    prisma.message.create({
-      data: replyRow({ accountId: userMessage.accountId, conversationId, agentId: agent.id, userId: userMessage.userId }, replyId, reply, repliedAt),
+  const storeReply = (db: Prisma.TransactionClient) => ({
+    reply: db.message.create({
+      data: replyRow({ accountId, conversationId, agentId: agent.id, userId: userMessage.userId }, replyId, reply, repliedAt),
     }),
-    // Still pending: a turn already failed (and refunded) by recovery is never completed after all.
-    prisma.message.update({
-      where: { id: userMessage.id, status: 'pending' },
-      data: {
-        status: 'completed',
-        replyId,
-        model: reply.model,
-        inputTokens: reply.usage.inputTokens,
-        outputTokens: reply.usage.outputTokens,
-        latencyMs,
-      },
-    }),
-    prisma.conversation.update({
-      where: { id: conversationId },
-      data: { messageCount: { increment: 1 }, lastMessageAt: repliedAt },
-    }),
-    ...(commit ? [commit(prisma, { type: 'Message', id: userMessage.id })] : []),
-  ]);
+    rest: [
+      // Still pending: a turn already failed (and refunded) by recovery is never completed after all.
+      db.message.update({
+        where: { id: userMessage.id, status: 'pending' },
+        data: {
+          status: 'completed',
+          replyId,
+          model: reply.model,
+          inputTokens: reply.usage.inputTokens,
+          outputTokens: reply.usage.outputTokens,
+          latencyMs,
+        },
+      }),
+      db.conversation.update({
+        where: { id: conversationId },
+        data: { messageCount: { increment: 1 }, lastMessageAt: repliedAt },
+      }),
+      ...(commit ? [commit(db, { type: 'Message', id: userMessage.id })] : []),
+    ],
+  });
+  if (!subscribes(subscriptions, 'message.completed')) {
+    const { reply: createReply, rest } = storeReply(prisma);
+    await prisma.$transaction([createReply, ...rest]);
+  } else {
+    // With its message.completed event: the reply as stored, read back by the create itself.
+    await prisma.$transaction(async (tx) => {
+      const { reply: createReply, rest } = storeReply(tx);
+      const stored = await createReply;
+      await recordEvent(tx, { accountId, type: 'message.completed', data: () => messageResource(stored) });
+      for (const write of rest) await write;
+    });
+  }
   return sentMessage(userMessage, reply);
 }
 

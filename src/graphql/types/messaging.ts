@@ -1,4 +1,5 @@
 import { AsyncQueue } from '../../services/async-queue.js';
+import { storedToolCalls } from '../../services/conversation-resource.js';
 import {
   deleteConversation,
   getConversation,
@@ -52,8 +53,6 @@ export const ToolCallRef = builder.objectRef<ToolCallRecord>('ToolCall').impleme
   }),
 });
 
-/** A stored reply's tool calls (the column is null when there were none). */
-const storedToolCalls = (value: unknown): ToolCallRecord[] => (Array.isArray(value) ? (value as ToolCallRecord[]) : []);
 
 // A payload, not a Node: it names the stored user turn (`messageId`, `message`) instead of
 // reusing its `id`, so clients that normalize by id never take one for the other.

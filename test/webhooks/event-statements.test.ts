@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORAGES, startTestApp, type TestApp } from '../support/app.js';
+import { SqlCounter } from '../support/sql-counter.js';
+import { newAgent, send, subscribe } from './event-support.js';
+
+/**
+ * What a send's events cost, counted at the driver adapter (see test/messages/send-statements):
+ * an account whose endpoints subscribe to none of a send's types pays nothing (the turn's one
+ * check rides in the conversation upsert); a subscribed one pays for the events it gets.
+ */
+describe.each(STORAGES)('SQL of a send with webhook endpoints (%s)', (storage) => {
+  const sql = new SqlCounter();
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp(storage, { wrapAdapter: sql.wrap });
+  });
+  afterAll(() => app?.close());
+
+  /** An agent of a new account with these endpoints, its key warm and its conversation with u1 made. */
+  async function account(endpoints: string[][], options: { enabled?: boolean } = {}) {
+    const { accountId, key } = await app.newAccount();
+    for (const events of endpoints) await subscribe(app, accountId, events, options);
+    const agentId = await newAgent(app, key);
+    for (const text of ['First', 'Second']) expect((await send(app, 'REST', key, agentId, { text, userId: 'u1' })).data).toBeDefined();
+    return { key, agentId };
+  }
+
+  const counted = async ({ key, agentId }: { key: string; agentId: string }, userId = 'u1') => {
+    sql.reset();
+    const sent = await send(app, 'REST', key, agentId, { text: 'Counted', userId });
+    expect(sent.data).toBeDefined();
+    return { statements: sql.statements.length, commits: sql.commits, sql: sql.statements };
+  };
+
+  it('no endpoint, endpoints for other types only, or disabled ones: the same statements as before webhooks (at most 5), 1 commit', async () => {
+    const none = await counted(await account([]));
+    const otherTypes = await counted(await account([['agent.created', 'character.updated']]));
+    const disabled = await counted(await account([['*']], { enabled: false }));
+    console.info(`[${storage}] send, no subscribed endpoint: ${none.statements} statements, ${none.commits} commit(s)`);
+    expect(none.statements, none.sql.join('\n')).toBeLessThanOrEqual(5);
+    expect(none.commits).toBe(1);
+    expect(otherTypes.statements, otherTypes.sql.join('\n')).toBe(none.statements);
+    expect(disabled.statements, disabled.sql.join('\n')).toBe(none.statements);
+  });
+
+  it("subscribed ('*'): message.completed costs its endpoints read and its writes; a new conversation its conversation.created too", async () => {
+    const none = await counted(await account([]));
+    const all = await account([['*'], ['message.completed']]);
+    const existing = await counted(all);
+    const opening = await counted(all, 'u2');
+    console.info(
+      `[${storage}] send with '*' subscribed: ${existing.statements} statements (existing conversation: message.completed), ` +
+        `${opening.statements} (new conversation: conversation.created + message.completed); without: ${none.statements}`,
+    );
+    // Per event (recordEvent): the endpoints read, the event, its deliveries, and the event read
+    // back by Prisma's nested create.
+    expect(existing.statements - none.statements, existing.sql.join('\n')).toBeLessThanOrEqual(4);
+    expect(opening.statements - none.statements, opening.sql.join('\n')).toBeLessThanOrEqual(8);
+    expect(existing.commits).toBe(1);
+    expect(opening.commits).toBe(1);
+  });
+});

@@ -1,12 +1,11 @@
 import { expect } from 'vitest';
-import { createWebhookEndpoint } from '../../src/services/webhooks/endpoints.js';
-import { TEST_SERVER_KEY, bearer, graphql, type TestApp } from '../support/app.js';
+import { bearer, graphql, type TestApp } from '../support/app.js';
 import { OPS } from '../support/operations.js';
 
 /**
- * Makes a webhook endpoint of the account through the service; the one place the event tests
- * do (switch it to POST /v1/webhooks once that route exists). Nothing listens at its URL: these
- * tests read what is recorded (events and their deliveries), the dispatcher is off in test apps.
+ * Makes a webhook endpoint of the account with POST /v1/webhooks. Nothing listens at its URL:
+ * these tests read what is recorded (events and their deliveries); test apps do not dispatch
+ * unless asked to.
  */
 export async function subscribe(
   app: TestApp,
@@ -14,12 +13,13 @@ export async function subscribe(
   events: string[],
   options: { enabled?: boolean } = {},
 ): Promise<string> {
-  const { endpoint } = await createWebhookEndpoint(app.db.prisma, TEST_SERVER_KEY, { allowPrivateNetworks: true }, accountId, {
-    url: 'http://127.0.0.1:9/hooks',
-    events,
-    ...options,
-  });
-  return endpoint.id;
+  const key = await app.keyWithScopes(accountId, ['webhooks:manage']);
+  const res = await app.http
+    .post('/v1/webhooks')
+    .set(bearer(key))
+    .send({ url: 'https://hooks.example.com/orion', events, ...options });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.data.webhook.id;
 }
 
 /** The events recorded for the account, oldest first, with their deliveries. */

@@ -17,7 +17,7 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
     await receiver?.close();
   });
 
-  it(`delivers a burst of ${EVENTS} events once each`, { timeout: 120_000 }, async () => {
+  it(`delivers a burst of ${EVENTS} events once each`, { timeout: 240_000 }, async () => {
     a = await startTestApp('postgres', { allowPrivateNetworks: true, webhooks: SETTINGS });
     b = await startTestApp('postgres', { allowPrivateNetworks: true, webhooks: SETTINGS, postgresUrl: a.postgresUrl });
     receiver = await startWebhookReceiver();
@@ -39,7 +39,7 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
         }
       }),
     );
-    await receiver.waitFor(EVENTS, () => true, 60_000);
+    await receiver.waitFor(EVENTS, () => true, 150_000);
     const elapsed = Date.now() - started;
     // Anything more would be a duplicate: give it a moment to show up.
     await new Promise((r) => setTimeout(r, 500));

@@ -231,6 +231,22 @@ describe.each(STORAGES)('webhook delivery (%s)', (storage) => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it('stopping waits for the attempts in flight and records them', async () => {
+    const { app, receiver, key, endpoint } = await setup({}, { delayMs: 400 });
+    await createAgent(app, key);
+    await until(async () => {
+      const [row] = await deliveriesOf(app, endpoint.id);
+      return row && row.nextAttemptAt && row.nextAttemptAt.getTime() > Date.now() + 1_000;
+    });
+    const stopping = Date.now();
+    await app.dispatcher!.stop(5_000);
+    expect(Date.now() - stopping).toBeGreaterThanOrEqual(100);
+    const [row] = await deliveriesOf(app, endpoint.id);
+    expect(row).toMatchObject({ status: 'succeeded', attemptCount: 1, nextAttemptAt: null });
+    expect(row!.attempts.map((a) => a.statusCode)).toEqual([200]);
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('runs a delivery again once the lease of a crashed claim is over (at least once)', async () => {
     const { app, receiver, key, endpoint } = await setup({ leaseMs: 800, timeoutMs: 700 }, { delayMs: 300 });
     await createAgent(app, key);

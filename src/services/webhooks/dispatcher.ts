@@ -17,7 +17,23 @@ export type DispatcherDeps = {
   settings: DispatchSettings;
 };
 
-type Claimed = { id: string; attemptCount: number; nextAttemptAt: Date };
+/** A claimed delivery, with its event and endpoint. */
+type Claimed = {
+  id: string;
+  attemptCount: number;
+  /** The lease: the claim holds while the delivery's nextAttemptAt is still this. */
+  nextAttemptAt: Date;
+  eventId: string;
+  eventType: string;
+  eventCreatedAt: Date;
+  eventData: unknown;
+  endpointId: string;
+  url: string;
+  enabled: boolean;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+};
 
 type Outcome =
   | { kind: 'succeeded'; statusCode: number }
@@ -118,51 +134,60 @@ export class WebhookDispatcher {
     this.inflight.add(tracked);
   }
 
-  /** Takes up to `limit` due deliveries for one lease. */
+  /** Takes up to `limit` due deliveries for one lease, with what sending them needs: one statement. */
   private async claim(limit: number): Promise<Claimed[]> {
     const now = new Date();
     const leaseUntil = new Date(now.getTime() + this.deps.settings.leaseMs);
     return this.deps.prisma.$queryRaw<Claimed[]>`
-      UPDATE "WebhookDelivery" SET "nextAttemptAt" = ${leaseUntil}, "updatedAt" = ${now}
-      WHERE "id" IN (
-        SELECT "id" FROM "WebhookDelivery"
-        WHERE "status" = 'pending' AND "nextAttemptAt" <= ${now}
-        ORDER BY "nextAttemptAt"
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
+      WITH claimed AS (
+        UPDATE "WebhookDelivery" SET "nextAttemptAt" = ${leaseUntil}, "updatedAt" = ${now}
+        WHERE "id" IN (
+          SELECT "id" FROM "WebhookDelivery"
+          WHERE "status" = 'pending' AND "nextAttemptAt" <= ${now}
+          ORDER BY "nextAttemptAt"
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED
+        )
+        RETURNING "id", "attemptCount", "nextAttemptAt", "endpointId", "eventId"
       )
-      RETURNING "id", "attemptCount", "nextAttemptAt"`;
+      SELECT c."id", c."attemptCount", c."nextAttemptAt",
+        e."id" AS "eventId", e."type" AS "eventType", e."createdAt" AS "eventCreatedAt", e."data" AS "eventData",
+        w."id" AS "endpointId", w."url", w."enabled", w."secret", w."previousSecret", w."previousSecretExpiresAt"
+      FROM claimed c
+      JOIN "WebhookEvent" e ON e."id" = c."eventId"
+      JOIN "WebhookEndpoint" w ON w."id" = c."endpointId"`;
   }
 
   private async attempt(claim: Claimed): Promise<void> {
     const { prisma, settings } = this.deps;
-    const delivery = await prisma.webhookDelivery.findUnique({
-      where: { id: claim.id },
-      select: {
-        event: { select: { id: true, type: true, createdAt: true, data: true } },
-        endpoint: {
-          select: { id: true, url: true, enabled: true, secret: true, previousSecret: true, previousSecretExpiresAt: true },
-        },
-      },
-    });
-    if (!delivery) return; // Deleted with its endpoint meanwhile.
-    if (!delivery.endpoint.enabled) {
+    const event = { id: claim.eventId, type: claim.eventType, createdAt: claim.eventCreatedAt, data: claim.eventData };
+    const endpoint = {
+      id: claim.endpointId,
+      url: claim.url,
+      secret: claim.secret,
+      previousSecret: claim.previousSecret,
+      previousSecretExpiresAt: claim.previousSecretExpiresAt,
+    };
+    if (!claim.enabled) {
       await this.settle(claim, { status: 'failed', nextAttemptAt: null });
       return;
     }
     const number = claim.attemptCount + 1;
     const at = new Date();
     const started = performance.now();
-    const outcome = await this.send(delivery.event, delivery.endpoint, at);
+    const outcome = await this.send(event, endpoint, at);
     if (this.abandon.signal.aborted) return;
     const latencyMs = Math.round(performance.now() - started);
-    const attempt = { deliveryId: claim.id, number, at, statusCode: outcome.statusCode, latencyMs, error: outcome.kind === 'succeeded' ? null : outcome.error };
-    const endpointId = delivery.endpoint.id;
+    const endpointId = endpoint.id;
     const recordedAt = new Date();
+    if (outcome.kind === 'succeeded') {
+      await this.recordSuccess(claim, number, at, outcome.statusCode, latencyMs, recordedAt);
+      return;
+    }
+    const attempt = { deliveryId: claim.id, number, at, statusCode: outcome.statusCode, latencyMs, error: outcome.error };
     await prisma.$transaction(async (tx) => {
-      let next: { status: 'pending' | 'succeeded' | 'failed'; nextAttemptAt: Date | null };
-      if (outcome.kind === 'succeeded') next = { status: 'succeeded', nextAttemptAt: null };
-      else if (outcome.kind === 'gone') next = { status: 'failed', nextAttemptAt: null };
+      let next: { status: 'pending' | 'failed'; nextAttemptAt: Date | null };
+      if (outcome.kind === 'gone') next = { status: 'failed', nextAttemptAt: null };
       else {
         const retryAt = nextAttemptAfter(settings.retryScheduleMs, number, recordedAt);
         next = retryAt ? { status: 'pending', nextAttemptAt: retryAt } : { status: 'failed', nextAttemptAt: null };
@@ -170,9 +195,7 @@ export class WebhookDispatcher {
       const kept = await this.settle(claim, { ...next, attemptCount: number }, tx);
       if (!kept) return;
       await tx.webhookAttempt.create({ data: attempt });
-      if (outcome.kind === 'succeeded') {
-        await tx.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: { not: null } }, data: { failingSince: null } });
-      } else if (outcome.kind === 'gone') {
+      if (outcome.kind === 'gone') {
         await disableEndpoint(tx, endpointId, 'endpoint_gone', recordedAt);
       } else {
         await tx.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: at } });
@@ -184,6 +207,30 @@ export class WebhookDispatcher {
         if (disabled.count) await failPendingDeliveries(tx, endpointId, recordedAt);
       }
     });
+  }
+
+  /**
+   * The common case in one statement: the delivery succeeded (if the claim still holds), its
+   * attempt recorded, the endpoint's run of failures ended.
+   */
+  private async recordSuccess(claim: Claimed, number: number, at: Date, statusCode: number, latencyMs: number, recordedAt: Date): Promise<void> {
+    const rows = await this.deps.prisma.$queryRaw<{ id: string }[]>`
+      WITH delivered AS (
+        UPDATE "WebhookDelivery"
+        SET "status" = 'succeeded', "attemptCount" = ${number}, "nextAttemptAt" = NULL, "updatedAt" = ${recordedAt}
+        WHERE "id" = ${claim.id} AND "status" = 'pending' AND "nextAttemptAt" = ${claim.nextAttemptAt}
+        RETURNING "id", "endpointId"
+      ),
+      attempt AS (
+        INSERT INTO "WebhookAttempt" ("deliveryId", "number", "at", "statusCode", "latencyMs", "error")
+        SELECT "id", ${number}, ${at}, ${statusCode}, ${latencyMs}, NULL FROM delivered
+      ),
+      recovered AS (
+        UPDATE "WebhookEndpoint" SET "failingSince" = NULL
+        WHERE "id" IN (SELECT "endpointId" FROM delivered) AND "failingSince" IS NOT NULL
+      )
+      SELECT "id" FROM delivered`;
+    if (!rows.length) this.deps.logger.warn({ deliveryId: claim.id }, 'a webhook delivery claim ran out before its attempt was recorded');
   }
 
   /**

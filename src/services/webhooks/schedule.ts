@@ -9,8 +9,8 @@ const MAX_WAIT_MS = 7 * 86_400_000;
 const MAX_RETRIES = 50;
 
 /**
- * Parses a schedule such as "5s,5m,30m,2h,5h,10h,10h" (units ms, s, m, h, d). Throws an Error
- * saying what is wrong; an empty schedule is not allowed (use "0s"-free values ≥ 1 ms).
+ * Parses a schedule such as "5s,5m,30m,2h,5h,10h,10h" (units ms, s, m, h, d): at least one wait,
+ * each from 1 ms to 7 days. Throws an Error saying what is wrong.
  */
 export function parseRetrySchedule(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());

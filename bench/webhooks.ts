@@ -158,6 +158,17 @@ async function bench(storage: Storage) {
       }
     }
 
+    // Latency at idle: a request sent → its event received (the dispatcher wakes on the commit).
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const expected = receiver.times.length + 1;
+      const sent = performance.now();
+      await api(d.server.url, hooked.key, 'POST', '/v1/agents', { name: 'latency' });
+      await receiver.waitFor(expected);
+      latencies.push(receiver.times[expected - 1]! - sent);
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+    }
+
     // The dispatcher alone: every delivery so far pending again, due now.
     const backlog = await d.withDatabase(async (db) => {
       const updated = await db.prisma.webhookDelivery.updateMany({
@@ -180,7 +191,7 @@ async function bench(storage: Storage) {
       p99: median(runs.map((r) => r.p99)),
       cpu: median(runs.map((r) => r.cpuMsPerRequest)),
     });
-    return { storage, without: summary(without), with: summary(withEndpoint), drain };
+    return { storage, without: summary(without), with: summary(withEndpoint), drain, latency: { median: median(latencies), max: Math.max(...latencies) } };
   } finally {
     await d.stop();
     await receiver.close();
@@ -194,10 +205,10 @@ const markdown = [
   '# Webhooks: the cost of an event, and delivery throughput',
   '',
   `${machineLine()}; POST /v1/agents with ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per variant (medians).`,
-  'With an endpoint, each agent.created event is written in the change\'s transaction and delivered by the server\'s dispatcher (default settings: concurrency 32, poll 1 s) to a loopback receiver that answers 204; each round waits for all its deliveries, and the server CPU counted includes them. Drain: every delivery made pending again at once, delivered events per second from the first receipt to the last. Server CPU: user + system of the server process (/proc/<pid>/stat); on PGlite the database runs inside it, on PostgreSQL the database server\'s CPU is not counted. The machine may be shared: compare ratios within a run.',
+  'With an endpoint, each agent.created event is written in the change\'s transaction and delivered by the server\'s dispatcher (default settings: concurrency 32, poll 1 s, woken by this instance\'s commits) to a loopback receiver that answers 204; each round waits for all its deliveries, and the server CPU counted includes them. Drain: every delivery made pending again at once, delivered events per second from the first receipt to the last. Server CPU: user + system of the server process (/proc/<pid>/stat); on PGlite the database runs inside it, on PostgreSQL the database server\'s CPU is not counted. The machine may be shared: compare ratios within a run.',
   '',
   markdownTable(
-    ['storage', 'create req/s without endpoint', 'with endpoint', 'req/s ratio', 'server CPU ms/request without', 'with (incl. delivery)', 'CPU ratio', 'p99 ms without / with', 'drain: events delivered/s', 'server CPU ms/delivery (drain)'],
+    ['storage', 'create req/s without endpoint', 'with endpoint', 'req/s ratio', 'server CPU ms/request without', 'with (incl. delivery)', 'CPU ratio', 'p99 ms without / with', 'drain: events delivered/s', 'server CPU ms/delivery (drain)', 'idle latency request → receipt ms (median / max of 20)'],
     results.map((r) => [
       r.storage,
       r.without.rps.toFixed(0),
@@ -209,6 +220,7 @@ const markdown = [
       `${r.without.p99} / ${r.with.p99}`,
       `${r.drain.perSecond.toFixed(0)} (${r.drain.events} events)`,
       r.drain.cpuMsPerDelivery.toFixed(3),
+      `${r.latency.median.toFixed(0)} / ${r.latency.max.toFixed(0)}`,
     ]),
   ),
 ].join('\n');

@@ -29,7 +29,7 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
     const started = Date.now();
     let next = 0;
     await Promise.all(
-      Array.from({ length: 8 }, async (_, worker) => {
+      Array.from({ length: 4 }, async (_, worker) => {
         const app = worker % 2 ? b! : a!;
         while (next < EVENTS) {
           next++;

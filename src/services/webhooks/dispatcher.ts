@@ -7,6 +7,7 @@ import type { DispatchSettings } from './settings.js';
 
 export { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './settings.js';
 import { signingSecretsOf } from './secrets.js';
+import { onEventsRecorded } from './outbox.js';
 import { eventBody, signDelivery } from './signing.js';
 
 export type DispatcherDeps = {
@@ -42,16 +43,17 @@ type Outcome =
 
 type Tx = Prisma.TransactionClient;
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits `ms`, or less if one of the signals aborts. */
+const sleep = (ms: number, signals: AbortSignal[]) =>
   new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signals.some((s) => s.aborted)) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      for (const s of signals) s.removeEventListener('abort', done);
       resolve();
     }
-    signal.addEventListener('abort', done, { once: true });
+    for (const s of signals) s.addEventListener('abort', done, { once: true });
   });
 
 /**
@@ -68,6 +70,7 @@ export class WebhookDispatcher {
   private readonly abandon = new AbortController();
   private wakeUp = new AbortController();
   private loop: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -76,7 +79,10 @@ export class WebhookDispatcher {
   }
 
   start(): void {
-    this.loop ??= this.run();
+    if (this.loop) return;
+    // Events this process records are delivered at once; other instances' at the next poll.
+    this.unsubscribe = onEventsRecorded(() => this.wake());
+    this.loop = this.run();
   }
 
   /** Looks for due deliveries now rather than at the next poll. */
@@ -89,6 +95,7 @@ export class WebhookDispatcher {
    * those still running then are dropped unrecorded and run again after their lease.
    */
   async stop(boundMs = this.deps.settings.timeoutMs): Promise<void> {
+    this.unsubscribe?.();
     this.stopping.abort();
     this.wakeUp.abort();
     await this.loop;
@@ -112,6 +119,8 @@ export class WebhookDispatcher {
         await Promise.race(this.inflight);
         continue;
       }
+      // A wake-up from now on (while claiming) means: claim again rather than sleep.
+      if (this.wakeUp.signal.aborted) this.wakeUp = new AbortController();
       let claimed: Claimed[];
       try {
         claimed = await this.claim(free);
@@ -122,8 +131,7 @@ export class WebhookDispatcher {
       for (const claim of claimed) this.track(this.attempt(claim));
       // As many as could be taken were due: there may be more.
       if (claimed.length === free) continue;
-      if (this.wakeUp.signal.aborted) this.wakeUp = new AbortController();
-      await sleep(settings.pollIntervalMs, AbortSignal.any([this.wakeUp.signal, this.stopping.signal]));
+      await sleep(settings.pollIntervalMs, [this.wakeUp.signal, this.stopping.signal]);
     }
   }
 

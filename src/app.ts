@@ -23,6 +23,8 @@ import type { MessagingDeps } from './services/messages.js';
 import { createProviders } from './services/models/registry.js';
 import { KeyCache } from './services/key-cache.js';
 import type { RateLimits } from './services/rate-limits.js';
+import { DEFAULT_DISPATCH_SETTINGS, WebhookDispatcher } from './services/webhooks/dispatcher.js';
+import type { WebhookConfig } from './config.js';
 
 export type AppConfig = Pick<
   Config,
@@ -50,6 +52,8 @@ export type AppConfig = Pick<
   serverKey?: string;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
+  /** Webhook delivery; unset: no dispatcher runs (production's Config always dispatches). */
+  webhooks?: Partial<WebhookConfig>;
 };
 
 export type AppDeps = {
@@ -70,6 +74,8 @@ export type OrionApp = {
   keyCache: KeyCache;
   /** GraphQL over WebSocket: attach to the HTTP server serving `app`. */
   websockets: GraphQLWebSockets;
+  /** The running webhook dispatcher, when config.webhooks.dispatch: stop it before closing the database. */
+  dispatcher: WebhookDispatcher | undefined;
 };
 
 /** Builds the HTTP application (no listening: see server.ts). */
@@ -159,5 +165,17 @@ export function createApp({
     maxPayloadBytes: config.bodyLimitBytes,
     clientAddress: (req) => proxyAddr(req, app.get('trust proxy fn')),
   });
-  return { app, yoga, messaging, metrics, state, keyCache, websockets };
+  let dispatcher: WebhookDispatcher | undefined;
+  if (config.webhooks?.dispatch) {
+    const { dispatch: _, ...settings } = config.webhooks;
+    dispatcher = new WebhookDispatcher({
+      prisma: db.prisma,
+      serverKey: config.serverKey,
+      allowPrivateNetworks: config.allowPrivateNetworks ?? false,
+      logger,
+      settings: { ...DEFAULT_DISPATCH_SETTINGS, ...settings },
+    });
+    dispatcher.start();
+  }
+  return { app, yoga, messaging, metrics, state, keyCache, websockets, dispatcher };
 }

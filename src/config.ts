@@ -3,6 +3,8 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './services/webhooks/settings.js';
+import { parseRetrySchedule } from './services/webhooks/schedule.js';
 
 const optionalString = z
   .string()
@@ -63,6 +65,9 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600_000).default(25_000)),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   ORION_ALLOW_PRIVATE_NETWORKS: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('false')),
+  ORION_WEBHOOK_RETRY_SCHEDULE: optionalString,
+  ORION_WEBHOOK_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(60_000).default(DEFAULT_DISPATCH_SETTINGS.timeoutMs)),
+  ORION_WEBHOOK_LEASE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(200).max(3_600_000).default(DEFAULT_DISPATCH_SETTINGS.leaseMs)),
 });
 
 export type Config = {
@@ -108,6 +113,13 @@ export type Config = {
   shutdownTimeoutMs: number;
   /** Outbound requests (custom tools) may reach private, loopback and link-local addresses: development and tests only. */
   allowPrivateNetworks: boolean;
+  webhooks: WebhookConfig;
+};
+
+/** Delivery of webhook events (services/webhooks/dispatcher.ts). */
+export type WebhookConfig = DispatchSettings & {
+  /** Run the dispatcher in this process: always in production; test apps only when asked. */
+  dispatch: boolean;
 };
 
 /** The protections every GraphQL document meets, on /graphql and behind every REST route. */
@@ -180,6 +192,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
+  let retryScheduleMs = DEFAULT_DISPATCH_SETTINGS.retryScheduleMs;
+  if (e.ORION_WEBHOOK_RETRY_SCHEDULE !== undefined) {
+    try {
+      retryScheduleMs = parseRetrySchedule(e.ORION_WEBHOOK_RETRY_SCHEDULE);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE ${(error as Error).message}`);
+    }
+  }
+  // A claim must outlast its attempt, or a slow attempt could be claimed and sent again meanwhile.
+  if (e.ORION_WEBHOOK_LEASE_MS <= e.ORION_WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: ORION_WEBHOOK_LEASE_MS must exceed ORION_WEBHOOK_TIMEOUT_MS');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -206,6 +230,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     allowPrivateNetworks: e.ORION_ALLOW_PRIVATE_NETWORKS === 'true',
+    webhooks: {
+      ...DEFAULT_DISPATCH_SETTINGS,
+      dispatch: true,
+      retryScheduleMs,
+      timeoutMs: e.ORION_WEBHOOK_TIMEOUT_MS,
+      leaseMs: e.ORION_WEBHOOK_LEASE_MS,
+    },
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

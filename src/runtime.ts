@@ -81,7 +81,7 @@ export async function startOrion(
   // LISTEN/NOTIFY, and Redis too when configured); the embedded database has one process only.
   const keyCache = await KeyCache.forDeployment(config, logger);
   const separateMetrics = config.metricsPort !== undefined;
-  const { app, messaging, state, websockets } = createApp({
+  const { app, messaging, state, websockets, dispatcher } = createApp({
     // Never public: on the API port only behind METRICS_TOKEN, else on METRICS_PORT (loopback).
     config: { ...config, serverKey, serveMetrics: !separateMetrics && config.metricsToken !== undefined },
     db,
@@ -108,6 +108,7 @@ export async function startOrion(
       });
     }
   } catch (error) {
+    await dispatcher?.stop(0);
     await limits.close();
     await keyCache.close();
     await db.close();
@@ -171,6 +172,9 @@ export async function startOrion(
         state.shuttingDown = true;
         clearInterval(cleanup);
         const deadlineAt = Date.now() + config.shutdownTimeoutMs;
+        // Claims nothing more at once; attempts in flight get the same bound to be recorded
+        // (one cut off runs again after its lease).
+        const dispatcherStopped = dispatcher?.stop(config.shutdownTimeoutMs);
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         // Connections whose last request just finished would otherwise linger until keep-alive ends.
         const sweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -192,6 +196,7 @@ export async function startOrion(
           Promise.allSettled([...messaging.inflight]),
           new Promise((resolve) => setTimeout(resolve, Math.max(0, deadlineAt - Date.now())).unref()),
         ]);
+        await dispatcherStopped;
         await limits.close();
         await keyCache.close();
         await db.close();

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_GRAPHQL_LIMITS, loadConfig } from '../../src/config.js';
+import { DEFAULT_DISPATCH_SETTINGS } from '../../src/services/webhooks/settings.js';
 import {
   PROCESS_ADMIN_KEY,
   killAllServers,
@@ -41,6 +42,11 @@ describe.concurrent('the server process with an invalid configuration', () => {
       name: 'TRUST_PROXY=true',
       env: { TRUST_PROXY: 'true' },
       expected: /^orion: invalid configuration: TRUST_PROXY=true would believe any client's X-Forwarded-For; set the number of proxies/,
+    },
+    {
+      name: 'ORION_WEBHOOK_RETRY_SCHEDULE',
+      env: { ORION_WEBHOOK_RETRY_SCHEDULE: '5s,soon' },
+      expected: /^orion: invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE "soon" is not a duration/,
     },
   ])('$name: exits 1 with one line on stderr', async ({ env, expected }, { expect }) => {
     const tmp = await makeTempDir('orion-config-test-');
@@ -95,6 +101,15 @@ describe('loadConfig', () => {
       maxConnectionsPerAddress: 100,
       shutdownTimeoutMs: 25_000,
       allowPrivateNetworks: false,
+      webhooks: {
+        dispatch: true,
+        retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+        pollIntervalMs: 1_000,
+        timeoutMs: 10_000,
+        leaseMs: 60_000,
+        disableAfterFailingMs: 3 * 86_400_000,
+        concurrency: DEFAULT_DISPATCH_SETTINGS.concurrency,
+      },
     });
   });
 
@@ -131,6 +146,9 @@ describe('loadConfig', () => {
       MAX_CONNECTIONS_PER_ADDRESS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
       ORION_ALLOW_PRIVATE_NETWORKS: 'true',
+      ORION_WEBHOOK_RETRY_SCHEDULE: ' 250ms, 5s,2m ,1h,1d ',
+      ORION_WEBHOOK_TIMEOUT_MS: '3000',
+      ORION_WEBHOOK_LEASE_MS: '20000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -166,6 +184,13 @@ describe('loadConfig', () => {
       maxConnectionsPerAddress: 0,
       shutdownTimeoutMs: 5000,
       allowPrivateNetworks: true,
+      webhooks: {
+        ...DEFAULT_DISPATCH_SETTINGS,
+        dispatch: true,
+        retryScheduleMs: [250, 5_000, 120_000, 3_600_000, 86_400_000],
+        timeoutMs: 3000,
+        leaseMs: 20_000,
+      },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -178,7 +203,11 @@ describe('loadConfig', () => {
       OPENAI_API_KEY: ' ',
       OPENAI_BASE_URL: '',
       ANTHROPIC_API_KEY: '',
+      ORION_WEBHOOK_RETRY_SCHEDULE: ' ',
+      ORION_WEBHOOK_TIMEOUT_MS: '',
+      ORION_WEBHOOK_LEASE_MS: '',
     });
+    expect(config.webhooks).toMatchObject({ retryScheduleMs: DEFAULT_DISPATCH_SETTINGS.retryScheduleMs, timeoutMs: 10_000, leaseMs: 60_000 });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
     expect(config.adminKey).toBeUndefined();
@@ -239,6 +268,15 @@ describe('loadConfig', () => {
     [{ MODEL_TIMEOUT_MS: '99' }, /^invalid configuration: MODEL_TIMEOUT_MS /],
     [{ MODEL_TIMEOUT_MS: '600001' }, /^invalid configuration: MODEL_TIMEOUT_MS /],
     [{ BODY_LIMIT_BYTES: '1023' }, /^invalid configuration: BODY_LIMIT_BYTES /],
+    [{ ORION_WEBHOOK_RETRY_SCHEDULE: '5s,,5m' }, /^invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of durations/],
+    [{ ORION_WEBHOOK_RETRY_SCHEDULE: '5 minutes' }, /^invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE "5 minutes" is not a duration/],
+    [{ ORION_WEBHOOK_RETRY_SCHEDULE: '1.5s' }, /^invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE "1.5s" is not a duration/],
+    [{ ORION_WEBHOOK_RETRY_SCHEDULE: '0s' }, /^invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE "0s" must be between 1ms and 7d$/],
+    [{ ORION_WEBHOOK_RETRY_SCHEDULE: '8d' }, /^invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE "8d" must be between 1ms and 7d$/],
+    [{ ORION_WEBHOOK_RETRY_SCHEDULE: Array(51).fill('1s').join(',') }, /^invalid configuration: ORION_WEBHOOK_RETRY_SCHEDULE must hold at most 50 durations$/],
+    [{ ORION_WEBHOOK_TIMEOUT_MS: '99' }, /^invalid configuration: ORION_WEBHOOK_TIMEOUT_MS /],
+    [{ ORION_WEBHOOK_LEASE_MS: 'soon' }, /^invalid configuration: ORION_WEBHOOK_LEASE_MS /],
+    [{ ORION_WEBHOOK_TIMEOUT_MS: '5000', ORION_WEBHOOK_LEASE_MS: '5000' }, /^invalid configuration: ORION_WEBHOOK_LEASE_MS must exceed ORION_WEBHOOK_TIMEOUT_MS$/],
   ] as const)('rejects %o', ([env, message]) => {
     let error: unknown;
     try {

@@ -16,6 +16,7 @@ import { bootstrapOperator } from '../../src/services/bootstrap.js';
 import { KeyCache } from '../../src/services/key-cache.js';
 import { RateLimits } from '../../src/services/rate-limits.js';
 import type { Scope } from '../../src/services/scopes.js';
+import type { WebhookDispatcher } from '../../src/services/webhooks/dispatcher.js';
 
 export type Storage = 'pglite' | 'postgres';
 export const STORAGES: Storage[] = ['pglite', 'postgres'];
@@ -47,6 +48,8 @@ export const ADMIN_KEY = `orn_test_${'a'.repeat(43)}`;
 export type TestApp = {
   storage: Storage;
   db: Database;
+  /** PostgreSQL: the URL of the app's schema, for a second instance (see TestAppOptions.postgresUrl). */
+  postgresUrl?: string;
   /** The listening-free Express app, for tests that need a real socket (SSE). */
   app: Express;
   /** Shutdown flag of the app (readiness, refusal of new requests). */
@@ -54,6 +57,8 @@ export type TestApp = {
   keyCache: KeyCache;
   /** GraphQL over WebSocket, for tests that listen (see sse.ts `listen`). */
   websockets: GraphQLWebSockets;
+  /** The webhook dispatcher, when asked for (`webhooks: { dispatch: true, … }`). */
+  dispatcher: WebhookDispatcher | undefined;
   http: ReturnType<typeof supertest.agent>;
   adminKey: string;
   /** A new account; its key has every scope but admin. */
@@ -87,14 +92,21 @@ export type TestAppOptions = Partial<AppConfig> & {
   redisUrl?: string;
   /** Where the app logs (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
+  /** PostgreSQL: open this URL (another app's `postgresUrl`: a second instance on its schema) rather than a fresh schema. */
+  postgresUrl?: string;
 };
 
 export async function startTestApp(storage: Storage = 'pglite', options: TestAppOptions = {}): Promise<TestApp> {
-  const { redisUrl, logger: givenLogger, wrapAdapter, ...config } = options;
+  const { redisUrl, logger: givenLogger, wrapAdapter, postgresUrl: sharedUrl, ...config } = options;
   let dropSchema = async () => {};
   let db: Database;
-  if (storage === 'postgres') {
+  let postgresUrl: string | undefined;
+  if (storage === 'postgres' && sharedUrl) {
+    postgresUrl = sharedUrl;
+    db = await openDatabase({ kind: 'postgres', url: sharedUrl }, { wrapAdapter });
+  } else if (storage === 'postgres') {
     const { url, schema } = freshPostgresUrl();
+    postgresUrl = url;
     db = await openDatabase({ kind: 'postgres', url }, { wrapAdapter });
     dropSchema = () => dropPostgresSchema(schema);
   } else {
@@ -109,14 +121,16 @@ export async function startTestApp(storage: Storage = 'pglite', options: TestApp
   // Authentication is cached as in production (one process); tests that change keys behind the
   // API's back clear it.
   const keyCache = KeyCache.local();
-  const { app, messaging, state, websockets } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits, keyCache });
+  const { app, messaging, state, websockets, dispatcher } = createApp({ config: { ...TEST_APP_CONFIG, ...config }, db, logger, limits, keyCache });
   return {
     storage,
     db,
+    postgresUrl,
     app,
     state,
     keyCache,
     websockets,
+    dispatcher,
     http: supertest.agent(app),
     adminKey: ADMIN_KEY,
     async newAccount(name = 'Test account', limits = {}) {
@@ -135,6 +149,7 @@ export async function startTestApp(storage: Storage = 'pglite', options: TestApp
       return secret;
     },
     async close() {
+      await dispatcher?.stop();
       await Promise.allSettled([...messaging.inflight]);
       await limits.close();
       await db.close();

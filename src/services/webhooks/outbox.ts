@@ -64,6 +64,17 @@ export async function hasSubscribers(db: Db, accountId: string, type: WebhookEve
   return endpoint !== null;
 }
 
+const recordedListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever this process commits a change with its event (writeWithEvent), so a
+ * dispatcher here can deliver it at once rather than at its next poll. Answers the unsubscriber.
+ */
+export function onEventsRecorded(listener: () => void): () => void {
+  recordedListeners.add(listener);
+  return () => recordedListeners.delete(listener);
+}
+
 export type EventfulWrite<T> = {
   accountId: string;
   type: WebhookEventType;
@@ -87,14 +98,18 @@ export async function writeWithEvent<T>(prisma: PrismaClient, change: EventfulWr
   const { accountId, type, write, data, commit, outcome, wrote = () => true } = change;
   const subscribed = await hasSubscribers(prisma, accountId, type);
   if (!subscribed && !commit) return write(prisma);
-  return prisma.$transaction(async (tx) => {
+  let recorded = false;
+  const result = await prisma.$transaction(async (tx) => {
     const result = await write(tx);
     if (!wrote(result)) return result;
     if (subscribed) {
       const resource = data(result);
-      if (resource !== undefined) await recordEvent(tx, { accountId, type, data: () => resource });
+      if (resource !== undefined) recorded = (await recordEvent(tx, { accountId, type, data: () => resource })) !== undefined;
     }
     if (commit && outcome) await commit(tx, outcome);
     return result;
   });
+  // Committed: its deliveries are now visible to every dispatcher.
+  if (recorded) for (const listener of recordedListeners) listener();
+  return result;
 }

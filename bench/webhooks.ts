@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase, type DataSource } from '../src/db/client.js';
-import { createWebhookEndpoint } from '../src/services/webhooks/endpoints.js';
 import {
   ADMIN_KEY,
   POSTGRES_URL,
@@ -139,12 +138,7 @@ async function bench(storage: Storage) {
   try {
     const plain = await newAccount(d.server.url);
     const hooked = await newAccount(d.server.url);
-    await d.withDatabase((db) =>
-      createWebhookEndpoint(db.prisma, SECRET_KEY, { allowPrivateNetworks: true }, hooked.accountId, {
-        url: receiver.url,
-        events: ['agent.created'],
-      }),
-    );
+    await api(d.server.url, hooked.key, 'POST', '/v1/webhooks', { url: receiver.url, events: ['agent.created'] });
     // Warm-up of both paths.
     await createRound(d, plain.key, undefined);
     await createRound(d, hooked.key, receiver);

@@ -3,7 +3,6 @@
 // verified by the standardwebhooks library), including those whose attempt the kill cut short.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DataSource } from '../../src/db/client.js';
-import { createWebhookEndpoint } from '../../src/services/webhooks/endpoints.js';
 import { dropPostgresSchema, freshPostgresUrl, type Storage } from '../support/app.js';
 import { PROCESS_ADMIN_KEY, api, killAllServers, makeTempDir, removeDir, serverEnv, startServer } from '../support/server-process.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhooks.js';
@@ -54,8 +53,8 @@ describe.each<Storage>(['pglite', 'postgres'])('kill -9 before webhook deliverie
     // Down for the first part: it answers 503, slowly, so attempts are in flight at the kill.
     receiver = await startWebhookReceiver({ status: 503, delayMs: 300 });
 
-    const setup = await startServer(await serverEnv(env));
-    const account = await api(setup.url, PROCESS_ADMIN_KEY, 'POST', '/v1/accounts', {
+    const first = await startServer(await serverEnv(env));
+    const account = await api(first.url, PROCESS_ADMIN_KEY, 'POST', '/v1/accounts', {
       name: 'Hooked under load',
       tier: 'enterprise',
       rateLimitPerMinute: 1_000_000,
@@ -64,20 +63,10 @@ describe.each<Storage>(['pglite', 'postgres'])('kill -9 before webhook deliverie
     expect(account.status).toBe(201);
     const key: string = account.body.data.secret;
     const accountId: string = account.body.data.account.id;
-    // The endpoint is written with the service (the embedded database is the process's alone).
-    expect(await setup.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-    const db = await openDatabase(source);
-    try {
-      const { secret } = await createWebhookEndpoint(db.prisma, SECRET_KEY, { allowPrivateNetworks: true }, accountId, {
-        url: receiver.url,
-        events: ['agent.created'],
-      });
-      receiver.setSecrets([secret]);
-    } finally {
-      await db.close();
-    }
+    const endpoint = await api(first.url, key, 'POST', '/v1/webhooks', { url: receiver.url, events: ['agent.created'] });
+    expect(endpoint.status).toBe(201);
+    receiver.setSecrets([endpoint.body.data.secret]);
 
-    const first = await startServer(await serverEnv(env));
     const acked: string[] = [];
     let unanswered = 0;
     const stop = { now: false };

@@ -4,9 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { Database } from '../../src/db/client.js';
-import { createWebhookEndpoint } from '../../src/services/webhooks/endpoints.js';
-import { TEST_SERVER_KEY } from './app.js';
+import { bearer, type TestApp } from './app.js';
 
 export type ReceivedDelivery = {
   /** webhook-id: the event's ID. */
@@ -151,18 +149,17 @@ export async function startWebhookReceiver(options: ReceiverOptions = {}): Promi
 }
 
 /**
- * Subscribes a new endpoint of the account to `events` at `url`; answers its ID and secret.
- * (Through the service for now: the REST route comes with the endpoints API.)
+ * Subscribes a new endpoint of the account to `events` at `url` with POST /v1/webhooks (the app
+ * must allow private networks for a loopback URL); answers its ID and secret.
  */
 export async function subscribe(
-  app: { db: Pick<Database, 'prisma'> },
+  app: TestApp,
   accountId: string,
   url: string,
   events: string[] = ['*'],
 ): Promise<{ id: string; secret: string }> {
-  const { endpoint, secret } = await createWebhookEndpoint(app.db.prisma, TEST_SERVER_KEY, { allowPrivateNetworks: true }, accountId, {
-    url,
-    events,
-  });
-  return { id: endpoint.id, secret };
+  const key = await app.keyWithScopes(accountId, ['webhooks:manage']);
+  const res = await app.http.post('/v1/webhooks').set(bearer(key)).send({ url, events });
+  if (res.status !== 201) throw new Error(`POST /v1/webhooks answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return { id: res.body.data.webhook.id, secret: res.body.data.secret };
 }

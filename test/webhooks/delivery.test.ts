@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookDispatcher, DEFAULT_DISPATCH_SETTINGS } from '../../src/services/webhooks/dispatcher.js';
 import { recordEvent } from '../../src/services/webhooks/outbox.js';
-import { openWebhookSecret, sealWebhookSecret } from '../../src/services/webhooks/secrets.js';
+import { openWebhookSecret } from '../../src/services/webhooks/secrets.js';
 import { newSigningSecret } from '../../src/services/signing-secret.js';
 import { eventBody, signDelivery } from '../../src/services/webhooks/signing.js';
 import { createLogger } from '../../src/logger.js';
@@ -31,12 +31,17 @@ async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs =
 
 // Each test starts its own app (its settings differ); PGlite's start is slow on a busy machine.
 describe.each(STORAGES)('webhook delivery (%s)', { timeout: 90_000 }, (storage) => {
-  async function setup(options: TestAppOptions['webhooks'] = {}, receiverOptions = {}, appOptions: TestAppOptions = {}) {
+  async function setup(
+    options: TestAppOptions['webhooks'] = {},
+    receiverOptions = {},
+    appOptions: TestAppOptions = {},
+    urlOf = (receiver: WebhookReceiver) => receiver.url,
+  ) {
     const app = await startTestApp(storage, { allowPrivateNetworks: true, ...appOptions, webhooks: { ...FAST, ...options } });
     const receiver = await startWebhookReceiver(receiverOptions);
     cleanups.push(() => app.close(), () => receiver.close());
     const { accountId, key } = await app.newAccount();
-    const endpoint = await subscribe(app, accountId, receiver.url, ['agent.created']);
+    const endpoint = await subscribe(app, accountId, urlOf(receiver), ['agent.created']);
     receiver.setSecrets([endpoint.secret]);
     return { app, receiver, accountId, key, endpoint };
   }
@@ -199,15 +204,9 @@ describe.each(STORAGES)('webhook delivery (%s)', { timeout: 90_000 }, (storage) 
     const { app, receiver, key, endpoint } = await setup();
     const stored = await app.db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
     expect(openWebhookSecret(TEST_SERVER_KEY, endpoint.id, stored.secret)).toBe(endpoint.secret);
-    const rotated = newSigningSecret();
-    await app.db.prisma.webhookEndpoint.update({
-      where: { id: endpoint.id },
-      data: {
-        secret: sealWebhookSecret(TEST_SERVER_KEY, endpoint.id, rotated),
-        previousSecret: stored.secret,
-        previousSecretExpiresAt: new Date(Date.now() + 3600_000),
-      },
-    });
+    const rotation = await app.http.post(`/v1/webhooks/${endpoint.id}/rotate-secret`).set(bearer(key));
+    expect(rotation.status).toBe(201);
+    const rotated: string = rotation.body.data.secret;
     receiver.setSecrets([rotated, endpoint.secret]);
     await createAgent(app, key, 'During rotation');
     const [during] = await receiver.waitFor(1);
@@ -224,8 +223,11 @@ describe.each(STORAGES)('webhook delivery (%s)', { timeout: 90_000 }, (storage) 
     expect(after!.verifiedBy).toEqual([true, false]);
   });
 
-  it('refuses a loopback URL when private networks are not allowed: the attempt records the refusal', async () => {
-    const { app, receiver, key, endpoint } = await setup({ retryScheduleMs: [] }, {}, { allowPrivateNetworks: false });
+  it('refuses a host that resolves to loopback when private networks are not allowed: the attempt records the refusal', async () => {
+    // https (as the API requires then), on a name that DNS resolves to the receiver's loopback address.
+    const { app, receiver, key, endpoint } = await setup({ retryScheduleMs: [] }, {}, { allowPrivateNetworks: false }, (r) =>
+      r.url.replace('http://127.0.0.1', 'https://localhost'),
+    );
     await createAgent(app, key);
     const [row] = await until(async () => {
       const rows = await deliveriesOf(app, endpoint.id);

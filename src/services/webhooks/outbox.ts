@@ -1,4 +1,4 @@
-import type { Prisma } from '../../db/generated/prisma/client.js';
+import { Prisma } from '../../db/generated/prisma/client.js';
 import type { PrismaClient } from '../../db/client.js';
 import { newId } from '../../ids.js';
 import type { CommitMark, RecordedOutcome } from '../idempotency.js';
@@ -31,37 +31,38 @@ export async function recordEvent(db: Db, event: EventToRecord, now = new Date()
     select: { id: true },
   });
   if (endpoints.length === 0) return undefined;
+  return insertEvent(db, event, endpoints.map((e) => e.id), now);
+}
+
+/**
+ * The event and its deliveries to these endpoints, in one statement; an endpoint deleted or
+ * disabled since it was read gets none.
+ */
+async function insertEvent(db: Db, event: EventToRecord, endpointIds: string[], now: Date): Promise<string> {
   const eventId = newId('evt');
-  await db.webhookEvent.create({
-    data: {
-      id: eventId,
-      accountId: event.accountId,
-      type: event.type,
-      data: event.data() as Prisma.InputJsonValue,
-      createdAt: now,
-      deliveries: {
-        createMany: {
-          data: endpoints.map((endpoint) => ({
-            id: newId('dlv'),
-            accountId: event.accountId,
-            endpointId: endpoint.id,
-            nextAttemptAt: now,
-            createdAt: now,
-          })),
-        },
-      },
-    },
-  });
+  const deliveryIds = endpointIds.map(() => newId('dlv'));
+  const data = JSON.stringify(event.data());
+  const live = event.endpointId ? Prisma.sql`TRUE` : Prisma.sql`endpoint."enabled"`;
+  await db.$executeRaw`
+    WITH event AS (
+      INSERT INTO "WebhookEvent" ("id", "accountId", "type", "data", "createdAt")
+      VALUES (${eventId}, ${event.accountId}, ${event.type}, ${data}::jsonb, ${now})
+    )
+    INSERT INTO "WebhookDelivery" ("id", "accountId", "endpointId", "eventId", "nextAttemptAt", "createdAt", "updatedAt")
+    SELECT target."deliveryId", ${event.accountId}, target."endpointId", ${eventId}, ${now}, ${now}, ${now}
+    FROM unnest(${deliveryIds}::text[], ${endpointIds}::text[]) AS target("deliveryId", "endpointId")
+    JOIN "WebhookEndpoint" endpoint ON endpoint."id" = target."endpointId" AND endpoint."accountId" = ${event.accountId}
+    WHERE ${live}`;
   return eventId;
 }
 
-/** Whether an enabled endpoint of the account subscribes to the type: one indexed read. */
-export async function hasSubscribers(db: Db, accountId: string, type: WebhookEventType): Promise<boolean> {
-  const endpoint = await db.webhookEndpoint.findFirst({
+/** The enabled endpoints of the account subscribed to the type: one indexed read. */
+async function subscribedEndpoints(db: Db, accountId: string, type: WebhookEventType): Promise<string[]> {
+  const endpoints = await db.webhookEndpoint.findMany({
     where: { accountId, enabled: true, events: { hasSome: [type, ALL_EVENTS] } },
     select: { id: true },
   });
-  return endpoint !== null;
+  return endpoints.map((e) => e.id);
 }
 
 const recordedListeners = new Set<() => void>();
@@ -96,15 +97,19 @@ export type EventfulWrite<T> = {
  */
 export async function writeWithEvent<T>(prisma: PrismaClient, change: EventfulWrite<T>): Promise<T> {
   const { accountId, type, write, data, commit, outcome, wrote = () => true } = change;
-  const subscribed = await hasSubscribers(prisma, accountId, type);
-  if (!subscribed && !commit) return write(prisma);
+  // Read before the transaction, so an account without endpoints needs none.
+  const endpointIds = await subscribedEndpoints(prisma, accountId, type);
+  if (endpointIds.length === 0 && !commit) return write(prisma);
   let recorded = false;
   const result = await prisma.$transaction(async (tx) => {
     const result = await write(tx);
     if (!wrote(result)) return result;
-    if (subscribed) {
+    if (endpointIds.length > 0) {
       const resource = data(result);
-      if (resource !== undefined) recorded = (await recordEvent(tx, { accountId, type, data: () => resource })) !== undefined;
+      if (resource !== undefined) {
+        await insertEvent(tx, { accountId, type, data: () => resource }, endpointIds, new Date());
+        recorded = true;
+      }
     }
     if (commit && outcome) await commit(tx, outcome);
     return result;

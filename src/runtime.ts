@@ -13,6 +13,7 @@ import { metricsHandler } from './http/operations.js';
 import { Metrics } from './observability/metrics.js';
 import { KeyCache } from './services/key-cache.js';
 import { resolveServerKey } from './services/server-key.js';
+import { WEBHOOK_EVENT_RETENTION_MS, deleteOldWebhookEvents } from './services/webhooks/retention.js';
 import { createHttpServer, listen } from './http/connections.js';
 
 /** The URL to reach a listening server at (0.0.0.0 and :: are reached on loopback). */
@@ -155,6 +156,9 @@ export async function startOrion(
       return 0;
     });
     if (recovered) logger.info({ recovered }, 'marked interrupted turns as failed');
+    await deleteOldWebhookEvents(db.prisma, new Date(Date.now() - WEBHOOK_EVENT_RETENTION_MS)).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not delete old webhook events'),
+    );
   };
   void housekeeping();
   const cleanup = setInterval(() => void housekeeping(), 5 * 60_000);

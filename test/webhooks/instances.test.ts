@@ -1,6 +1,6 @@
 // Two app instances on one PostgreSQL schema, both dispatching: a burst of events is delivered
-// exactly once each (SKIP LOCKED claims), counted at the receiver.
-import { afterAll, describe, expect, it } from 'vitest';
+// exactly once each (SKIP LOCKED claims), counted at the receiver; limits hold across them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, type TestApp } from '../support/app.js';
 import { startWebhookReceiver, subscribe, type WebhookReceiver } from '../support/webhooks.js';
 
@@ -11,6 +11,10 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
   let a: TestApp | undefined;
   let b: TestApp | undefined;
   let receiver: WebhookReceiver | undefined;
+  beforeAll(async () => {
+    a = await startTestApp('postgres', { allowPrivateNetworks: true, webhooks: SETTINGS });
+    b = await startTestApp('postgres', { allowPrivateNetworks: true, webhooks: SETTINGS, postgresUrl: a.postgresUrl });
+  }, 120_000);
   afterAll(async () => {
     await b?.close();
     await a?.close();
@@ -18,11 +22,9 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
   });
 
   it(`delivers a burst of ${EVENTS} events once each`, { timeout: 240_000 }, async () => {
-    a = await startTestApp('postgres', { allowPrivateNetworks: true, webhooks: SETTINGS });
-    b = await startTestApp('postgres', { allowPrivateNetworks: true, webhooks: SETTINGS, postgresUrl: a.postgresUrl });
     receiver = await startWebhookReceiver();
-    const { accountId, key } = await a.newAccount();
-    const endpoint = await subscribe(a, accountId, receiver.url, ['agent.created']);
+    const { accountId, key } = await a!.newAccount();
+    const endpoint = await subscribe(a!, accountId, receiver.url, ['agent.created']);
     receiver.setSecrets([endpoint.secret]);
 
     const created: string[] = [];
@@ -50,9 +52,24 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
     const delivered = new Set(receiver.received.map((d) => d.payload.data.id as string));
     expect([...created].sort()).toEqual([...delivered].sort());
 
-    const rows = await a.db.prisma.webhookDelivery.groupBy({ by: ['status'], where: { endpointId: endpoint.id }, _count: true });
+    const rows = await a!.db.prisma.webhookDelivery.groupBy({ by: ['status'], where: { endpointId: endpoint.id }, _count: true });
     expect(rows).toEqual([{ status: 'succeeded', _count: EVENTS }]);
-    expect(await a.db.prisma.webhookAttempt.count({ where: { delivery: { endpointId: endpoint.id } } })).toBe(EVENTS);
+    expect(await a!.db.prisma.webhookAttempt.count({ where: { delivery: { endpointId: endpoint.id } } })).toBe(EVENTS);
     console.info(`[webhooks, two instances] ${EVENTS} agents created and their events delivered in ${elapsed} ms`);
+  });
+
+  it('endpoint creates racing on both instances for the last places stop at 16', { timeout: 60_000 }, async () => {
+    const { accountId, key } = await a!.newAccount('Racing');
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        (i % 2 ? b! : a!).http
+          .post('/v1/webhooks')
+          .set(bearer(key))
+          .send({ url: `https://hooks.example.com/race/${i}`, events: ['*'] }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(16);
+    expect(answers.filter((r) => r.status === 400).map((r) => r.body.error.code)).toEqual(Array(8).fill('INVALID_REQUEST'));
+    expect(await a!.db.prisma.webhookEndpoint.count({ where: { accountId } })).toBe(16);
   });
 });

@@ -9,6 +9,7 @@ export { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './settings.js'
 import { signingSecretsOf } from './secrets.js';
 import { onEventsRecorded } from './outbox.js';
 import { eventBody, signDelivery } from './signing.js';
+import { failPendingDeliveries } from './endpoints.js';
 
 export type DispatcherDeps = {
   prisma: PrismaClient;
@@ -208,11 +209,7 @@ export class WebhookDispatcher {
       } else {
         await tx.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: at } });
         const failingFor = new Date(recordedAt.getTime() - settings.disableAfterFailingMs);
-        const disabled = await tx.webhookEndpoint.updateMany({
-          where: { id: endpointId, enabled: true, failingSince: { lt: failingFor } },
-          data: { enabled: false, disabledReason: 'failing', disabledAt: recordedAt },
-        });
-        if (disabled.count) await failPendingDeliveries(tx, endpointId, recordedAt);
+        await disableEndpoint(tx, endpointId, 'failing', recordedAt, { failingSince: { lt: failingFor } });
       }
     });
   }
@@ -285,18 +282,17 @@ export class WebhookDispatcher {
   }
 }
 
-/** Disables an enabled endpoint (OrionOS's reason) and fails its pending deliveries. */
-export async function disableEndpoint(tx: Tx, endpointId: string, reason: 'endpoint_gone' | 'failing', at: Date): Promise<void> {
+/** Disables an enabled endpoint (OrionOS's reason; `only`: further conditions it must meet) and fails its pending deliveries. */
+export async function disableEndpoint(
+  tx: Tx,
+  endpointId: string,
+  reason: 'endpoint_gone' | 'failing',
+  at: Date,
+  only: Prisma.WebhookEndpointWhereInput = {},
+): Promise<void> {
   const disabled = await tx.webhookEndpoint.updateMany({
-    where: { id: endpointId, enabled: true },
+    where: { ...only, id: endpointId, enabled: true },
     data: { enabled: false, disabledReason: reason, disabledAt: at },
   });
   if (disabled.count) await failPendingDeliveries(tx, endpointId, at);
-}
-
-export async function failPendingDeliveries(tx: Tx, endpointId: string, at: Date): Promise<void> {
-  await tx.webhookDelivery.updateMany({
-    where: { endpointId, status: 'pending' },
-    data: { status: 'failed', nextAttemptAt: null, updatedAt: at },
-  });
 }

@@ -178,16 +178,21 @@ export async function updateWebhookEndpoint(
     }
     const [row] = await tx.webhookEndpoint.updateManyAndReturn({ where: { id, accountId }, data });
     if (values.enabled === false) {
-      await tx.webhookDelivery.updateMany({
-        where: { endpointId: id, status: 'pending' },
-        data: { status: 'failed', nextAttemptAt: null, updatedAt: now },
-      });
+      await failPendingDeliveries(tx, id, now);
     }
     if (commit) await commit(tx, { type: 'Webhook', id });
     return row ?? null;
   });
   if (!updated) throw webhookNotFound(id);
   return updated;
+}
+
+/** A disabled endpoint's pending deliveries become `failed` (they can be redelivered once it is enabled). */
+export async function failPendingDeliveries(tx: Prisma.TransactionClient, endpointId: string, at: Date): Promise<void> {
+  await tx.webhookDelivery.updateMany({
+    where: { endpointId, status: 'pending' },
+    data: { status: 'failed', nextAttemptAt: null, updatedAt: at },
+  });
 }
 
 /** Deletes the endpoint with its deliveries and their attempts. */

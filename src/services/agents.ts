@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client.js';
 import type { Agent, Prisma } from '../db/generated/prisma/client.js';
+import { isForeignKeyViolation, nullWhenMissing } from '../db/prisma-errors.js';
 import { agentNotFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import {
@@ -89,15 +90,9 @@ export function agentResource(agent: Agent) {
  * A character deleted after checkCharacterReference and before the agent's write fails that
  * write's foreign key: the client gets the 404 it would have got a moment later, not a 500.
  */
-/** Prisma's "no such record" (P2025) from a delete or update by key, as null. */
-export function nullWhenMissing(error: unknown): null {
-  if ((error as { code?: string })?.code === 'P2025') return null;
-  throw error;
-}
-
 function characterDeletedMeanwhile(characterId: string | null | undefined) {
   return (error: unknown): never => {
-    if (characterId && (error as { code?: string })?.code === 'P2003') throw characterNotFound(characterId);
+    if (characterId && isForeignKeyViolation(error)) throw characterNotFound(characterId);
     throw error;
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import type { Prisma } from '../db/generated/prisma/client.js';
+import { isUniqueViolation } from '../db/prisma-errors.js';
 import { ApiError } from '../errors.js';
 import { openAnswer, sealAnswer } from './answer-seal.js';
 
@@ -66,10 +67,6 @@ export type OwnClaim = {
 };
 
 export type Claim = { kind: 'new'; claim: OwnClaim } | { kind: 'replay'; answer: RecordedAnswer };
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string })?.code === 'P2002';
-}
 
 /** Binds a sealed answer to its record: it cannot be moved to another key, key or request. */
 function sealContext(claim: Pick<OwnClaim, 'caller' | 'key' | 'requestHash'>): string {

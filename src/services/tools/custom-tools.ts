@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../../db/client.js';
 import type { Prisma, Tool } from '../../db/generated/prisma/client.js';
+import { isUniqueViolation } from '../../db/prisma-errors.js';
 import { ApiError, agentNotFound, invalidRequest, notFound } from '../../errors.js';
 import { newId, typeOfId } from '../../ids.js';
 import { nestedDeeperThan } from '../input-bounds.js';
@@ -106,10 +107,6 @@ function toolNotFound(id: string): ApiError {
 
 function nameTaken(name: string): ApiError {
   return new ApiError('ALREADY_EXISTS', `The agent already has a tool named ${JSON.stringify(name)}`, { field: 'name', name });
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string })?.code === 'P2002';
 }
 
 function isToolId(id: string): boolean {

@@ -24,6 +24,7 @@ import { createProviders } from './services/models/registry.js';
 import { KeyCache } from './services/key-cache.js';
 import type { RateLimits } from './services/rate-limits.js';
 import { DEFAULT_DISPATCH_SETTINGS, WebhookDispatcher } from './services/webhooks/dispatcher.js';
+import { WEBHOOK_EVENTS_CHANNEL } from './services/webhooks/outbox.js';
 import type { WebhookConfig } from './config.js';
 
 export type AppConfig = Pick<
@@ -58,7 +59,7 @@ export type AppConfig = Pick<
 
 export type AppDeps = {
   config: AppConfig;
-  db: Pick<Database, 'prisma' | 'ping'>;
+  db: Pick<Database, 'prisma' | 'ping' | 'listen'>;
   logger: Logger;
   limits: RateLimits;
   metrics?: Metrics;
@@ -174,6 +175,7 @@ export function createApp({
       allowPrivateNetworks: config.allowPrivateNetworks ?? false,
       logger,
       settings: { ...DEFAULT_DISPATCH_SETTINGS, ...settings },
+      listen: (onEvent) => db.listen(WEBHOOK_EVENTS_CHANNEL, onEvent, logger),
     });
     dispatcher.start();
   }

@@ -1,8 +1,10 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type pg from 'pg';
+import type { Logger } from '../logger.js';
 import { lockDataDir } from './datadir-lock.js';
 import { fairPool } from './fair-share.js';
+import { listenOnPostgres, type Unlisten } from './notifications.js';
 import { yieldingToEventLoop } from './pglite-turns.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
@@ -24,6 +26,11 @@ export type Database = {
   withStartupLock<T>(fn: () => Promise<T>): Promise<T>;
   /** Cheap round trip, for readiness checks. */
   ping(): Promise<void>;
+  /**
+   * Calls `onNotify` after each committed NOTIFY on `channel`, from this instance or another on
+   * the same database (at most once per transaction and channel). Answers how to stop.
+   */
+  listen(channel: string, onNotify: () => void, logger?: Logger): Promise<Unlisten>;
   close(): Promise<void>;
 };
 
@@ -75,6 +82,7 @@ async function openPostgres(url: string, wrap = unwrapped): Promise<Database> {
   // Migrations get connections of their own: the schema engine leaves its session advisory lock
   // on its connection, which must be closed after the run, never handed back to the app's pool.
   const adapterFactory = new PrismaPg(poolConfig, { schema });
+  const listeners = new Set<Unlisten>();
   const withClient = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client(poolConfig);
     await client.connect();
@@ -103,7 +111,17 @@ async function openPostgres(url: string, wrap = unwrapped): Promise<Database> {
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
+    listen: async (channel, onNotify, logger) => {
+      // Also called once listening again: events announced meanwhile were not heard.
+      const { unlisten } = listenOnPostgres(pg.Client, poolConfig, channel, { onNotify, onListening: onNotify }, logger);
+      listeners.add(unlisten);
+      return async () => {
+        listeners.delete(unlisten);
+        await unlisten();
+      };
+    },
     close: async () => {
+      await Promise.all([...listeners].map((unlisten) => unlisten()));
       await prisma.$disconnect();
       await pool.end();
     },
@@ -153,6 +171,8 @@ async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>, wrap 
     ping: async () => {
       await pglite.query('SELECT 1');
     },
+    // One process, one session: its own NOTIFYs reach it once the transaction commits.
+    listen: (channel, onNotify) => pglite.listen(channel, () => onNotify()),
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

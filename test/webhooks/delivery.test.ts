@@ -196,7 +196,9 @@ describe.each(STORAGES)('webhook delivery (%s)', { timeout: 90_000 }, (storage) 
     expect(stored.disabledAt!.getTime() - stored.failingSince!.getTime()).toBeGreaterThan(300);
     const [row] = await deliveriesOf(app, endpoint.id);
     expect(row!.status).toBe('failed');
-    expect(row!.attempts.length).toBeGreaterThan(2);
+    // The first failure starts the clock, a later one finds it over: how many fit in between
+    // depends on how busy the machine is.
+    expect(row!.attempts.length).toBeGreaterThanOrEqual(2);
     expect(row!.attempts.every((a) => a.statusCode === 503)).toBe(true);
   });
 
@@ -247,6 +249,21 @@ describe.each(STORAGES)('webhook delivery (%s)', { timeout: 90_000 }, (storage) 
       const [delivery] = await receiver.waitFor(1, (d) => d.payload.data.name === name, 10_000);
       expect(delivery!.at - sent).toBeLessThan(10_000);
     }
+  });
+
+  it('delivers an event of the send path (message.completed) at once, not at the next poll', async () => {
+    const { app, receiver, key, accountId, endpoint } = await setup({ pollIntervalMs: 60_000 });
+    const replies = await subscribe(app, accountId, receiver.url, ['message.completed']);
+    receiver.setSecrets([endpoint.secret, replies.secret]);
+    const agent = await createAgent(app, key);
+    await receiver.waitFor(1, (d) => d.payload.type === 'agent.created', 10_000);
+    const sent = Date.now();
+    const res = await app.http.post(`/v1/agents/${agent.id}/messages`).set(bearer(key)).send({ text: 'Hello there', userId: 'u1' });
+    expect(res.status).toBe(201);
+    const [delivery] = await receiver.waitFor(1, (d) => d.payload.type === 'message.completed', 10_000);
+    expect(delivery!.verified).toBe(true);
+    expect(delivery!.payload.data).toMatchObject({ role: 'agent', text: res.body.data.response });
+    expect(delivery!.at - sent).toBeLessThan(10_000);
   });
 
   it('stopping waits for the attempts in flight and records them', async () => {

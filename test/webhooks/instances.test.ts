@@ -73,3 +73,42 @@ describe('two instances dispatching from one PostgreSQL schema', () => {
     expect(await a!.db.prisma.webhookEndpoint.count({ where: { accountId } })).toBe(16);
   });
 });
+
+describe('an event recorded by one instance', () => {
+  let writer: TestApp | undefined;
+  let dispatcher: TestApp | undefined;
+  let receiver: WebhookReceiver | undefined;
+  beforeAll(async () => {
+    writer = await startTestApp('postgres', { allowPrivateNetworks: true });
+    // Polls once a minute: only the database's notification can deliver within the test.
+    dispatcher = await startTestApp('postgres', {
+      allowPrivateNetworks: true,
+      webhooks: { ...SETTINGS, pollIntervalMs: 60_000 },
+      postgresUrl: writer.postgresUrl,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await dispatcher?.close();
+    await writer?.close();
+    await receiver?.close();
+  });
+
+  it('is delivered at once by another instance (NOTIFY on commit), not at its next poll', { timeout: 60_000 }, async () => {
+    receiver = await startWebhookReceiver();
+    const { accountId, key } = await writer!.newAccount('Notified');
+    const endpoint = await subscribe(writer!, accountId, receiver.url, ['agent.created', 'message.completed']);
+    receiver.setSecrets([endpoint.secret]);
+    // The dispatcher's first poll (at start) is over.
+    await new Promise((r) => setTimeout(r, 300));
+    const created = await writer!.http.post('/v1/agents').set(bearer(key)).send({ name: 'Far away' });
+    expect(created.status).toBe(201);
+    await receiver.waitFor(1, (d) => d.payload.type === 'agent.created', 10_000);
+    const sent = await writer!.http
+      .post(`/v1/agents/${created.body.data.id}/messages`)
+      .set(bearer(key))
+      .send({ text: 'Anyone there?', userId: 'u1' });
+    expect(sent.status).toBe(201);
+    await receiver.waitFor(1, (d) => d.payload.type === 'message.completed', 10_000);
+    expect(receiver.received.map((d) => d.payload.type)).toEqual(['agent.created', 'message.completed']);
+  });
+});

@@ -7,7 +7,6 @@ import type { DispatchSettings } from './settings.js';
 
 export { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from './settings.js';
 import { signingSecretsOf } from './secrets.js';
-import { onEventsRecorded } from './outbox.js';
 import { eventBody, signDelivery } from './signing.js';
 import { failPendingDeliveries } from './endpoints.js';
 
@@ -17,6 +16,11 @@ export type DispatcherDeps = {
   allowPrivateNetworks: boolean;
   logger: Logger;
   settings: DispatchSettings;
+  /**
+   * Subscribes to the announcements of committed events (database NOTIFY, see outbox.ts), from
+   * this instance and the others; without it, events wait for the next poll.
+   */
+  listen?: (onEvent: () => void) => Promise<() => Promise<void>>;
 };
 
 /** A claimed delivery, with its event and endpoint. */
@@ -71,7 +75,7 @@ export class WebhookDispatcher {
   private readonly abandon = new AbortController();
   private wakeUp = new AbortController();
   private loop: Promise<void> | undefined;
-  private unsubscribe: (() => void) | undefined;
+  private unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -81,8 +85,12 @@ export class WebhookDispatcher {
 
   start(): void {
     if (this.loop) return;
-    // Events this process records are delivered at once; other instances' at the next poll.
-    this.unsubscribe = onEventsRecorded(() => this.wake());
+    // Announced events are delivered at once; the poll finds the rest (due retries, and events
+    // announced while the listener was reconnecting).
+    this.unlisten = this.deps.listen?.(() => this.wake()).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'could not listen for webhook events; delivering at each poll');
+      return undefined;
+    });
     this.loop = this.run();
   }
 
@@ -96,8 +104,8 @@ export class WebhookDispatcher {
    * those still running then are dropped unrecorded and run again after their lease.
    */
   async stop(boundMs = this.deps.settings.timeoutMs): Promise<void> {
-    this.unsubscribe?.();
     this.stopping.abort();
+    await (await this.unlisten)?.();
     this.wakeUp.abort();
     await this.loop;
     let timer: NodeJS.Timeout | undefined;

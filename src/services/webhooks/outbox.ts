@@ -35,8 +35,15 @@ export async function recordEvent(db: Db, event: EventToRecord, now = new Date()
 }
 
 /**
- * The event and its deliveries to these endpoints, in one statement; an endpoint deleted or
- * disabled since it was read gets none.
+ * The channel a committed event is announced on (NOTIFY): dispatchers of every instance listen,
+ * and deliver it at once rather than at their next poll.
+ */
+export const WEBHOOK_EVENTS_CHANNEL = 'orion_webhook_events';
+
+/**
+ * The event, its deliveries to these endpoints and the announcement, in one statement; an
+ * endpoint deleted or disabled since it was read gets none. PostgreSQL sends the notification
+ * only if the transaction commits.
  */
 async function insertEvent(db: Db, event: EventToRecord, endpointIds: string[], now: Date): Promise<string> {
   const eventId = newId('evt');
@@ -47,11 +54,14 @@ async function insertEvent(db: Db, event: EventToRecord, endpointIds: string[], 
     WITH event AS (
       INSERT INTO "WebhookEvent" ("id", "accountId", "type", "data", "createdAt")
       VALUES (${eventId}, ${event.accountId}, ${event.type}, ${data}::jsonb, ${now})
+    ), announced AS (
+      SELECT pg_notify(${WEBHOOK_EVENTS_CHANNEL}, '')
     )
     INSERT INTO "WebhookDelivery" ("id", "accountId", "endpointId", "eventId", "nextAttemptAt", "createdAt", "updatedAt")
     SELECT target."deliveryId", ${event.accountId}, target."endpointId", ${eventId}, ${now}, ${now}, ${now}
     FROM unnest(${deliveryIds}::text[], ${endpointIds}::text[]) AS target("deliveryId", "endpointId")
     JOIN "WebhookEndpoint" endpoint ON endpoint."id" = target."endpointId" AND endpoint."accountId" = ${event.accountId}
+    CROSS JOIN announced
     WHERE ${live}`;
   return eventId;
 }
@@ -63,17 +73,6 @@ async function subscribedEndpoints(db: Db, accountId: string, type: WebhookEvent
     select: { id: true },
   });
   return endpoints.map((e) => e.id);
-}
-
-const recordedListeners = new Set<() => void>();
-
-/**
- * Calls `listener` whenever this process commits a change with its event (writeWithEvent), so a
- * dispatcher here can deliver it at once rather than at its next poll. Answers the unsubscriber.
- */
-export function onEventsRecorded(listener: () => void): () => void {
-  recordedListeners.add(listener);
-  return () => recordedListeners.delete(listener);
 }
 
 export type EventfulWrite<T> = {
@@ -100,21 +99,16 @@ export async function writeWithEvent<T>(prisma: PrismaClient, change: EventfulWr
   // Read before the transaction, so an account without endpoints needs none.
   const endpointIds = await subscribedEndpoints(prisma, accountId, type);
   if (endpointIds.length === 0 && !commit) return write(prisma);
-  let recorded = false;
-  const result = await prisma.$transaction(async (tx) => {
+  return prisma.$transaction(async (tx) => {
     const result = await write(tx);
     if (!wrote(result)) return result;
     if (endpointIds.length > 0) {
       const resource = data(result);
       if (resource !== undefined) {
         await insertEvent(tx, { accountId, type, data: () => resource }, endpointIds, new Date());
-        recorded = true;
       }
     }
     if (commit && outcome) await commit(tx, outcome);
     return result;
   });
-  // Committed: its deliveries are now visible to every dispatcher.
-  if (recorded) for (const listener of recordedListeners) listener();
-  return result;
 }

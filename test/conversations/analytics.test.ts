@@ -258,7 +258,7 @@ describe.each(STORAGES)('conversation analytics (%s)', (storage) => {
     const byGql = await gql.account(q);
     expect(byRest.status, JSON.stringify(byRest)).toBe(200);
     expect(byGql).toEqual(byRest);
-    const inRange = (rows: { createdAt: Date }[]) => rows.filter((r) => r.createdAt >= at(q.from) && r.createdAt < at(q.to));
+    const inRange = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt >= at(q.from) && r.createdAt < at(q.to));
     const agents = [agentX, agentY]
       .map((agentId) => {
         const s = ofAgent(mine, agentId);

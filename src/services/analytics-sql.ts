@@ -83,39 +83,49 @@ function scopeOf(alias: string, scope: AnalyticsScope): Prisma.Sql {
  */
 export function aggregateSql(range: Range, scope: AnalyticsScope): Prisma.Sql {
   const { from, to } = range;
-  const sets = scope.agentId ? Prisma.sql`(bucket), ()` : Prisma.sql`(bucket), ("agentId"), ()`;
+  const byAgent = !scope.agentId;
+  const sets = byAgent ? Prisma.sql`(bucket), ("agentId"), ()` : Prisma.sql`(bucket), ()`;
   // GROUPING names only grouped columns: one agent's rows are never grouped by agent.
-  const level = scope.agentId ? Prisma.sql`1 + 2 * GROUPING(bucket)` : Prisma.sql`GROUPING(bucket, "agentId")`;
-  const completedTurn = Prisma.sql`role = 'user' AND status = 'completed'`;
+  const level = byAgent ? Prisma.sql`GROUPING(bucket, "agentId")` : Prisma.sql`1 + 2 * GROUPING(bucket)`;
+  const agentOf = (alias: string) => (byAgent ? Prisma.sql`${Prisma.raw(alias)}."agentId"` : Prisma.sql`NULL::text`);
+  const completedTurn = Prisma.sql`m."role" = 'user' AND m."status" = 'completed'`;
+  const reply = Prisma.sql`m."role" = 'agent'`;
+  // The facts are narrow (small integers; each value only on the rows it counts for), since
+  // grouping sorts them: kind 0 a conversation, 1 a user turn, 2 an agent's reply; turn 1
+  // completed, 2 failed (0 pending); rating 1 like, 2 dislike.
   return Prisma.sql`
     WITH facts AS (
-      SELECT ${bucketOf(Prisma.sql`m."createdAt"`, range)} AS bucket, m."agentId", TRUE AS is_message,
-        m."role"::text AS role, m."status"::text AS status, m."userId", m."inputTokens", m."outputTokens", m."latencyMs",
-        m."feedbackRating"::text AS rating,
-        CASE WHEN jsonb_typeof(m."toolCalls") = 'array' THEN jsonb_array_length(m."toolCalls") ELSE 0 END AS tool_calls
+      SELECT ${bucketOf(Prisma.sql`m."createdAt"`, range)} AS bucket, ${agentOf('m')} AS "agentId",
+        CASE WHEN m."role" = 'user' THEN 1 ELSE 2 END::int2 AS kind,
+        CASE WHEN m."role" <> 'user' THEN 0 WHEN m."status" = 'completed' THEN 1 WHEN m."status" = 'failed' THEN 2 ELSE 0 END::int2 AS turn,
+        CASE WHEN m."role" = 'user' THEN m."userId" END AS user_id,
+        CASE WHEN ${completedTurn} THEN m."inputTokens" ELSE 0 END AS input_tokens,
+        CASE WHEN ${completedTurn} THEN m."outputTokens" ELSE 0 END AS output_tokens,
+        CASE WHEN ${completedTurn} THEN m."latencyMs" END AS latency,
+        CASE WHEN ${reply} AND m."feedbackRating" = 'like' THEN 1 WHEN ${reply} AND m."feedbackRating" = 'dislike' THEN 2 ELSE 0 END::int2 AS rating,
+        CASE WHEN ${reply} AND jsonb_typeof(m."toolCalls") = 'array' THEN jsonb_array_length(m."toolCalls") ELSE 0 END AS tool_calls
       FROM "Message" m
       WHERE ${scopeOf('m', scope)} AND m."createdAt" >= ${from}::timestamptz AND m."createdAt" < ${to}::timestamptz
       UNION ALL
-      SELECT ${bucketOf(Prisma.sql`c."createdAt"`, range)}, c."agentId", FALSE, NULL, NULL, NULL, 0, 0, NULL, NULL, 0
+      SELECT ${bucketOf(Prisma.sql`c."createdAt"`, range)}, ${agentOf('c')}, 0::int2, 0::int2, NULL, 0, 0, NULL, 0::int2, 0
       FROM "Conversation" c
       WHERE ${scopeOf('c', scope)} AND c."createdAt" >= ${from}::timestamptz AND c."createdAt" < ${to}::timestamptz
     ), groups AS (
-      SELECT ${level} AS level, bucket, "agentId",
-        count(*) FILTER (WHERE is_message) AS messages,
-        count(*) FILTER (WHERE NOT is_message) AS conversations,
-        count(DISTINCT "userId") FILTER (WHERE role = 'user') AS users,
-        count(*) FILTER (WHERE role = 'user' AND status IN ('completed', 'failed')) AS turns,
-        count(*) FILTER (WHERE role = 'user' AND status = 'failed') AS failed,
-        sum("inputTokens") FILTER (WHERE ${completedTurn}) AS input_tokens,
-        sum("outputTokens") FILTER (WHERE ${completedTurn}) AS output_tokens,
-        percentile_cont(ARRAY[0.5, 0.95]::float8[]) WITHIN GROUP (ORDER BY "latencyMs")
-          FILTER (WHERE ${completedTurn} AND "latencyMs" IS NOT NULL) AS latency,
-        count(*) FILTER (WHERE role = 'agent' AND rating IS NOT NULL) AS rated,
-        count(*) FILTER (WHERE role = 'agent' AND rating = 'like') AS likes,
-        count(*) FILTER (WHERE role = 'agent' AND rating = 'dislike') AS dislikes,
-        sum(tool_calls) FILTER (WHERE role = 'agent') AS tool_calls
+      SELECT ${level} AS level, bucket, ${byAgent ? Prisma.sql`"agentId"` : Prisma.sql`NULL::text`} AS "agentId",
+        count(*) FILTER (WHERE kind > 0) AS messages,
+        count(*) FILTER (WHERE kind = 0) AS conversations,
+        count(DISTINCT user_id) AS users,
+        count(*) FILTER (WHERE turn > 0) AS turns,
+        count(*) FILTER (WHERE turn = 2) AS failed,
+        sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        percentile_cont(ARRAY[0.5, 0.95]::float8[]) WITHIN GROUP (ORDER BY latency) AS latency,
+        count(*) FILTER (WHERE rating > 0) AS rated,
+        count(*) FILTER (WHERE rating = 1) AS likes,
+        count(*) FILTER (WHERE rating = 2) AS dislikes,
+        sum(tool_calls) AS tool_calls
       FROM facts
-      GROUP BY GROUPING SETS (${sets}) ${scope.agentId ? Prisma.sql`, "agentId"` : Prisma.empty}
+      GROUP BY GROUPING SETS (${sets})
     )
     SELECT level::int AS level, bucket, "agentId",
       messages::int AS "messages", conversations::int AS "conversationsStarted", users::int AS "activeUsers",

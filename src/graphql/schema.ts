@@ -2,6 +2,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/account.js';
 import './types/agent.js';
+import './types/analytics.js';
 import './types/api-keys.js';
 import './types/character.js';
 import './types/messaging.js';

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { AGENT_LIMITS as L } from '../services/agent-input.js';
+import { ANALYTICS_INTERVALS, ANALYTICS_LIMITS as AN } from '../services/analytics.js';
 import { CHARACTER_LIMITS as C } from '../services/character-input.js';
 import { ROTATION_GRACE } from '../services/key-management.js';
 import { TOOL_LIMITS as T, TOOL_NAME_PATTERN } from '../services/tools/custom-tools.js';
@@ -28,6 +29,10 @@ export const TAGS = [
       'Talk to an agent: a plain request and response, or a stream of Server-Sent Events; and preview the prompt its model would get.',
   },
   { name: 'Conversations', description: 'The exchanges between one agent and one end user, and their turns.' },
+  {
+    name: 'Analytics',
+    description: 'Conversation analytics of an agent or of the whole account: totals and a gap-free series in your time zone.',
+  },
   {
     name: 'Characters',
     description: 'Reusable personas agents speak as: create, list, read, change (every change is kept as a revision) and delete.',
@@ -87,6 +92,13 @@ const WEBHOOK_DELIVERY = [
   'A delivery succeeds on any 2xx answer within 10 s. Anything else (another status, a timeout, a network error, an address refused because it is private) fails the attempt, and it is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts over about 27.6 hours), after which the delivery is `failed`. Delivery is at least once, not in order. A `410 Gone` answer disables the endpoint at once (`disabledReason: "endpoint_gone"`); an endpoint whose every attempt has failed for 3 days is disabled too (`disabledReason: "failing"`). A disabled endpoint receives nothing and its pending deliveries fail; enabling it again (`PATCH` with `enabled: true`) clears the reason.',
   '',
   `\`url\` must be https:// without credentials, at most ${OUTBOUND_URL_MAX_LENGTH} characters (http:// and private, loopback or link-local addresses only when the operator allows private networks); at most ${W.perAccount} endpoints per account. The signing secret (\`whsec_…\`) is in \`data.secret\`, shown this once, and stored only sealed under the server key (without one the answer is 503 \`SERVICE_UNAVAILABLE\`).`,
+].join('\n');
+
+/** What analytics count and how they are bucketed: said on both analytics routes. */
+const ANALYTICS = [
+  `\`data\`: \`{from, to, interval, timeZone, totals, series}\`. \`totals\` and each bucket of \`series\` hold: \`messages\` (the users’ and the agents’, created in the range), \`conversationsStarted\`, \`activeUsers\` (distinct \`userId\`s that sent a message; in \`totals\` over the whole range, not a sum of buckets), \`turns\` (user turns that completed or failed; pending ones are not counted), \`failedTurns\`, \`errorRate\` (failedTurns ÷ turns), \`inputTokens\` and \`outputTokens\` (of completed turns), \`latencyMs: {p50, p95}\` (of completed turns, interpolated), \`likes\`, \`dislikes\`, \`ratedTurns\` and \`satisfaction\` (likes ÷ ratedTurns) over the agents’ replies created in the range, and \`toolCalls\`. Ratios and percentiles are null when there is nothing to divide or rank.`,
+  '',
+  `The range is [\`from\`, \`to\`): \`to\` defaults to now and \`from\` to ${AN.defaultRangeDays} days before \`to\`; both are ISO 8601 instants. \`series\` has every bucket (\`interval\` ${ANALYTICS_INTERVALS.map((i) => `\`${i}\``).join(', ')}, default \`day\`; weeks start on Monday) from the one holding \`from\` to the one holding the instant before \`to\`, empty ones included, each \`{start, end, …}\` as UTC instants. Buckets are cut in \`timeZone\` (IANA, default \`UTC\`) and follow its daylight-saving changes: such a day is 23 or 25 hours long, and a repeated hour is two buckets. The first and last bucket count only what happened within the range. At most ${AN.maxRangeDays} days and ${AN.maxBuckets} buckets: beyond, or for \`to\` not after \`from\`, an unknown zone or a malformed instant, 400 \`INVALID_REQUEST\` naming the parameter.`,
 ].join('\n');
 
 /** Every scope a route needs. */
@@ -163,6 +175,19 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Conversations',
     scope: 'conversations:read',
     params: { agentId: AGENT_ID },
+  },
+  'GET /agents/:agentId/analytics': {
+    summary: 'Get an agent’s analytics',
+    description: `The agent’s conversation analytics. It needs \`agents:read\` (to reach the agent) as well as \`conversations:read\`.\n\n${ANALYTICS}`,
+    tag: 'Analytics',
+    scope: ['conversations:read', 'agents:read'],
+    params: { agentId: AGENT_ID },
+  },
+  'GET /analytics': {
+    summary: 'Get the account’s analytics',
+    description: `Your account’s conversation analytics, with \`agents: [{agentId, name, totals}]\`: each agent that had activity in the range, most messages first.\n\n${ANALYTICS}`,
+    tag: 'Analytics',
+    scope: 'conversations:read',
   },
   'GET /conversations/:conversationId': {
     summary: 'Get a conversation',
@@ -622,5 +647,9 @@ export const PARAM_REFINEMENTS: Record<string, Refinement & { description: strin
   limit: { description: `Items per page, 1–${MAX_PAGE_SIZE}.`, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
   userId: { ...userId, description: 'The end user’s identifier, as sent with their messages.' },
   text: { ...text(MESSAGE_LIMITS.text, 1), description: 'A next message to include, as a send would.' },
+  from: { description: 'Start of the range (included), an ISO 8601 instant.', format: 'date-time' },
+  to: { description: 'End of the range (excluded), an ISO 8601 instant.', format: 'date-time' },
+  interval: { description: 'Bucket length of the series.', enum: [...ANALYTICS_INTERVALS], default: 'day' },
+  timeZone: { description: 'IANA time zone the buckets are cut in, e.g. `Europe/Berlin`.', default: 'UTC', examples: ['Europe/Berlin'] },
   force: { description: 'Detach the agents that use the character instead of answering 409 CHARACTER_IN_USE.', default: false },
 };

@@ -50,6 +50,8 @@ import {
   RotateWebhookSecretDocument,
   SendTestWebhookDocument,
   UpdateWebhookDocument,
+  GetAccountAnalyticsDocument,
+  GetAgentAnalyticsDocument,
 } from './generated/operations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -88,6 +90,8 @@ const route = (r: Omit<RestRoute, 'status' | 'body' | 'query'> & Partial<RestRou
 
 const pages = { page: 'int', limit: 'int' } as const;
 
+const analyticsRange = { from: 'string', to: 'string', interval: 'string', timeZone: 'string' } as const;
+
 /** The REST API: every route → named GraphQL operation → success status. */
 export const routes: RestRoute[] = [
   route({ method: 'POST', path: '/agents', operation: CreateAgentDocument, field: 'createAgent', status: 201, body: true }),
@@ -118,6 +122,14 @@ export const routes: RestRoute[] = [
     field: 'conversations',
     query: { userId: 'string', ...pages },
   }),
+  route({
+    method: 'GET',
+    path: '/agents/:agentId/analytics',
+    operation: GetAgentAnalyticsDocument,
+    field: 'agent.analytics',
+    query: analyticsRange,
+  }),
+  route({ method: 'GET', path: '/analytics', operation: GetAccountAnalyticsDocument, field: 'viewer.analytics', query: analyticsRange }),
   route({ method: 'GET', path: '/conversations/:conversationId', operation: GetConversationDocument, field: 'conversation' }),
   route({
     method: 'GET',

@@ -1,3 +1,4 @@
+import { Analytics } from './analytics.js';
 import { HttpClient } from './http.js';
 import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 import { Webhooks } from './webhooks.js';
@@ -45,6 +46,8 @@ export class OrionOS {
   /** Agents' custom HTTP tools and their signing secret. */
   readonly tools: Tools;
   readonly conversations: Conversations;
+  /** Conversation analytics of the account (`account`) or of one agent (`agent`). */
+  readonly analytics: Analytics;
   readonly apiKeys: ApiKeys;
   /** Webhook endpoints, their deliveries, and `verify` for what they receive. */
   readonly webhooks: Webhooks;
@@ -75,6 +78,7 @@ export class OrionOS {
     this.plugins = new Plugins(http);
     this.tools = new Tools(http);
     this.conversations = new Conversations(http);
+    this.analytics = new Analytics(http);
     this.apiKeys = new ApiKeys(http);
     this.webhooks = new Webhooks(http);
     this.accounts = new Accounts(http);

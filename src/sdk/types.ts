@@ -30,6 +30,8 @@ import type {
   DeleteConversationMutation,
   MessageFieldsFragment,
   PromptPreviewQuery,
+  GetAgentAnalyticsQuery,
+  GetAccountAnalyticsQuery,
   RotateApiKeyInput,
   RotateApiKeyMutation,
   SendMessageInput,
@@ -126,6 +128,11 @@ export type SendMessageParams = Omit<SendMessageInput, 'conversationId'> & { con
 /** A sent message and the agent's reply (`response`). */
 export type SentMessage = SentMessageFieldsFragment;
 export type PromptPreview = PromptPreviewQuery['agent']['promptPreview'];
+export type AgentAnalytics = GetAgentAnalyticsQuery['agent']['analytics'];
+export type AccountAnalytics = NonNullable<GetAccountAnalyticsQuery['viewer']>['analytics'];
+export type AnalyticsInterval = 'hour' | 'day' | 'week';
+/** The range [from, to) (ISO 8601 instants or Dates), the bucket length and the IANA zone of the buckets. */
+export type AnalyticsParams = { from?: Date | string; to?: Date | string; interval?: AnalyticsInterval; timeZone?: string };
 export type PromptPreviewParams = { userId: string; text?: string };
 
 /** A tool the model called while answering, with its outcome (`result`, or `error` when it failed). */

@@ -81,6 +81,8 @@ describe('limits hold behind the REST routes too (one pipeline)', () => {
       `/v1/agents/${agent.id}`,
       `/v1/agents/${agent.id}/conversations`,
       `/v1/agents/${agent.id}/prompt-preview?userId=u`,
+      `/v1/agents/${agent.id}/analytics?interval=hour`,
+      '/v1/analytics?interval=hour',
       `/v1/conversations/${sent.conversationId}`,
       `/v1/conversations/${sent.conversationId}/messages`,
       '/v1/api-keys',

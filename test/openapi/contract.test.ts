@@ -89,6 +89,10 @@ const SAMPLES: Record<string, Sample> = {
   },
   'GET /agents/:agentId/prompt-preview': { query: { userId: 'contract-user', text: 'Hi' } },
   'GET /agents/:agentId/conversations': { query: { userId: 'contract-user' } },
+  'GET /agents/:agentId/analytics': {
+    query: { from: '2026-01-01T00:00:00Z', to: '2026-01-08T00:00:00Z', interval: 'day', timeZone: 'Europe/Berlin' },
+  },
+  'GET /analytics': { query: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', interval: 'hour', timeZone: 'UTC' } },
   'GET /conversations/:conversationId': {},
   'GET /conversations/:conversationId/messages': { query: { page: '1', limit: '10' } },
   'DELETE /conversations/:conversationId': {

@@ -1,0 +1,190 @@
+// `npm run bench:conversations`: what conversation analytics (and search) cost as an agent's
+// history grows. One agent on PostgreSQL with 10k, 100k and 1M messages over the last 30 days
+// (seeded with one INSERT … SELECT generate_series per size, text drawn from a fixed
+// vocabulary), ANALYZEd; then, one request at a time over real HTTP: the agent's analytics for
+// those 30 days by day, the account's analytics (with its per-agent breakdown) the same, and a
+// conversation search for a word. Median and p95 of RUNS requests per size, and the analytics
+// SQL alone, run directly on the database (its median), to separate the query from HTTP.
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { aggregateSql } from '../src/services/analytics-sql.js';
+import { POSTGRES_URL, api, benchAccount, machineLine, markdownTable, median, saveResults, startServer } from './harness.js';
+
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const USERS = 2_000;
+const DAYS = 30;
+const SEARCH_WORD = 'invoice';
+
+/** Words of a support desk, for text a full-text search can find things in. */
+const VOCABULARY = `account address agent answer app billing booking browser cancel card change charge chat check
+  code confirm contact cost customer date delivery device discount download email error export feature file
+  help history install invoice issue item language link login message mobile month network notification
+  number order package password payment phone plan price problem profile purchase question receipt refund
+  report request reset schedule screen security service settings shipping sign speed status subscription
+  support team ticket time trial update upgrade user verify version wallet warranty website week window
+  please thanks hello why when where how what can could would should need want try again still not working
+  today yesterday tomorrow quickly slowly new old first last my your our the a an is was it this that`
+  .split(/\s+/)
+  .filter(Boolean);
+
+/** Deterministic sentences (the same in every run), 6–14 words each. */
+function sentences(count: number): string[] {
+  let state = 18;
+  const next = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 6 + Math.floor(next() * 9) }, () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]).join(' '),
+  );
+}
+
+const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.ceil(values.length * 0.95) - 1]!;
+
+async function timed(run: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+async function get(url: string, key: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  return { status: res.status, body: await res.json() };
+}
+
+async function main() {
+  const server = await startServer('postgres');
+  const db = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path="${server.schema}"` });
+  await db.connect();
+  try {
+    const key = await benchAccount(server.url);
+    const agent = await api(server.url, key, 'POST', '/v1/agents', { name: 'Support desk' });
+    const accountId = await accountOf(db, key);
+    const now = new Date();
+    const to = new Date(Math.ceil(now.getTime() / 60_000) * 60_000 + 60_000);
+    const from = new Date(to.getTime() - DAYS * 86_400_000);
+    const range = `from=${from.toISOString()}&to=${to.toISOString()}&interval=day&timeZone=Europe/Berlin`;
+
+    // One conversation per user, started over the 30 days.
+    await db.query(
+      `INSERT INTO "Conversation" (id, "accountId", "agentId", "userId", "messageCount", "createdAt", "updatedAt")
+       SELECT 'cnv_00' || lpad(u::text, 24, '0'), $1, $2, 'user_' || u, 0, $3::timestamptz - ((u + 0.5) / $4) * interval '${DAYS} days', now()
+       FROM generate_series(0, $4::int - 1) u`,
+      [accountId, agent.id, to.toISOString(), USERS],
+    );
+    const texts = sentences(2_000);
+    const rows: string[][] = [];
+    const notes: string[] = [];
+    let seeded = 0;
+    for (const size of SIZES) {
+      const seedStart = performance.now();
+      // Odd g: a user's turn (5% failed, 2% pending, the rest completed); even g: the agent's reply
+      // (every 10th with a tool call; some rated). Spread evenly (golden ratio) over the 30 days.
+      await db.query(
+        `INSERT INTO "Message" (id, "accountId", "conversationId", "agentId", "userId", role, text, status, "errorCode", model,
+           "inputTokens", "outputTokens", "latencyMs", "toolCalls", "feedbackRating", "feedbackAt", "createdAt")
+         SELECT 'msg_00' || lpad(g::text, 24, '0'), $1, 'cnv_00' || lpad((((g + 1) / 2) % $4)::text, 24, '0'), $2, 'user_' || (((g + 1) / 2) % $4),
+           CASE WHEN g % 2 = 1 THEN 'user' ELSE 'agent' END::"MessageRole",
+           ($5::text[])[1 + g % 2000] || ' ' || ($5::text[])[1 + (g / 7) % 2000],
+           CASE WHEN g % 2 = 0 THEN 'completed' WHEN g % 40 = 1 THEN 'failed' WHEN g % 100 = 3 THEN 'pending' ELSE 'completed' END::"MessageStatus",
+           CASE WHEN g % 2 = 1 AND g % 40 = 1 THEN 'MODEL_ERROR' END,
+           'orion-local-1', 10 + g % 400, 5 + g % 300, 80 + (g * 37) % 3000,
+           CASE WHEN g % 2 = 0 AND g % 10 = 0 THEN '[{"id":"c1","tool":"time.now"}]'::jsonb END,
+           CASE WHEN g % 2 = 0 AND g % 7 = 0 THEN 'like' WHEN g % 2 = 0 AND g % 13 = 0 THEN 'dislike' END::"FeedbackRating",
+           NULL,
+           $3::timestamptz - ((g * 0.6180339887)::numeric % 1)::float8 * (interval '${DAYS} days' - interval '2 minutes') - interval '1 minute'
+         FROM generate_series($6::int, $7::int) g`,
+        [accountId, agent.id, to.toISOString(), USERS, texts, seeded + 1, size],
+      );
+      seeded = size;
+      await db.query('VACUUM ANALYZE "Message"');
+      await db.query('ANALYZE "Conversation"');
+      const seedS = (performance.now() - seedStart) / 1000;
+
+      const agentUrl = `${server.url}/v1/agents/${agent.id}/analytics?${range}`;
+      const accountUrl = `${server.url}/v1/analytics?${range}`;
+      const check = await get(agentUrl, key);
+      if (check.status !== 200 || check.body.data.totals.messages !== size) {
+        throw new Error(`analytics: ${check.status} ${JSON.stringify(check.body).slice(0, 300)}`);
+      }
+      await get(accountUrl, key); // warm
+      const agentTimes = await timed(() => get(agentUrl, key));
+      const accountTimes = await timed(() => get(accountUrl, key));
+      const sql = aggregateSql({ from, to, interval: 'day', timeZone: 'Europe/Berlin' }, { accountId, agentId: agent.id });
+      const sqlTimes = await timed(() => db.query(sql.text, sql.values as unknown[]));
+      if (process.env.BENCH_EXPLAIN) {
+        const plan = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.values as unknown[]);
+        console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
+      }
+
+      const searchUrl = `${server.url}/v1/conversations?agentId=${agent.id}&q=${SEARCH_WORD}`;
+      const search = await get(searchUrl, key);
+      let searchCells = ['skipped', 'skipped'];
+      if (search.status === 200) {
+        const searchTimes = await timed(() => get(searchUrl, key));
+        searchCells = [median(searchTimes).toFixed(1), p95(searchTimes).toFixed(1)];
+      } else if (!notes.length) {
+        notes.push(
+          `Search (GET /v1/conversations?agentId=…&q=${SEARCH_WORD}) was skipped: the route answered ${search.status} ${search.body.error?.code ?? ''} (not built on this branch).`,
+        );
+      }
+      rows.push([
+        size.toLocaleString('en'),
+        seedS.toFixed(1),
+        median(sqlTimes).toFixed(1),
+        median(agentTimes).toFixed(1),
+        p95(agentTimes).toFixed(1),
+        median(accountTimes).toFixed(1),
+        p95(accountTimes).toFixed(1),
+        ...searchCells,
+      ]);
+      console.log(rows.at(-1)!.join(' | '));
+    }
+    const base = Number(rows[0]![2]);
+    const growth = rows.map((r) => `${r[0]}: ×${(Number(r[2]) / base).toFixed(1)}`).join(', ');
+    const markdown = [
+      '# Conversation analytics and search as an agent’s history grows (PostgreSQL)',
+      '',
+      `${machineLine()}; one agent, ${USERS.toLocaleString('en')} users, every message within the ${DAYS} days asked for;`,
+      `one request at a time, ${RUNS} runs per cell (after one warm-up); times in ms. Analytics: ${DAYS} days by day in Europe/Berlin.`,
+      '"SQL" is the analytics aggregate alone, run directly on the database; "seed" the INSERT … SELECT and VACUUM ANALYZE.',
+      '',
+      markdownTable(
+        [
+          'messages',
+          'seed s',
+          'SQL median',
+          'agent analytics median',
+          'agent analytics p95',
+          'account analytics median',
+          'account analytics p95',
+          `search "${SEARCH_WORD}" median`,
+          `search p95`,
+        ],
+        rows,
+      ),
+      '',
+      `Growth of the SQL time against ${rows[0]![0]} messages: ${growth}.`,
+      ...notes.map((n) => `\n${n}`),
+    ].join('\n');
+    console.log(markdown);
+    console.log(`\nwritten to ${await saveResults('conversations', markdown)}`);
+  } finally {
+    await db.end();
+    await server.stop();
+  }
+}
+
+/** The account of a key (the API's payloads do not name it). */
+async function accountOf(db: pg.Client, key: string): Promise<string> {
+  const hash = createHash('sha256').update(key).digest('hex');
+  const { rows } = await db.query('SELECT "accountId" FROM "ApiKey" WHERE hash = $1', [hash]);
+  return rows[0].accountId;
+}
+
+await main();

@@ -1,5 +1,6 @@
 import { HttpClient } from './http.js';
 import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
+import { Messages } from './messages.js';
 import { Webhooks } from './webhooks.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
@@ -45,6 +46,8 @@ export class OrionOS {
   /** Agents' custom HTTP tools and their signing secret. */
   readonly tools: Tools;
   readonly conversations: Conversations;
+  /** Feedback on agents' replies. */
+  readonly messages: Messages;
   readonly apiKeys: ApiKeys;
   /** Webhook endpoints, their deliveries, and `verify` for what they receive. */
   readonly webhooks: Webhooks;
@@ -75,6 +78,7 @@ export class OrionOS {
     this.plugins = new Plugins(http);
     this.tools = new Tools(http);
     this.conversations = new Conversations(http);
+    this.messages = new Messages(http);
     this.apiKeys = new ApiKeys(http);
     this.webhooks = new Webhooks(http);
     this.accounts = new Accounts(http);

@@ -99,11 +99,10 @@ export async function searchConversations(
   return paginate(args, rankedSource(prisma, accountId, { ...filter, q: filter.q, agentId }));
 }
 
-function rankedSource(
-  prisma: PrismaClient,
-  accountId: string,
-  filter: { q: string; agentId?: string; userId?: string | null; from?: Date | null; to?: Date | null },
-): PageSource<SearchedConversation> {
+type RankedFilter = { q: string; agentId?: string; userId?: string | null; from?: Date | null; to?: Date | null };
+
+/** The statements of a ranked search: its count, and a page of each conversation's best match. */
+export function rankedSearchSql(accountId: string, filter: RankedFilter) {
   const query = Prisma.sql`websearch_to_tsquery('english'::regconfig, ${filter.q})`;
   const conditions = [
     Prisma.sql`m."accountId" = ${accountId}`,
@@ -115,16 +114,11 @@ function rankedSource(
   ];
   const where = Prisma.join(conditions, ' AND ');
   return {
-    isValidCursor: () => false,
-    total: async () => {
-      const [row] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(DISTINCT m."conversationId") AS n FROM "Message" m WHERE ${where}`;
-      return Number(row?.n ?? 0);
-    },
-    count: () => Promise.reject(new Error('a ranked search has no cursors')),
-    findMany: async ({ order, skip, take }) => {
+    count: Prisma.sql`SELECT count(DISTINCT m."conversationId") AS n FROM "Message" m WHERE ${where}`,
+    page: (order: 'asc' | 'desc', skip: number, take: number) => {
       const direction = order === 'desc' ? Prisma.sql`DESC` : Prisma.sql`ASC`;
       // Each conversation's best message (DISTINCT ON), ranked; the snippets of the page only.
-      const rows = await prisma.$queryRaw<MatchRow[]>`
+      return Prisma.sql`
         SELECT b."conversationId", b.id AS "messageId", b.role::text AS role, b."createdAt",
                round(b.rank::numeric, 6)::float8 AS rank,
                ts_headline('english'::regconfig, b."text", ${query}, ${HEADLINE_OPTIONS}) AS snippet
@@ -140,6 +134,21 @@ function rankedSource(
           OFFSET ${skip} LIMIT ${take}
         ) b
         ORDER BY b.rank ${direction}, b."conversationId" ${direction}`;
+    },
+  };
+}
+
+function rankedSource(prisma: PrismaClient, accountId: string, filter: RankedFilter): PageSource<SearchedConversation> {
+  const sql = rankedSearchSql(accountId, filter);
+  return {
+    isValidCursor: () => false,
+    total: async () => {
+      const [row] = await prisma.$queryRaw<{ n: bigint }[]>(sql.count);
+      return Number(row?.n ?? 0);
+    },
+    count: () => Promise.reject(new Error('a ranked search has no cursors')),
+    findMany: async ({ order, skip, take }) => {
+      const rows = await prisma.$queryRaw<MatchRow[]>(sql.page(order, skip, take));
       const conversations = await prisma.conversation.findMany({
         where: { id: { in: rows.map((r) => r.conversationId) }, accountId },
       });

@@ -6,7 +6,7 @@ import { typeOfId } from '../ids.js';
 import { getAgent } from './agents.js';
 import { listConversations } from './conversations.js';
 import { userIdSchema } from './messages.js';
-import { idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
 import { parseInput } from './validation.js';
 
 export const SEARCH_LIMITS = { q: 200 } as const;
@@ -62,6 +62,7 @@ type MatchRow = {
   createdAt: Date;
   rank: number;
   snippet: string;
+  total: bigint;
 };
 
 /**
@@ -96,7 +97,12 @@ export async function searchConversations(
       throw invalidRequest([{ field, message: 'cannot page a search ranked by q: use page and limit (or first)' }]);
     }
   }
-  return paginate(args, rankedSource(prisma, accountId, { ...filter, q: filter.q, agentId }));
+  // The page paginate() reads first: page/limit's, or Relay's `first` (one more, to see if there is a next).
+  const planned =
+    args.first != null
+      ? { skip: 0, take: args.first + 1 }
+      : { skip: ((args.page ?? 1) - 1) * (args.limit ?? DEFAULT_PAGE_SIZE), take: args.limit ?? DEFAULT_PAGE_SIZE };
+  return paginate(args, rankedSource(prisma, accountId, { ...filter, q: filter.q, agentId }, planned));
 }
 
 type RankedFilter = { q: string; agentId?: string; userId?: string | null; from?: Date | null; to?: Date | null };
@@ -115,15 +121,16 @@ export function rankedSearchSql(accountId: string, filter: RankedFilter) {
   const where = Prisma.join(conditions, ' AND ');
   return {
     count: Prisma.sql`SELECT count(DISTINCT m."conversationId") AS n FROM "Message" m WHERE ${where}`,
+    /** `total`, on each row: how many conversations match (none when the page is past the end). */
     page: (order: 'asc' | 'desc', skip: number, take: number) => {
       const direction = order === 'desc' ? Prisma.sql`DESC` : Prisma.sql`ASC`;
       // Each conversation's best message (DISTINCT ON), ranked; the snippets of the page only.
       return Prisma.sql`
         SELECT b."conversationId", b.id AS "messageId", b.role::text AS role, b."createdAt",
-               round(b.rank::numeric, 6)::float8 AS rank,
+               round(b.rank::numeric, 6)::float8 AS rank, b.total,
                ts_headline('english'::regconfig, b."text", ${query}, ${HEADLINE_OPTIONS}) AS snippet
         FROM (
-          SELECT b.* FROM (
+          SELECT b.*, count(*) OVER () AS total FROM (
             SELECT DISTINCT ON (m."conversationId") m."conversationId", m.id, m.role, m."createdAt", m."text",
                    ts_rank_cd(${DOCUMENT}, ${query}) AS rank
             FROM "Message" m
@@ -138,17 +145,41 @@ export function rankedSearchSql(accountId: string, filter: RankedFilter) {
   };
 }
 
-function rankedSource(prisma: PrismaClient, accountId: string, filter: RankedFilter): PageSource<SearchedConversation> {
+/**
+ * Ranking reads every matching message, so the page expected (`planned`: the one paginate() asks
+ * for first) is read with the total, in one statement; the count runs apart only when that page
+ * is empty, and another page (one read from the oldest end) is a statement of its own.
+ */
+function rankedSource(
+  prisma: PrismaClient,
+  accountId: string,
+  filter: RankedFilter,
+  planned: { skip: number; take: number },
+): PageSource<SearchedConversation> {
   const sql = rankedSearchSql(accountId, filter);
+  let prefetched: MatchRow[] | undefined;
+  // The rows asked for, when they are the prefetched page: newest-first as read, or (a page past
+  // the middle, which paginate() reads from the oldest end) the same rows in reverse.
+  const fromPrefetched = (order: 'asc' | 'desc', skip: number, take: number): MatchRow[] | undefined => {
+    if (!prefetched) return undefined;
+    if (order === 'desc') return skip === planned.skip && take === planned.take ? prefetched : undefined;
+    const total = Number(prefetched[0]!.total);
+    return total - skip - take === planned.skip && take <= prefetched.length ? prefetched.slice(0, take).reverse() : undefined;
+  };
   return {
     isValidCursor: () => false,
     total: async () => {
+      const rows = await prisma.$queryRaw<MatchRow[]>(sql.page('desc', planned.skip, planned.take));
+      if (rows.length > 0) {
+        prefetched = rows;
+        return Number(rows[0]!.total);
+      }
       const [row] = await prisma.$queryRaw<{ n: bigint }[]>(sql.count);
       return Number(row?.n ?? 0);
     },
     count: () => Promise.reject(new Error('a ranked search has no cursors')),
     findMany: async ({ order, skip, take }) => {
-      const rows = await prisma.$queryRaw<MatchRow[]>(sql.page(order, skip, take));
+      const rows = fromPrefetched(order, skip, take) ?? (await prisma.$queryRaw<MatchRow[]>(sql.page(order, skip, take)));
       const conversations = await prisma.conversation.findMany({
         where: { id: { in: rows.map((r) => r.conversationId) }, accountId },
       });
@@ -156,7 +187,7 @@ function rankedSource(prisma: PrismaClient, accountId: string, filter: RankedFil
       return rows.flatMap((row) => {
         const conversation = byId.get(row.conversationId);
         if (!conversation) return []; // deleted meanwhile
-        const { conversationId: _c, ...match } = row;
+        const { conversationId: _c, total: _t, ...match } = row;
         return [{ ...conversation, match }];
       });
     },

@@ -75,6 +75,17 @@ describe.each(STORAGES)('conversation search (%s)', (storage) => {
     expect(await app.db.prisma.message.count()).toBeGreaterThan(0);
   });
 
+  it('a long message’s snippet is the part around its match, not the whole text', async () => {
+    const c = await app.newAccount('Long');
+    const agent = (await app.http.post('/v1/agents').set(bearer(c.key)).send({ name: 'Long' })).body.data.id;
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+    await send(c.key, agent, 'long', `${filler(300)} the parcel was lost ${filler(300)}`);
+    const [item] = (await search({ q: 'parcel' }, c.key)).body.data.items;
+    expect(item.match.snippet).toContain('«parcel»');
+    expect(item.match.snippet.split(' ').length).toBeLessThanOrEqual(35);
+    expect(item.match.snippet).not.toContain('word100'); // 100 words from the match, either side
+  });
+
   it('combines filters: agentId, userId, q, and [from, to)', async () => {
     expect(users(await search({ q: 'refund', agentId: helpdesk }))).toEqual(['bob', 'alice']);
     expect(users(await search({ q: 'refund', agentId: coach }))).toEqual([]);

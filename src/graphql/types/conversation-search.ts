@@ -9,7 +9,7 @@ const ConversationMatchRef = builder.objectRef<ConversationMatch>('ConversationM
     messageId: t.exposeID('messageId'),
     role: t.expose('role', { type: MatchRole }),
     snippet: t.exposeString('snippet', {
-      description: `Plain text (not HTML) around the matched words, each marked ${SNIPPET_MARKS.start}like this${SNIPPET_MARKS.stop}; fragments are joined with " … ".`,
+      description: `Plain text (not HTML) around the matched words, each marked ${SNIPPET_MARKS.start}like this${SNIPPET_MARKS.stop}: up to about 35 words of the message around its best matching words.`,
     }),
     rank: t.exposeFloat('rank', { description: 'PostgreSQL’s ts_rank_cd of the message: higher is a stronger match.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the matched message was sent.' }),

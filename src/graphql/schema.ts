@@ -5,6 +5,8 @@ import './types/agent.js';
 import './types/analytics.js';
 import './types/api-keys.js';
 import './types/character.js';
+import './types/conversation-search.js';
+import './types/feedback.js';
 import './types/messaging.js';
 import './types/plugins.js';
 import './types/tools.js';

@@ -4,6 +4,8 @@ import { ANALYTICS_INTERVALS, ANALYTICS_LIMITS as AN } from '../services/analyti
 import { CHARACTER_LIMITS as C } from '../services/character-input.js';
 import { ROTATION_GRACE } from '../services/key-management.js';
 import { TOOL_LIMITS as T, TOOL_NAME_PATTERN } from '../services/tools/custom-tools.js';
+import { SEARCH_LIMITS, SNIPPET_MARKS } from '../services/conversation-search.js';
+import { FEEDBACK_LIMITS } from '../services/feedback.js';
 import { MESSAGE_LIMITS, USER_ID_PATTERN } from '../services/messages.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
 import { SCOPES, type Scope } from '../services/scopes.js';
@@ -73,6 +75,7 @@ export type RouteDoc = {
 
 const AGENT_ID = 'The agent’s ID (`agt_…`).';
 const CONVERSATION_ID = 'The conversation’s ID (`cnv_…`).';
+const MESSAGE_ID = 'The message’s ID (`msg_…`): an agent’s reply.';
 const KEY_ID = 'The API key’s ID (`key_…`).';
 const ACCOUNT_ID = 'The account’s ID (`acc_…`).';
 const CHARACTER_ID = 'The character’s ID (`chr_…`).';
@@ -176,6 +179,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     scope: 'conversations:read',
     params: { agentId: AGENT_ID },
   },
+  'GET /conversations': {
+    summary: 'Search conversations',
+    description: [
+      'Your account’s conversations; every parameter is optional and they combine. `agentId` and `userId` narrow to one agent and one end user (an `agentId` of no agent of yours is 404 `AGENT_NOT_FOUND`).',
+      '',
+      `With \`q\` (1–${SEARCH_LIMITS.q} characters): PostgreSQL full-text search over message text, in English (stemmed: \`running\` finds \`runs\`; common words such as \`the\` are ignored; web-search syntax: \`"a phrase"\`, \`or\`, \`-word\`). Only conversations with a matching message are listed, best match first (the best message’s \`ts_rank_cd\`, then the newest conversation), each with \`match: {messageId, role, snippet, rank, createdAt}\`, its best-matching message. \`snippet\` is plain text (never HTML: escape it as you would the message) in which each matched word is marked ${SNIPPET_MARKS.start}like this${SNIPPET_MARKS.stop}: the part of the message (up to about 35 words) around its best matching words. \`from\` and \`to\` then bound the matched messages’ time. A ranked search pages with \`page\` and \`limit\` only.`,
+      '',
+      'Without `q`: newest first, `match` is null, and `from`/`to` bound the conversation’s `lastMessageAt`.',
+      '',
+      '`from` (inclusive) and `to` (exclusive) are ISO-8601 date-times with an offset (`2030-01-31T00:00:00Z`); `from` must be before `to`.',
+    ].join('\n'),
+    tag: 'Conversations',
+    scope: 'conversations:read',
+    errors: { AGENT_NOT_FOUND: '`agentId` names no agent of your account.' },
+  },
   'GET /agents/:agentId/analytics': {
     summary: 'Get an agent’s analytics',
     description: `The agent’s conversation analytics. It needs \`agents:read\` (to reach the agent) as well as \`conversations:read\`.\n\n${ANALYTICS}`,
@@ -210,6 +228,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Conversations',
     scope: 'messages:write',
     params: { conversationId: CONVERSATION_ID },
+  },
+  'POST /messages/:messageId/feedback': {
+    summary: 'Rate an agent’s reply',
+    description: `Sets the feedback on an agent’s reply: \`rating\` (\`like\` or \`dislike\`, required) and an optional \`comment\` (trimmed, at most ${FEEDBACK_LIMITS.comment} characters; empty means none). One per message: a second POST replaces the first whole (a comment left out is cleared), and answers 200 as the first does, with the feedback as now set: \`{messageId, rating, comment, updatedAt}\`. It shows on the message in its conversation’s history (\`feedback\`) and counts in analytics. A user’s message cannot be rated (400 \`INVALID_REQUEST\` on \`messageId\`).`,
+    tag: 'Conversations',
+    scope: 'messages:write',
+    params: { messageId: MESSAGE_ID },
+    errors: { NOT_FOUND: 'No message of your account has this ID.' },
+  },
+  'DELETE /messages/:messageId/feedback': {
+    summary: 'Withdraw feedback',
+    description: 'Removes the feedback on an agent’s reply: `{messageId, deleted: true}`. A reply with no feedback answers 404 `NOT_FOUND`, as a second DELETE does.',
+    tag: 'Conversations',
+    scope: 'messages:write',
+    params: { messageId: MESSAGE_ID },
+    errors: { NOT_FOUND: 'No message of your account has this ID, or it has no feedback.' },
   },
   'GET /plugins': {
     summary: 'List the plugin catalog',

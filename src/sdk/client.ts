@@ -1,6 +1,7 @@
 import { Analytics } from './analytics.js';
 import { HttpClient } from './http.js';
 import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
+import { Messages } from './messages.js';
 import { Webhooks } from './webhooks.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
@@ -48,6 +49,8 @@ export class OrionOS {
   readonly conversations: Conversations;
   /** Conversation analytics of the account (`account`) or of one agent (`agent`). */
   readonly analytics: Analytics;
+  /** Feedback on agents' replies. */
+  readonly messages: Messages;
   readonly apiKeys: ApiKeys;
   /** Webhook endpoints, their deliveries, and `verify` for what they receive. */
   readonly webhooks: Webhooks;
@@ -79,6 +82,7 @@ export class OrionOS {
     this.tools = new Tools(http);
     this.conversations = new Conversations(http);
     this.analytics = new Analytics(http);
+    this.messages = new Messages(http);
     this.apiKeys = new ApiKeys(http);
     this.webhooks = new Webhooks(http);
     this.accounts = new Accounts(http);

@@ -28,6 +28,13 @@ export {
 export { Analytics } from './analytics.js';
 export { SDK_VERSION } from './http.js';
 export { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
+export {
+  Messages,
+  type DeletedMessageFeedback,
+  type FeedbackRating,
+  type MessageFeedback,
+  type MessageFeedbackParams,
+} from './messages.js';
 export { MessageStream } from './stream.js';
 export { verifyWebhook, Webhooks, WebhookVerificationError, type WebhookHeaders, type WebhookVerificationReason } from './webhooks.js';
 export type * from './types.js';

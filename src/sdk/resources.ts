@@ -32,6 +32,8 @@ import type {
   ApiResponse,
   Conversation,
   ConversationListParams,
+  ConversationSearchParams,
+  SearchedConversation,
   CreatedAccount,
   CreatedApiKey,
   DeletedAgent,
@@ -277,6 +279,19 @@ export class Characters {
 
 export class Conversations {
   constructor(private readonly http: HttpClient) {}
+
+  /** GET /conversations: the account's conversations, filtered; with `q`, a ranked full-text search. */
+  search(params: ConversationSearchParams = {}, options?: RequestOptions): Promise<ApiResponse<Page<SearchedConversation>>> {
+    const time = (value: string | Date | undefined) => (value instanceof Date ? value.toISOString() : value);
+    return this.http.request(
+      {
+        method: 'GET',
+        path: '/conversations',
+        query: { agentId: params.agentId, userId: params.userId, q: params.q, from: time(params.from), to: time(params.to), ...pageQuery(params) },
+      },
+      options,
+    );
+  }
 
   /** GET /conversations/{conversationId}. */
   get(conversationId: string, options?: RequestOptions): Promise<ApiResponse<Conversation>> {

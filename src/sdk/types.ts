@@ -18,6 +18,7 @@ import type {
   CharacterFieldsFragment,
   CharacterRevisionFieldsFragment,
   ConversationFieldsFragment,
+  SearchConversationsQuery,
   CreateAccountInput,
   CreateAccountMutation,
   CreateAgentInput,
@@ -155,6 +156,20 @@ export type ConversationListParams = PageParams & { userId?: string };
 /** One stored turn: the user's text or the agent's reply. */
 export type Message = MessageFieldsFragment;
 export type DeletedConversation = DeleteConversationMutation['deleteConversation'];
+/**
+ * GET /conversations: every filter optional, all combinable. `q`: English full-text search
+ * (1–200 characters); `from` (inclusive) and `to` (exclusive) bound the matched messages’ time with
+ * `q`, else the conversations’ lastMessageAt.
+ */
+export type ConversationSearchParams = PageParams & {
+  agentId?: string;
+  userId?: string;
+  q?: string;
+  from?: string | Date;
+  to?: string | Date;
+};
+/** A conversation found by a search; `match` (its best-matching message, snippet marked «…») is null without `q`. */
+export type SearchedConversation = SearchConversationsQuery['conversations']['items'][number];
 
 // API keys
 /** An API key as listed: never its secret. */

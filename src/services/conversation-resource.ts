@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '../db/generated/prisma/client.js';
+import { feedbackOf } from './feedback.js';
 import type { ToolCallRecord } from './tools/types.js';
 
 // The REST shapes of conversations and messages, apart from both services (conversations.ts
@@ -55,5 +56,12 @@ export function messageResource(message: Message) {
     metadata: (message.metadata as Record<string, string> | null) ?? {},
     createdAt: message.createdAt.toISOString(),
     toolCalls: storedToolCalls(message.toolCalls).map(toolCallResource),
+    feedback: feedbackResource(message),
   };
+}
+
+/** A message's feedback as REST returns it (fragment MessageFeedbackFields), or null. */
+export function feedbackResource(message: Message) {
+  const feedback = feedbackOf(message);
+  return feedback && { ...feedback, updatedAt: feedback.updatedAt.toISOString() };
 }

@@ -58,7 +58,7 @@ describe('fuzzing', () => {
     fc.string({ maxLength: 200 }).map((raw) => ({ raw })),
     fc.record({ name: fc.anything(), text: fc.anything(), userId: fc.anything(), scopes: fc.anything(), model: fc.anything() }, { requiredKeys: [] }),
   );
-  const query = fc.dictionary(fc.constantFrom('page', 'limit', 'userId', 'text', 'x', 'first'), fc.string({ maxLength: 12 }), { maxKeys: 3 });
+  const query = fc.dictionary(fc.constantFrom('page', 'limit', 'userId', 'text', 'x', 'first', 'q', 'from', 'to', 'agentId'), fc.string({ maxLength: 12 }), { maxKeys: 3 });
   const contentType = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '');
   const authorization = fc.constantFrom('valid', 'none', 'Bearer orn_live_bogus', 'Basic abc', 'Bearer ', 'bearer  ');
 

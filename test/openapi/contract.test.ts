@@ -31,6 +31,7 @@ type Ids = {
   toolId: string;
   webhookId: string;
   deliveryId: string;
+  messageId: string;
 };
 type Sample = {
   query?: Record<string, string>;
@@ -54,6 +55,7 @@ const MISSING: Ids = {
   toolId: `tol_${'0'.repeat(26)}`,
   webhookId: `whk_${'0'.repeat(26)}`,
   deliveryId: `dlv_${'0'.repeat(26)}`,
+  messageId: `msg_${'0'.repeat(26)}`,
 };
 
 let app: TestApp;
@@ -67,6 +69,13 @@ async function post(path: string, key: string, body: object) {
   const res = await app.http.post(path).set(bearer(key)).send(body);
   if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data;
+}
+
+/** A new agent's reply (its message ID), to rate. */
+async function freshReply(): Promise<string> {
+  const sent = await post(`/v1/agents/${ids.agentId}/messages`, ownerKey, { text: 'rate me', userId: `r-${Math.random()}`.slice(0, 20) });
+  const history = await app.http.get(`/v1/conversations/${sent.conversationId}/messages`).set(bearer(ownerKey));
+  return history.body.data.items.find((m: { role: string }) => m.role === 'agent').id;
 }
 
 const SAMPLES: Record<string, Sample> = {
@@ -93,7 +102,21 @@ const SAMPLES: Record<string, Sample> = {
     query: { from: '2026-01-01T00:00:00Z', to: '2026-01-08T00:00:00Z', interval: 'day', timeZone: 'Europe/Berlin' },
   },
   'GET /analytics': { query: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', interval: 'hour', timeZone: 'UTC' } },
+  'GET /conversations': { query: { q: 'hello', page: '1', limit: '5' } },
   'GET /conversations/:conversationId': {},
+  'POST /messages/:messageId/feedback': {
+    body: { rating: 'like', comment: 'Spot on.' },
+    invalidBody: { rating: 'meh' },
+    otherBody: { rating: 'dislike' },
+    fresh: async () => ({ messageId: await freshReply() }),
+  },
+  'DELETE /messages/:messageId/feedback': {
+    fresh: async () => {
+      const messageId = await freshReply();
+      await post(`/v1/messages/${messageId}/feedback`, ownerKey, { rating: 'dislike' });
+      return { messageId };
+    },
+  },
   'GET /conversations/:conversationId/messages': { query: { page: '1', limit: '10' } },
   'DELETE /conversations/:conversationId': {
     fresh: async () => ({
@@ -269,6 +292,7 @@ describe('the REST API answers as its OpenAPI document says', () => {
     const webhook = await post('/v1/webhooks', ownerKey, { url: 'https://hooks.example.com/fixture', events: ['*'] });
     const delivery = await post(`/v1/webhooks/${webhook.webhook.id}/test`, ownerKey, {});
     ids = {
+      messageId: '',
       webhookId: webhook.webhook.id,
       deliveryId: delivery.id,
       agentId: agent.id,
@@ -280,6 +304,7 @@ describe('the REST API answers as its OpenAPI document says', () => {
       pluginId: 'time',
       toolId: tool.tool.id,
     };
+    ids.messageId = await freshReply();
     const limited = await app.newAccount('Limited', { rateLimitPerMinute: 1 });
     limitedKey = limited.key;
     await app.http.get('/v1/agents').set(bearer(limitedKey)).expect(200); // its one request this minute
@@ -367,6 +392,13 @@ describe('the REST API answers as its OpenAPI document says', () => {
     const answer = await call(route, { body: { name: 'Nobody', characterId: MISSING.characterId } });
     expectCode(answer, 'NOT_FOUND');
     expect((answer.body as any).error.details).toEqual({ id: MISSING.characterId });
+  });
+
+  it('GET /conversations: 404 AGENT_NOT_FOUND for an agentId that names no agent of the account', async () => {
+    const route = routes.find((r) => r.method === 'GET' && r.path === '/conversations')!;
+    const answer = await call(route, { query: { q: 'hello', agentId: MISSING.agentId } });
+    expectCode(answer, 'AGENT_NOT_FOUND');
+    expect((answer.body as any).error.details).toEqual({ id: MISSING.agentId });
   });
 
   it('DELETE /characters/:characterId: 409 CHARACTER_IN_USE while an agent uses it', async () => {

@@ -4,7 +4,6 @@ import {
   deleteConversation,
   getConversation,
   conversationsOfAgent,
-  listConversations,
   messagesOfConversation,
 } from '../../services/conversations.js';
 import {
@@ -17,7 +16,10 @@ import {
 } from '../../services/messages.js';
 import type { ToolCallRecord } from '../../services/tools/types.js';
 import type { PageArgs } from '../../services/pagination.js';
+import { invalidRequest } from '../../errors.js';
+import { searchConversations, type ConversationFilter } from '../../services/conversation-search.js';
 import { builder, requireKey } from '../builder.js';
+import { ConversationFilterInput } from './conversation-search.js';
 import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
 
 const Usage = builder
@@ -271,17 +273,45 @@ const DeleteConversationPayload = builder
     }),
   });
 
+/** The filter, with the older top-level arguments folded in (each given once, or twice alike). */
+function mergeFilter(
+  agentId: string | number | null | undefined,
+  userId: string | null | undefined,
+  filter: ConversationFilter | null | undefined,
+): ConversationFilter {
+  const merged: ConversationFilter = { ...filter };
+  for (const [field, value] of [['agentId', agentId == null ? null : String(agentId)], ['userId', userId]] as const) {
+    if (value == null) continue;
+    const inFilter = merged[field];
+    if (inFilter != null && String(inFilter) !== value) {
+      throw invalidRequest([{ field, message: `differs from filter.${field}: give it once` }]);
+    }
+    merged[field] = value;
+  }
+  if (merged.agentId != null) merged.agentId = String(merged.agentId);
+  return merged;
+}
+
 builder.queryFields((t) => ({
   conversations: t.connection(
     {
       type: ConversationRef,
-      description: 'An agent’s conversations, newest first; `userId` narrows to one end user. Needs only conversations:read.',
+      description:
+        'Your account’s conversations, newest first, narrowed by `filter` (or by the older `agentId` and `userId` arguments); ' +
+        'with `filter.q`, a full-text search: only those with a matching message, best match first, each with its `match`. Needs only conversations:read.',
       authScopes: { scope: 'conversations:read' },
-      args: { ...pageArgs(t), agentId: t.arg.id({ required: true }), userId: t.arg.string() },
-      resolve: async (_root, args, ctx) =>
-        toConnection(
-          await listConversations(ctx.prisma, accountOf(ctx), String(args.agentId), args as PageArgs & { userId?: string | null }),
-        ) as never,
+      args: {
+        ...pageArgs(t),
+        agentId: t.arg.id({ description: 'Same as filter.agentId (kept for older clients).' }),
+        userId: t.arg.string({ description: 'Same as filter.userId (kept for older clients).' }),
+        filter: t.arg({ type: ConversationFilterInput }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const { agentId, userId, filter, ...page } = args;
+        return toConnection(
+          await searchConversations(ctx.prisma, accountOf(ctx), mergeFilter(agentId, userId, filter), page as PageArgs),
+        ) as never;
+      },
     },
     { name: 'RootConversationConnection', ...connectionExtras },
   ),

@@ -4,6 +4,7 @@ import './types/account.js';
 import './types/agent.js';
 import './types/api-keys.js';
 import './types/character.js';
+import './types/conversation-export.js';
 import './types/messaging.js';
 import './types/plugins.js';
 import './types/tools.js';

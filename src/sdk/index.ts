@@ -25,6 +25,7 @@ export {
   type ErrorCode,
   type OrionOSErrorCode,
 } from './errors.js';
+export { ExportDownload, type ConversationExportFormat, type ExportRecord } from './export.js';
 export { SDK_VERSION } from './http.js';
 export { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 export { MessageStream } from './stream.js';

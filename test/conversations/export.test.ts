@@ -364,6 +364,27 @@ describe.each(STORAGES)('conversation export (%s)', (storage) => {
     }
   });
 
+  it('a failure after the first byte cuts the connection off: a partial file never looks whole', async () => {
+    const server = await listen(app.app);
+    try {
+      const { reader } = await openExport(`${server.url}/v1/conversations/${hugeId}/export`);
+      let text = (await reader.read()).value!;
+      sql.refuse((statement) => /"Message"/.test(statement) && /LIMIT/i.test(statement));
+      const outcome = await (async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return 'ended';
+          text += value;
+        }
+      })().catch((error: Error) => error);
+      expect(outcome).toBeInstanceOf(Error);
+      expect(linesOf(text.slice(0, text.lastIndexOf('\n') + 1)).length).toBeLessThan(EXPORT_PAGE_SIZE.messages * HUGE_PAGES);
+    } finally {
+      sql.refuse();
+      await server.close();
+    }
+  });
+
   it('a client that disconnects mid-export stops the server reading', async () => {
     const server = await listen(app.app);
     try {

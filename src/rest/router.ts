@@ -238,6 +238,10 @@ async function answerAsDownload(
     res.status(200);
     res.attachment(head.fileName);
     res.set({ 'Content-Type': head.contentType, 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    if (req.method === 'HEAD') {
+      res.end(); // The headers say what a GET would get; reading the file for nothing would not.
+      return;
+    }
     let result: ExecutionResult<Record<string, unknown>> | undefined = first.value;
     while (result && !gone) {
       const error = firstError(result);

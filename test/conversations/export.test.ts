@@ -156,6 +156,8 @@ describe.each(STORAGES)('conversation export (%s)', (storage) => {
       ['user', 'failed'],
     ]);
     expect(turns[4]!.error).toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+    const headOnly = await app.http.head(`/v1/conversations/${adaId}/export`).set(bearer(a.key));
+    expect([headOnly.status, headOnly.headers['content-disposition'], headOnly.text ?? '']).toEqual([200, `attachment; filename=${adaId}.jsonl`, '']);
     // ?format=jsonl is the default, said out loud.
     expect((await get(`/v1/conversations/${adaId}/export?format=jsonl`)).body).toBe(body);
   });

@@ -7,6 +7,7 @@ import './types/api-keys.js';
 import './types/character.js';
 import './types/conversation-search.js';
 import './types/feedback.js';
+import './types/conversation-export.js';
 import './types/messaging.js';
 import './types/plugins.js';
 import './types/tools.js';

@@ -366,14 +366,16 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       };
     }
 
-    // Answers: the envelope around exactly the operation's selection, then every error.
-    const data = generator.dataSchema(route.operation, route.field);
+    // Answers: the envelope around exactly the operation's selection (or the file a download
+    // route streams), then every error.
     const responses: Record<string, ResponseObject | Reference> = {
-      [String(route.status)]: {
-        description: route.status === 201 ? 'Created.' : 'OK.',
-        headers: commonHeaders(route.method),
-        content: { 'application/json': { schema: successEnvelope(data) } },
-      },
+      [String(route.status)]: route.download
+        ? downloadResponse(generator, route, doc)
+        : {
+            description: route.status === 201 ? 'Created.' : 'OK.',
+            headers: commonHeaders(route.method),
+            content: { 'application/json': { schema: successEnvelope(generator.dataSchema(route.operation, route.field)) } },
+          },
     };
     if (route.stream) {
       responses['200'] = streamResponse(generator, route, doc, name);
@@ -456,6 +458,33 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
         },
       },
     },
+  };
+}
+
+/** A file streamed as it is read (a `download` route): its media types, as the route's docs say. */
+function downloadResponse(generator: GraphQLJsonSchemas, route: RestRoute, doc: RouteDoc): ResponseObject {
+  const chunk = generator.dataSchema(route.operation, route.field);
+  for (const field of ['text', 'contentType', 'fileName']) {
+    if (!chunk.properties?.[field]) throw new Error(`OpenAPI: the download route ${routeKey(route)} selects no ${field}`);
+  }
+  if (!doc.download) throw new Error(`OpenAPI: the download route ${routeKey(route)} documents no media types (RouteDoc.download)`);
+  return {
+    description:
+      'The file, streamed as it is read (chunked transfer encoding, no `Content-Length`). An error after the first byte cuts the connection off before the final chunk, so a partial file never looks whole.',
+    headers: {
+      ...commonHeaders(route.method),
+      'Content-Disposition': {
+        description: 'The file’s name to save it as: `attachment; filename=cnv_….jsonl` (quoted when the name needs it).',
+        required: true,
+        schema: { type: 'string', pattern: '^attachment; filename=("[^"]+"|[^";]+)$' },
+      },
+    },
+    content: Object.fromEntries(
+      Object.entries(doc.download).map(([media, { description, example }]) => [
+        media,
+        { schema: { type: 'string', description }, example },
+      ]),
+    ),
   };
 }
 

@@ -71,6 +71,8 @@ export type RouteDoc = {
   errors?: Partial<Record<ErrorCode, string | true>>;
   /** Path parameters: what each names. */
   params?: Record<string, string>;
+  /** A download route (RestRoute.download): each media type it answers with, what the file holds, an example. */
+  download?: Record<string, { description: string; example: string }>;
 };
 
 const AGENT_ID = 'The agent’s ID (`agt_…`).';
@@ -221,6 +223,50 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Conversations',
     scope: 'conversations:read',
     params: { conversationId: CONVERSATION_ID },
+  },
+  'GET /conversations/:conversationId/export': {
+    summary: 'Export a conversation',
+    description: [
+      'The whole conversation as a file to save (`Content-Disposition: attachment; filename=cnv_….jsonl` or `….md`), streamed as it is read from the database, so any length of conversation can be exported with little memory on either side.',
+      '',
+      '`format=jsonl` (the default, `application/x-ndjson`): one JSON object per line; first `{"type": "conversation", …}` with the conversation exactly as `GET /v1/conversations/{conversationId}` returns it, then `{"type": "message", …}` per turn, oldest first, each exactly as `GET /v1/conversations/{conversationId}/messages` returns it. `format=markdown` (`text/markdown`): a title and the conversation’s details, then a section per turn (who, when, the text; failed turns marked with their error code).',
+      '',
+      'The file holds the turns made before the export started; turns written meanwhile are left out. An error before the first byte is the ordinary JSON error and status; one after it cuts the connection off (the file is then incomplete, and the client sees a broken transfer, never a short file that looks whole).',
+    ].join('\n'),
+    tag: 'Conversations',
+    scope: 'conversations:read',
+    params: { conversationId: CONVERSATION_ID },
+    errors: { INVALID_REQUEST: '`format` is neither `jsonl` nor `markdown`.' },
+    download: {
+      'application/x-ndjson': {
+        description: 'JSON Lines: a `conversation` line, then a `message` line per turn, oldest first.',
+        example:
+          '{"type":"conversation","id":"cnv_…","agentId":"agt_…","userId":"user-123","messageCount":2,…}\n{"type":"message","id":"msg_…","role":"user","text":"Hello!",…}\n{"type":"message","id":"msg_…","role":"agent","text":"Hi there!",…}\n',
+      },
+      'text/markdown': {
+        description: 'A readable transcript: a title, then a section per turn.',
+        example:
+          '# Conversation with MyAgent\n\n- Conversation: `cnv_…`\n- Agent: MyAgent (`agt_…`)\n- User: `user-123`\n- Started: 2026-11-30T09:00:00.000Z\n- Messages: 2\n\n### User `user-123` · 2026-11-30T09:00:00.000Z\n\nHello!\n\n### MyAgent · 2026-11-30T09:00:00.120Z\n\nHi there!\n\n',
+      },
+    },
+  },
+  'GET /agents/:agentId/conversations/export': {
+    summary: 'Export all of an agent’s conversations',
+    description: [
+      'Every conversation of the agent as one JSON Lines file (`Content-Disposition: attachment; filename=agt_…-conversations.jsonl`), streamed as it is read: for each conversation, oldest first, its `{"type": "conversation", …}` line, then its `{"type": "message", …}` lines, oldest first, in the same shapes as `GET /v1/conversations/{conversationId}/export`.',
+      '',
+      'The file holds the conversations and turns made before the export started. An error before the first byte is the ordinary JSON error and status; one after it cuts the connection off.',
+    ].join('\n'),
+    tag: 'Conversations',
+    scope: 'conversations:read',
+    params: { agentId: AGENT_ID },
+    download: {
+      'application/x-ndjson': {
+        description: 'JSON Lines: each conversation’s line, then its turns’ lines.',
+        example:
+          '{"type":"conversation","id":"cnv_…","agentId":"agt_…","userId":"user-123",…}\n{"type":"message","id":"msg_…","role":"user","text":"Hello!",…}\n{"type":"conversation","id":"cnv_…","agentId":"agt_…","userId":"user-456",…}\n',
+      },
+    },
   },
   'DELETE /conversations/:conversationId': {
     summary: 'Delete a conversation',

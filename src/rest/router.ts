@@ -187,6 +187,83 @@ async function answerAsStream(
   }
 }
 
+/** Resolves when `res` can take more (or the client is gone). */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Answers with a file whose pieces a subscription yields (`{text, contentType, fileName}`
+ * events): status 200, the first event's Content-Type, `Content-Disposition: attachment`, then
+ * each piece as it comes. The subscription is read only as fast as the client takes the file
+ * (each write that fills the socket's buffer waits for 'drain'), so memory stays bounded however
+ * large the file; a client that leaves stops it (the subscription is returned, and its reading
+ * with it). A request that fails before the first piece gets the ordinary JSON error and status;
+ * one that fails later is cut off (the connection is destroyed without the final chunk), so a
+ * client never mistakes a partial file for a whole one.
+ */
+async function answerAsDownload(
+  yoga: OrionYoga,
+  route: RestRoute,
+  req: Request,
+  res: Response,
+  variables: Record<string, unknown>,
+  logger: Logger,
+) {
+  const results = subscribeOperation(yoga, req, res, route.operation, variables);
+  let gone = false;
+  const onClose = () => (gone = true);
+  res.once('close', onClose);
+  try {
+    const first = await results.next();
+    if (first.done) {
+      sendError(res, UNEXPECTED_ERROR);
+      return;
+    }
+    const early = firstError(first.value);
+    if (early) {
+      sendError(res, early);
+      return;
+    }
+    type Chunk = { text: string; contentType: string; fileName: string };
+    const head = dataAt(first.value.data, route.field) as Chunk;
+    res.status(200);
+    res.attachment(head.fileName);
+    res.set({ 'Content-Type': head.contentType, 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    if (req.method === 'HEAD') {
+      res.end(); // The headers say what a GET would get; reading the file for nothing would not.
+      return;
+    }
+    let result: ExecutionResult<Record<string, unknown>> | undefined = first.value;
+    while (result && !gone) {
+      const error = firstError(result);
+      if (error) {
+        logger.warn({ requestId: res.getHeader('X-Request-Id'), code: error.code }, 'a download failed midway; its connection is cut');
+        res.destroy();
+        return;
+      }
+      const { text } = dataAt(result.data, route.field) as Chunk;
+      if (text && !res.write(text)) await drained(res);
+      if (gone) break;
+      const next = await results.next();
+      result = next.done ? undefined : next.value;
+    }
+    if (!gone) res.end();
+  } finally {
+    res.off('close', onClose);
+    // Stops the subscription if it is not over (the client left, or it failed).
+    await results.return(undefined);
+  }
+}
+
 function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
   return async (req: Request, res: Response) => {
     const body = route.body === true || (route.body === 'optional' && hasBody(req)) ? requestBody(req) : undefined;
@@ -197,7 +274,8 @@ function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
       ...queryVariables(route, req.query as Record<string, unknown>),
       ...(body ? { input: route.stream ? input : body } : {}),
     };
-    if (stream && route.stream) await answerAsStream(yoga, route.stream, req, res, variables, options.sseHeartbeatMs);
+    if (route.download) await answerAsDownload(yoga, route, req, res, variables, options.logger);
+    else if (stream && route.stream) await answerAsStream(yoga, route.stream, req, res, variables, options.sseHeartbeatMs);
     else await answerOnce(yoga, route, req, res, variables, options.logger);
   };
 }

@@ -5,6 +5,8 @@ import {
   CreateApiKeyDocument,
   CreateCharacterDocument,
   ExportCharacterDocument,
+  ExportAgentConversationsDocument,
+  ExportConversationDocument,
   ImportCharacterDocument,
   DeleteCharacterDocument,
   GetCharacterDocument,
@@ -82,6 +84,11 @@ export type RestRoute = {
    * in the body, or `Accept: text/event-stream`), as Server-Sent Events.
    */
   stream?: { operation: AnyOperation; field: string };
+  /**
+   * The operation is a subscription whose events are chunks of a file (`{text, contentType,
+   * fileName}`): the answer is that file, streamed (see answerAsDownload in router.ts).
+   */
+  download?: true;
 };
 
 const route = (r: Omit<RestRoute, 'status' | 'body' | 'query'> & Partial<RestRoute>): RestRoute => ({
@@ -147,6 +154,21 @@ export const routes: RestRoute[] = [
     operation: ListMessagesDocument,
     field: 'conversation.messages',
     query: pages,
+  }),
+  route({
+    method: 'GET',
+    path: '/conversations/:conversationId/export',
+    operation: ExportConversationDocument,
+    field: 'conversationExport',
+    query: { format: 'string' },
+    download: true,
+  }),
+  route({
+    method: 'GET',
+    path: '/agents/:agentId/conversations/export',
+    operation: ExportAgentConversationsDocument,
+    field: 'agentConversationsExport',
+    download: true,
   }),
   route({
     method: 'DELETE',

@@ -187,9 +187,9 @@ export class HttpClient {
     });
   }
 
-  /** Opens a stream: resolves once a success answer's headers are in (its body left to read). */
-  openStream(spec: RequestSpec, options: RequestOptions = {}): Promise<OpenResponse> {
-    return this.withRetries(spec, options, 'text/event-stream', async (open) => {
+  /** Opens a stream (or a download): resolves once a success answer's headers are in (its body left to read). */
+  openStream(spec: RequestSpec, options: RequestOptions = {}, accept = 'text/event-stream'): Promise<OpenResponse> {
+    return this.withRetries(spec, options, accept, async (open) => {
       open.disarmTimeout();
       return open;
     });

@@ -26,6 +26,7 @@ export {
   type OrionOSErrorCode,
 } from './errors.js';
 export { Analytics } from './analytics.js';
+export { ExportDownload, type ConversationExportFormat, type ExportRecord } from './export.js';
 export { SDK_VERSION } from './http.js';
 export { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 export {

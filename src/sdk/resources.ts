@@ -1,5 +1,6 @@
 // One class per REST resource; each method is one route of src/rest/routes.ts.
 import type { HttpClient } from './http.js';
+import { openExport, type ConversationExportFormat, type ExportDownload } from './export.js';
 import { MessageStream } from './stream.js';
 import type {
   Account,
@@ -308,6 +309,22 @@ export class Conversations {
       },
       options,
     );
+  }
+
+  /**
+   * GET /conversations/{conversationId}/export: the conversation as a file (JSON Lines by
+   * default, or Markdown), streamed: see ExportDownload.
+   */
+  export(conversationId: string, params: { format?: ConversationExportFormat } = {}, options?: RequestOptions): Promise<ExportDownload> {
+    return openExport(this.http, `/conversations/${id('conversationId', conversationId)}/export`, { format: params.format }, options);
+  }
+
+  /**
+   * GET /agents/{agentId}/conversations/export: every conversation of the agent as one JSON
+   * Lines file, streamed: see ExportDownload.
+   */
+  exportAll(agentId: string, options?: RequestOptions): Promise<ExportDownload> {
+    return openExport(this.http, `/agents/${id('agentId', agentId)}/conversations/export`, {}, options);
   }
 
   /** DELETE /conversations/{conversationId}. */

@@ -80,6 +80,8 @@ describe('scope matrix', () => {
     'POST /messages/:messageId/feedback': { scope: 'messages:write', body: { rating: 'like' } },
     'DELETE /messages/:messageId/feedback': { scope: 'messages:write' },
     'GET /conversations/:conversationId/messages': { scope: 'conversations:read' },
+    'GET /conversations/:conversationId/export': { scope: 'conversations:read', query: '?format=markdown' },
+    'GET /agents/:agentId/conversations/export': { scope: 'conversations:read' },
     'DELETE /conversations/:conversationId': { scope: 'messages:write' },
     'POST /characters': { scope: 'characters:write', body: { name: 'x' } },
     'GET /characters': { scope: 'characters:read' },
@@ -337,5 +339,18 @@ describe('scope matrix', () => {
       .send({ query: `subscription { sendMessageStream(agentId: "${ids.agentId}", input: {text: "x", userId: "u"}) { __typename } }` });
     expect(res.text).toContain('FORBIDDEN');
     expect(await app.db.prisma.message.count({ where: { text: 'x', userId: 'u' } })).toBe(0);
+  });
+
+  it.each([
+    ['conversationExport', (i: typeof ids) => `conversationExport(conversationId: "${i.conversationId}") { text }`],
+    ['agentConversationsExport', (i: typeof ids) => `agentConversationsExport(agentId: "${i.agentId}") { text }`],
+  ])('the %s subscription needs conversations:read', async (_name, selection) => {
+    const res = await app.http
+      .post('/graphql')
+      .set(bearer(keys.get('conversations:read')!))
+      .set('Accept', 'text/event-stream')
+      .send({ query: `subscription { ${selection(ids)} }` });
+    expect(res.text).toContain('"requiredScope":"conversations:read"');
+    expect(res.text).not.toContain('"text"');
   });
 });

@@ -118,6 +118,8 @@ const SAMPLES: Record<string, Sample> = {
     },
   },
   'GET /conversations/:conversationId/messages': { query: { page: '1', limit: '10' } },
+  'GET /conversations/:conversationId/export': { query: { format: 'markdown' } },
+  'GET /agents/:agentId/conversations/export': {},
   'DELETE /conversations/:conversationId': {
     fresh: async () => ({
       conversationId: (await post(`/v1/agents/${ids.agentId}/messages`, ownerKey, { text: 'bye', userId: `u-${Math.random()}`.slice(0, 20) }))

@@ -1,0 +1,59 @@
+import {
+  CHUNK_CHARS,
+  EXPORT_FORMATS,
+  exportAgentConversations,
+  exportConversation,
+  type Export,
+  type ExportChunk,
+} from '../../services/conversation-export.js';
+import { builder, requireKey } from '../builder.js';
+
+const ExportFormatEnum = builder.enumType('ConversationExportFormat', {
+  description: 'What a conversation export is written as.',
+  values: {
+    jsonl: { description: 'JSON Lines: a `conversation` line, then a `message` line per turn, oldest first.' },
+    markdown: { description: 'A readable transcript: a title, then a section per turn.' },
+  } as const,
+});
+
+const ExportChunkRef = builder.objectRef<ExportChunk>('ExportChunk').implement({
+  description: `A piece of an export file (about ${CHUNK_CHARS / 1024} KiB, ending at a line end): concatenate the \`text\` of every event, in order, for the whole file.`,
+  fields: (t) => ({
+    text: t.exposeString('text', { description: 'The next piece of the file (empty only when the whole file is empty).' }),
+    contentType: t.exposeString('contentType', { description: 'The file’s media type, the same on every chunk.' }),
+    fileName: t.exposeString('fileName', { description: 'A name to save the file as, the same on every chunk.' }),
+  }),
+});
+
+/** The export's chunks as events; a consumer that leaves stops the reading (the generator returns). */
+async function* events(file: Export): AsyncGenerator<ExportChunk> {
+  for await (const text of file.chunks) yield { text, contentType: file.contentType, fileName: file.fileName };
+}
+
+const accountOf = (ctx: Parameters<typeof requireKey>[0]) => requireKey(ctx).account.id;
+
+builder.subscriptionFields((t) => ({
+  conversationExport: t.field({
+    type: ExportChunkRef,
+    description:
+      'A conversation as a file, in chunks, read from the database a page at a time as the client takes them (REST: GET /v1/conversations/{conversationId}/export). Holds the turns made before the export started.',
+    authScopes: { scope: 'conversations:read' },
+    args: {
+      conversationId: t.arg.id({ required: true }),
+      format: t.arg({ type: ExportFormatEnum, required: false, defaultValue: 'jsonl' }),
+    },
+    subscribe: async (_root, { conversationId, format }, ctx) =>
+      events(await exportConversation(ctx.prisma, accountOf(ctx), String(conversationId), format ?? EXPORT_FORMATS[0])),
+    resolve: (chunk: ExportChunk) => chunk,
+  }),
+  agentConversationsExport: t.field({
+    type: ExportChunkRef,
+    description:
+      'Every conversation of an agent as one JSON Lines file, in chunks: each conversation’s line, then its turns’ lines, oldest first (REST: GET /v1/agents/{agentId}/conversations/export).',
+    authScopes: { scope: 'conversations:read' },
+    args: { agentId: t.arg.id({ required: true }) },
+    subscribe: async (_root, { agentId }, ctx) =>
+      events(await exportAgentConversations(ctx.prisma, accountOf(ctx), String(agentId))),
+    resolve: (chunk: ExportChunk) => chunk,
+  }),
+}));

@@ -2,9 +2,11 @@
 // history grows. One agent on PostgreSQL with 10k, 100k and 1M messages over the last 30 days
 // (seeded with one INSERT … SELECT generate_series per size, text drawn from a fixed
 // vocabulary), ANALYZEd; then, one request at a time over real HTTP: the agent's analytics for
-// those 30 days by day, the account's analytics (with its per-agent breakdown) the same, and a
-// conversation search for a word. Median and p95 of RUNS requests per size, and the analytics
-// SQL alone, run directly on the database (its median), to separate the query from HTTP.
+// those 30 days by day, the account's analytics (with its per-agent breakdown) the same, and
+// conversation search (GET /v1/conversations) for a common word (in about 13% of the messages), a
+// rare one (one message in 10,000) and without q. Median and p95 of RUNS requests per size, and
+// the analytics SQL alone, run directly on the database (its median), to separate the query from
+// HTTP.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { aggregateSql } from '../src/services/analytics-sql.js';
@@ -15,6 +17,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const USERS = 2_000;
 const DAYS = 30;
 const SEARCH_WORD = 'invoice';
+const RARE_WORD = 'zebracorn';
 
 /** Words of a support desk, for text a full-text search can find things in. */
 const VOCABULARY = `account address agent answer app billing booking browser cancel card change charge chat check
@@ -79,7 +82,6 @@ async function main() {
     );
     const texts = sentences(2_000);
     const rows: string[][] = [];
-    const notes: string[] = [];
     let seeded = 0;
     for (const size of SIZES) {
       const seedStart = performance.now();
@@ -90,7 +92,7 @@ async function main() {
            "inputTokens", "outputTokens", "latencyMs", "toolCalls", "feedbackRating", "feedbackAt", "createdAt")
          SELECT 'msg_00' || lpad(g::text, 24, '0'), $1, 'cnv_00' || lpad((((g + 1) / 2) % $4)::text, 24, '0'), $2, 'user_' || (((g + 1) / 2) % $4),
            CASE WHEN g % 2 = 1 THEN 'user' ELSE 'agent' END::"MessageRole",
-           ($5::text[])[1 + g % 2000] || ' ' || ($5::text[])[1 + (g / 7) % 2000],
+           ($5::text[])[1 + g % 2000] || ' ' || ($5::text[])[1 + (g / 7) % 2000] || CASE WHEN g % 10000 = 0 THEN ' ${RARE_WORD}' ELSE '' END,
            CASE WHEN g % 2 = 0 THEN 'completed' WHEN g % 40 = 1 THEN 'failed' WHEN g % 100 = 3 THEN 'pending' ELSE 'completed' END::"MessageStatus",
            CASE WHEN g % 2 = 1 AND g % 40 = 1 THEN 'MODEL_ERROR' END,
            'orion-local-1', 10 + g % 400, 5 + g % 300, 80 + (g * 37) % 3000,
@@ -122,16 +124,14 @@ async function main() {
         console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
       }
 
-      const searchUrl = `${server.url}/v1/conversations?agentId=${agent.id}&q=${SEARCH_WORD}`;
-      const search = await get(searchUrl, key);
-      let searchCells = ['skipped', 'skipped'];
-      if (search.status === 200) {
+      const searchCells: string[] = [];
+      for (const query of [`q=${SEARCH_WORD}`, `q=${RARE_WORD}`, '']) {
+        const searchUrl = `${server.url}/v1/conversations?agentId=${agent.id}&limit=20${query && `&${query}`}`;
+        const search = await get(searchUrl, key);
+        if (search.status !== 200) throw new Error(`search ${query}: ${search.status} ${JSON.stringify(search.body).slice(0, 300)}`);
         const searchTimes = await timed(() => get(searchUrl, key));
-        searchCells = [median(searchTimes).toFixed(1), p95(searchTimes).toFixed(1)];
-      } else if (!notes.length) {
-        notes.push(
-          `Search (GET /v1/conversations?agentId=…&q=${SEARCH_WORD}) was skipped: the route answered ${search.status} ${search.body.error?.code ?? ''} (not built on this branch).`,
-        );
+        searchCells.push(median(searchTimes).toFixed(1));
+        if (query === `q=${SEARCH_WORD}`) searchCells.push(p95(searchTimes).toFixed(1));
       }
       rows.push([
         size.toLocaleString('en'),
@@ -163,14 +163,21 @@ async function main() {
           'agent analytics p95',
           'account analytics median',
           'account analytics p95',
-          `search "${SEARCH_WORD}" median`,
-          `search p95`,
+          `search "${SEARCH_WORD}" (common) median`,
+          `search "${SEARCH_WORD}" p95`,
+          `search "${RARE_WORD}" (rare) median`,
+          'list without q median',
         ],
         rows,
       ),
       '',
       `Growth of the SQL time against ${rows[0]![0]} messages: ${growth}.`,
-      ...notes.map((n) => `\n${n}`),
+      '',
+      'Search: the GIN index finds the matching messages whatever the table’s size, so a search costs',
+      'what its matches cost. Ranking (ts_rank_cd) and the best message per conversation need every',
+      'match, and the index is on an expression, so each matching message’s to_tsvector is computed',
+      'again: a common word grows linearly with the messages, a rare one stays cheap, and only the',
+      'page’s 20 snippets (ts_headline) are made. Without q the list is paged by id: flat.',
     ].join('\n');
     console.log(markdown);
     console.log(`\nwritten to ${await saveResults('conversations', markdown)}`);

@@ -64,7 +64,8 @@ describe('the README REST walk-through (server process, curl)', () => {
       expect(command, 'every other line is a curl command').toMatch(/^curl /);
       const filled = command
         .replaceAll('agt_01...', ids.agent ?? 'agt_01...')
-        .replaceAll('cnv_01...', ids.conversation ?? 'cnv_01...');
+        .replaceAll('cnv_01...', ids.conversation ?? 'cnv_01...')
+        .replaceAll('msg_01...', ids.reply ?? 'msg_01...');
       const { stdout } = await run('bash', ['-c', filled], { env, timeout: 20_000 });
       if (filled.includes('"stream": true')) {
         expect(stdout, filled).toContain('event: message.completed');
@@ -74,8 +75,11 @@ describe('the README REST walk-through (server process, curl)', () => {
       expect(lastAnswer, `${filled}\n→ ${stdout}`).toMatchObject({ success: true });
       if (/ -X POST \$ORION\/agents /.test(filled)) ids.agent = lastAnswer.data.id;
       if (filled.includes('/messages') && lastAnswer.data.conversationId) ids.conversation ??= lastAnswer.data.conversationId;
+      const reply = lastAnswer.data.items?.find?.((m: { role?: string }) => m.role === 'agent');
+      if (reply) ids.reply ??= reply.id;
     }
     expect(ids.agent).toMatch(/^agt_/);
     expect(ids.conversation).toMatch(/^cnv_/);
+    expect(ids.reply).toMatch(/^msg_/);
   }, 60_000);
 });

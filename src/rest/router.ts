@@ -100,6 +100,28 @@ function firstError(result: ExecutionResult): PublicError | undefined {
   return first ? (describeError(first as GraphQLError) ?? UNEXPECTED_ERROR) : undefined;
 }
 
+/**
+ * A subscription's first result, which decides the answer's kind: undefined when the operation
+ * failed before producing anything (the ordinary JSON error is sent, and the subscription ended).
+ */
+async function firstResult(
+  results: AsyncGenerator<ExecutionResult<Record<string, unknown>>>,
+  res: Response,
+): Promise<ExecutionResult<Record<string, unknown>> | undefined> {
+  const first = await results.next();
+  if (first.done) {
+    sendError(res, UNEXPECTED_ERROR);
+    return undefined;
+  }
+  const early = firstError(first.value);
+  if (early) {
+    sendError(res, early);
+    await results.return(undefined);
+    return undefined;
+  }
+  return first.value;
+}
+
 async function answerOnce(
   yoga: OrionYoga,
   route: RestRoute,
@@ -130,17 +152,8 @@ async function answerAsStream(
   heartbeatMs: number,
 ) {
   const results = subscribeOperation(yoga, req, res, stream.operation, variables);
-  const first = await results.next();
-  if (first.done) {
-    sendError(res, UNEXPECTED_ERROR);
-    return;
-  }
-  const early = firstError(first.value);
-  if (early) {
-    sendError(res, early);
-    await results.return(undefined);
-    return;
-  }
+  const first = await firstResult(results, res);
+  if (!first) return;
   const requestId = String(res.getHeader('X-Request-Id'));
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -157,7 +170,7 @@ async function answerAsStream(
   // A client that leaves does not stop the reply: we read on to its end, so that it is stored
   // and so that a retry with the same Idempotency-Key replays it whole.
   try {
-    let result: ExecutionResult<Record<string, unknown>> | undefined = first.value;
+    let result: ExecutionResult<Record<string, unknown>> | undefined = first;
     while (result) {
       const error = firstError(result);
       if (error) {
@@ -223,18 +236,10 @@ async function answerAsDownload(
   const onClose = () => (gone = true);
   res.once('close', onClose);
   try {
-    const first = await results.next();
-    if (first.done) {
-      sendError(res, UNEXPECTED_ERROR);
-      return;
-    }
-    const early = firstError(first.value);
-    if (early) {
-      sendError(res, early);
-      return;
-    }
+    const first = await firstResult(results, res);
+    if (!first) return;
     type Chunk = { text: string; contentType: string; fileName: string };
-    const head = dataAt(first.value.data, route.field) as Chunk;
+    const head = dataAt(first.data, route.field) as Chunk;
     res.status(200);
     res.attachment(head.fileName);
     res.set({ 'Content-Type': head.contentType, 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
@@ -242,7 +247,7 @@ async function answerAsDownload(
       res.end(); // The headers say what a GET would get; reading the file for nothing would not.
       return;
     }
-    let result: ExecutionResult<Record<string, unknown>> | undefined = first.value;
+    let result: ExecutionResult<Record<string, unknown>> | undefined = first;
     while (result && !gone) {
       const error = firstError(result);
       if (error) {

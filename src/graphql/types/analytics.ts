@@ -28,10 +28,9 @@ const LatencyPercentiles = builder.objectRef<Metrics['latencyMs']>('LatencyPerce
   }),
 });
 
-/** The metric fields, the same on totals and on each bucket. */
-// biome-ignore lint: shared by two object types
-function metricFields(t: any) {
-  return {
+const AnalyticsMetrics = builder.interfaceRef<Metrics>('AnalyticsMetrics').implement({
+  description: 'The metrics of a range or of one bucket of its series.',
+  fields: (t) => ({
     messages: t.exposeInt('messages', { description: 'Messages (the users’ and the agents’) created in the range.' }),
     conversationsStarted: t.exposeInt('conversationsStarted', { description: 'Conversations created in the range.' }),
     activeUsers: t.exposeInt('activeUsers', {
@@ -46,27 +45,27 @@ function metricFields(t: any) {
     outputTokens: t.exposeFloat('outputTokens', {
       description: 'Output tokens of completed turns (a whole number; Float as it may exceed 2³¹).',
     }),
-    latencyMs: t.field({ type: LatencyPercentiles, resolve: (m: Metrics) => m.latencyMs }),
+    latencyMs: t.field({ type: LatencyPercentiles, resolve: (m) => m.latencyMs }),
     likes: t.exposeInt('likes', { description: 'Agent replies rated "like".' }),
     dislikes: t.exposeInt('dislikes', { description: 'Agent replies rated "dislike".' }),
     ratedTurns: t.exposeInt('ratedTurns', { description: 'Agent replies with a rating.' }),
     satisfaction: t.exposeFloat('satisfaction', { nullable: true, description: 'likes ÷ ratedTurns; null when none was rated.' }),
     toolCalls: t.exposeFloat('toolCalls', { description: 'Tool calls the agents’ replies made (a whole number).' }),
-  };
-}
+  }),
+});
 
 const AnalyticsTotals = builder.objectRef<Metrics>('AnalyticsTotals').implement({
   description: 'Metrics over the whole range.',
-  fields: (t) => metricFields(t),
+  interfaces: [AnalyticsMetrics],
 });
 
 const AnalyticsBucketRef = builder.objectRef<AnalyticsBucket>('AnalyticsBucket').implement({
   description:
     'Metrics of one bucket [start, end) of the series. The first bucket holds `from` and the last the instant before `to`: they may extend beyond the range, but count only what happened within it.',
+  interfaces: [AnalyticsMetrics],
   fields: (t) => ({
     start: t.expose('start', { type: 'DateTime' }),
     end: t.expose('end', { type: 'DateTime' }),
-    ...metricFields(t),
   }),
 });
 

@@ -174,10 +174,9 @@ async function main() {
       `Growth of the SQL time against ${rows[0]![0]} messages: ${growth}.`,
       '',
       'Search: the GIN index finds the matching messages whatever the table’s size, so a search costs',
-      'what its matches cost. Ranking (ts_rank_cd) and the best message per conversation need every',
-      'match, and the index is on an expression, so each matching message’s to_tsvector is computed',
-      'again: a common word grows linearly with the messages, a rare one stays cheap, and only the',
-      'page’s 20 snippets (ts_headline) are made. Without q the list is paged by id: flat.',
+      'what its matches cost. Ranking (ts_rank_cd, on the stored vector) and the best message per',
+      'conversation need every match: a common word grows linearly with the messages, a rare one stays',
+      'cheap, and only the page’s 20 snippets (ts_headline) are made. Without q the list is paged by id: flat.',
     ].join('\n');
     console.log(markdown);
     console.log(`\nwritten to ${await saveResults('conversations', markdown)}`);

@@ -1,6 +1,6 @@
-// The search's statements use the GIN expression index of migration 20261130091625: spelled any
-// other way, to_tsvector would not match the index and every search would read all the account's
-// messages. Checked with EXPLAIN on PostgreSQL, over messages seeded with SQL for volume.
+// The search's statements use the GIN index on Message's stored full-text vector (migration
+// 20261130103907): without it every search would read all the account's messages. Checked with
+// EXPLAIN on PostgreSQL, over messages seeded with SQL for volume.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../../src/db/generated/prisma/client.js';
 import { rankedSearchSql } from '../../src/services/conversation-search.js';
@@ -33,11 +33,11 @@ describe('conversation search on PostgreSQL: the plan', () => {
 
   it('the count and the page read the full-text index', async () => {
     const sql = rankedSearchSql(accountId, { q: 'zebracorn' });
-    expect(await plan(sql.count)).toContain('Message_text_search_idx');
-    expect(await plan(sql.page('desc', 0, 20))).toContain('Message_text_search_idx');
+    expect(await plan(sql.count)).toContain('Message_searchVector_idx');
+    expect(await plan(sql.page('desc', 0, 20))).toContain('Message_searchVector_idx');
     const [row] = await app.db.prisma.$queryRaw<{ n: bigint }[]>(sql.count);
     expect(Number(row!.n)).toBe(1);
     const filtered = rankedSearchSql(accountId, { q: 'zebracorn', userId: 'u', from: new Date('2000-01-01T00:00:00Z') });
-    expect(await plan(filtered.count)).toContain('Message_text_search_idx');
+    expect(await plan(filtered.count)).toContain('Message_searchVector_idx');
   });
 });

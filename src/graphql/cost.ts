@@ -21,6 +21,22 @@ const PAGE_SIZE_ARGS = ['first', 'last', 'limit'];
 const SCALAR_COST = 1;
 const OBJECT_COST = 2;
 
+/**
+ * Fields whose resolver does far more than read a row: their cost on top of their selection's.
+ * An analytics field aggregates every message of a range of up to a year; a conversation search
+ * (`filter`, which may carry `q`) ranks every matching message of the account.
+ */
+export const EXPENSIVE_FIELDS: Record<string, number> = {
+  'Agent.analytics': 1_000,
+  'Account.analytics': 1_000,
+  'Query.conversations': 400,
+};
+
+/** Only a search costs extra: the list of one agent's conversations is an ordinary list. */
+const chargedWhen: Record<string, (argumentNames: string[]) => boolean> = {
+  'Query.conversations': (names) => names.includes('filter'),
+};
+
 type Variables = Record<string, unknown>;
 
 /** The page size an argument asks for, literal or variable (operation defaults included). */
@@ -37,7 +53,8 @@ function pageSize(value: ValueNode, variables: Variables, defaults: Map<string, 
 }
 
 /**
- * The static cost of one operation: every field costs 1 (2 when it selects an object), and a
+ * The static cost of one operation: every field costs 1 (2 when it selects an object, plus its
+ * surcharge when it is one of the EXPENSIVE_FIELDS), and a
  * paginated field costs its page size times its selection, the size being the largest of
  * `first`, `last` and `limit` — literal, from the request's variables, or from the variables'
  * defaults — and the default page size when none is given. Sizes are capped at the largest page
@@ -84,6 +101,12 @@ export function operationCost(
         continue;
       }
       const type = field ? getNamedType(field.type) : undefined;
+      const fieldKey = `${parent.name}.${selection.name.value}`;
+      const argumentNames = (selection.arguments ?? []).map((arg) => arg.name.value);
+      const surcharge =
+        (EXPENSIVE_FIELDS[fieldKey] ?? 0) > 0 && (chargedWhen[fieldKey]?.(argumentNames) ?? true) ? EXPENSIVE_FIELDS[fieldKey]! : 0;
+      // Once per field: the work is the field's, whatever the size of the page it answers.
+      total += surcharge;
       const childCost = OBJECT_COST + costOf(selection.selectionSet, isCompositeType(type) ? type : parent, seen);
       const paginated = field?.args.some((arg) => PAGE_SIZE_ARGS.includes(arg.name)) ?? false;
       if (!paginated) {

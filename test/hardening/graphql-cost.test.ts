@@ -64,4 +64,35 @@ describe('GraphQL cost counts every page size, however it is spelled', () => {
     const res = await app.http.get('/v1/agents?limit=100').set(bearer(key));
     expect(res.status).toBe(200);
   });
+
+  describe('fields that aggregate or rank cost what they read', () => {
+    const analytics = 'analytics(interval: week) { totals { messages } }';
+
+    it('one account analytics is served; five aliases of it are refused', async () => {
+      const one = await graphql(app, key, `{ viewer { ${analytics} } }`);
+      expect(one.body.errors).toBeUndefined();
+      expect(one.body.data.viewer.analytics.totals.messages).toBe(0);
+      const five = Array.from({ length: 5 }, (_, i) => `a${i}: ${analytics}`).join(' ');
+      refusedForCost(await graphql(app, key, `{ viewer { ${five} } }`));
+    });
+
+    it("every agent's analytics of a page is refused, even a page of 5", async () => {
+      refusedForCost(await graphql(app, key, `{ agents(first: 5) { nodes { id ${analytics} } } }`));
+    });
+
+    it('14 aliased searches are refused (aliases are capped at 15 anyway); 14 lists of one agent’s conversations are not charged as searches', async () => {
+      const agent = await app.http.post('/v1/agents').set(bearer(key)).send({ name: 'Costly' });
+      const search = (i: number) => `s${i}: conversations(filter: { q: "refund" }, limit: 1) { nodes { id } }`;
+      refusedForCost(await graphql(app, key, `{ ${Array.from({ length: 14 }, (_, i) => search(i)).join(' ')} }`));
+      const list = (i: number) => `l${i}: conversations(agentId: "${agent.body.data.id}", limit: 1) { nodes { id } }`;
+      const lists = await graphql(app, key, `{ ${Array.from({ length: 14 }, (_, i) => list(i)).join(' ')} }`);
+      expect(lists.body.errors).toBeUndefined();
+    });
+
+    it('the REST analytics and search routes stay within the limit', async () => {
+      expect((await app.http.get('/v1/analytics?interval=day').set(bearer(key))).status).toBe(200);
+      const search = await app.http.get('/v1/conversations?q=refund&limit=100').set(bearer(key));
+      expect(search.status, JSON.stringify(search.body)).toBe(200);
+    });
+  });
 });

@@ -53,6 +53,8 @@ export type AppConfig = Pick<
   serverKey?: string;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs?: number;
+  /** How long an export download waits for a client that reads nothing before cutting it off. */
+  downloadStallMs?: number;
   /** Webhook delivery; unset: no dispatcher runs (production's Config always dispatches). */
   webhooks?: Partial<WebhookConfig>;
 };
@@ -145,7 +147,14 @@ export function createApp({
   app.use(['/graphql', '/v1'], idempotency(db.prisma, logger, config.modelTimeoutMs + 60_000));
 
   app.all('/graphql', (req, res) => yoga(req, res, { req, res } as never));
-  app.use('/v1', createRestRouter(yoga, { sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000, logger }));
+  app.use(
+    '/v1',
+    createRestRouter(yoga, {
+      sseHeartbeatMs: config.sseHeartbeatMs ?? 15_000,
+      downloadStallMs: config.downloadStallMs ?? 60_000,
+      logger,
+    }),
+  );
 
   app.use((req, res) => {
     sendError(res, {

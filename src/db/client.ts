@@ -59,7 +59,9 @@ export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema
     schema,
     poolConfig: {
       connectionString: parsed.toString(),
-      options: `-c search_path="${schema}"`,
+      // Prisma's adapter sends dates without an offset: the session reads them as UTC, as PGlite
+      // does, whatever the server's default zone.
+      options: `-c search_path="${schema}" -c TimeZone=UTC`,
       // A database that is gone answers within seconds (503), rather than hanging requests.
       connectionTimeoutMillis: 5_000,
       query_timeout: 15_000,

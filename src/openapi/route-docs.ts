@@ -5,6 +5,7 @@ import { CHARACTER_LIMITS as C } from '../services/character-input.js';
 import { ROTATION_GRACE } from '../services/key-management.js';
 import { TOOL_LIMITS as T, TOOL_NAME_PATTERN } from '../services/tools/custom-tools.js';
 import { SEARCH_LIMITS, SNIPPET_MARKS } from '../services/conversation-search.js';
+import { MAX_CONCURRENT_EXPORTS } from '../services/conversation-export.js';
 import { FEEDBACK_LIMITS } from '../services/feedback.js';
 import { MESSAGE_LIMITS, USER_ID_PATTERN } from '../services/messages.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
@@ -84,6 +85,7 @@ const CHARACTER_ID = 'The character’s ID (`chr_…`).';
 const PLUGIN_ID = 'The plugin’s ID in the catalog (`time`, `calculator`, `http`).';
 const TOOL_ID = 'The tool’s ID (`tol_…`).';
 const WEBHOOK_ID = 'The webhook endpoint’s ID (`whk_…`).';
+const EXPORT_LIMITS = `A client that disconnects stops the reading; one that reads nothing for 60 s is cut off. An account runs at most ${MAX_CONCURRENT_EXPORTS} exports at once (per instance): one more is 429 \`RATE_LIMIT_EXCEEDED\` with \`details.reason: "concurrent_exports"\` and \`Retry-After\`, until one ends.`;
 const DELIVERY_ID = 'The delivery’s ID (`dlv_…`).';
 
 const EVENT_TYPES = `${WEBHOOK_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}, or \`"${ALL_EVENTS}"\` for every type (including those added later)`;
@@ -229,7 +231,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: [
       'The whole conversation as a file to save (`Content-Disposition: attachment; filename=cnv_….jsonl` or `….md`), streamed as it is read from the database, so any length of conversation can be exported with little memory on either side.',
       '',
-      '`format=jsonl` (the default, `application/x-ndjson`): one JSON object per line; first `{"type": "conversation", …}` with the conversation exactly as `GET /v1/conversations/{conversationId}` returns it, then `{"type": "message", …}` per turn, oldest first, each exactly as `GET /v1/conversations/{conversationId}/messages` returns it. `format=markdown` (`text/markdown`): a title and the conversation’s details, then a section per turn (who, when, the text; failed turns marked with their error code).',
+      '`format=jsonl` (the default, `application/x-ndjson`): one JSON object per line; first `{"type": "conversation", …}` with the conversation exactly as `GET /v1/conversations/{conversationId}` returns it, then `{"type": "message", …}` per turn, oldest first, each exactly as `GET /v1/conversations/{conversationId}/messages` returns it. `format=markdown` (`text/markdown`): a title and the conversation’s details, then a section per turn (who, when, the text as a block quote; failed turns marked with their error code).',
+      '',
+      EXPORT_LIMITS,
       '',
       'The file holds the turns made before the export started; turns written meanwhile are left out. An error before the first byte is the ordinary JSON error and status; one after it cuts the connection off (the file is then incomplete, and the client sees a broken transfer, never a short file that looks whole).',
     ].join('\n'),
@@ -256,6 +260,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       'Every conversation of the agent as one JSON Lines file (`Content-Disposition: attachment; filename=agt_…-conversations.jsonl`), streamed as it is read: for each conversation, oldest first, its `{"type": "conversation", …}` line, then its `{"type": "message", …}` lines, oldest first, in the same shapes as `GET /v1/conversations/{conversationId}/export`.',
       '',
       'The file holds the conversations and turns made before the export started. An error before the first byte is the ordinary JSON error and status; one after it cuts the connection off.',
+      '',
+      EXPORT_LIMITS,
     ].join('\n'),
     tag: 'Conversations',
     scope: 'conversations:read',

@@ -18,8 +18,11 @@ export function sendError(
   headers: Record<string, string> = {},
 ): void {
   const requestId = String(res.getHeader('X-Request-Id') ?? '');
+  // An error that says how long to wait (e.g. too many exports at once) says it in the header too.
+  const retryAfter = error.details['retryAfter'];
+  const waitHeader = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {};
   res
     .status(ERROR_STATUS[error.code])
-    .set({ ...headersForCode(error.code), ...headers })
+    .set({ ...headersForCode(error.code), ...waitHeader, ...headers })
     .json({ success: false, error: { ...error, requestId } satisfies ErrorBody });
 }

@@ -19,7 +19,12 @@ const INTEGER_RULES: Record<string, string> = {
   limit: `must be an integer from 1 to ${MAX_PAGE_SIZE}`,
 };
 
-export type RestOptions = { sseHeartbeatMs: number; logger: Logger };
+export type RestOptions = {
+  sseHeartbeatMs: number;
+  /** How long a download may wait for a client that reads nothing before it is cut off. */
+  downloadStallMs: number;
+  logger: Logger;
+};
 
 /** Query strings are text: declared integers become numbers; the rest goes on for GraphQL to check. */
 function queryVariables(route: RestRoute, query: Record<string, unknown>): Record<string, unknown> {
@@ -201,9 +206,15 @@ async function answerAsStream(
 }
 
 /** Resolves when `res` can take more (or the client is gone). */
-function drained(res: Response): Promise<void> {
+/**
+ * Resolves when the socket has taken what was written, or is closed; a client that takes nothing
+ * for `stallMs` is cut off, so that it does not hold its export's place and rows for ever.
+ */
+function drained(res: Response, stallMs: number): Promise<void> {
   return new Promise((resolve) => {
+    const stalled = setTimeout(() => res.destroy(), stallMs);
     const done = () => {
+      clearTimeout(stalled);
       res.off('drain', done);
       res.off('close', done);
       resolve();
@@ -230,6 +241,7 @@ async function answerAsDownload(
   res: Response,
   variables: Record<string, unknown>,
   logger: Logger,
+  stallMs: number,
 ) {
   const results = subscribeOperation(yoga, req, res, route.operation, variables);
   let gone = false;
@@ -256,7 +268,7 @@ async function answerAsDownload(
         return;
       }
       const { text } = dataAt(result.data, route.field) as Chunk;
-      if (text && !res.write(text)) await drained(res);
+      if (text && !res.write(text)) await drained(res, stallMs);
       if (gone) break;
       const next = await results.next();
       result = next.done ? undefined : next.value;
@@ -279,7 +291,7 @@ function handler(yoga: OrionYoga, route: RestRoute, options: RestOptions) {
       ...queryVariables(route, req.query as Record<string, unknown>),
       ...(body ? { input: route.stream ? input : body } : {}),
     };
-    if (route.download) await answerAsDownload(yoga, route, req, res, variables, options.logger);
+    if (route.download) await answerAsDownload(yoga, route, req, res, variables, options.logger, options.downloadStallMs);
     else if (stream && route.stream) await answerAsStream(yoga, route.stream, req, res, variables, options.sseHeartbeatMs);
     else await answerOnce(yoga, route, req, res, variables, options.logger);
   };

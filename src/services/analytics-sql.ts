@@ -6,11 +6,11 @@ import { Prisma } from '../db/generated/prisma/client.js';
  *
  * Buckets are [start, end) in the client's IANA zone. Days and weeks are stepped as local
  * timestamps (without zone) and converted with AT TIME ZONE, so a day is 23 or 25 hours long
- * across a daylight-saving change. Hours are stepped as absolute hours from the local hour that
- * holds `from`, so the repeated local hour of a fall-back is two buckets and the skipped one of a
- * spring-forward none. (PostgreSQL 15 has no generate_series with a zone; date_trunc with a zone
- * exists since 12. Zones whose offset changes by half an hour, such as Australia/Lord_Howe, would
- * need more than whole-hour steps.)
+ * across a daylight-saving change. Hours are the distinct local hours (date_trunc with the zone)
+ * of instants sampled every 15 minutes over the range, so the repeated local hour of a fall-back
+ * is two buckets, the skipped one of a spring-forward none, and a zone whose offset moves by half
+ * an hour (Australia/Lord_Howe) loses no bucket, its hour of the change being 30 or 90 minutes long.
+ * (PostgreSQL 15 has no generate_series with a zone; date_trunc with a zone exists since 12.)
  */
 
 export type AnalyticsInterval = 'hour' | 'day' | 'week';
@@ -28,17 +28,26 @@ function bucketOf(column: Prisma.Sql, { interval, timeZone }: Range): Prisma.Sql
   return Prisma.sql`(date_trunc(${interval}::text, ${column} AT TIME ZONE ${timeZone}::text) AT TIME ZONE ${timeZone}::text)`;
 }
 
-/** Every bucket of the range in order, at most `limit` of them (start and end as instants). */
+/** Every bucket of the range in order, at most `limit` of them (key, start and end as instants). */
 export function bucketsSql(range: Range, limit: number): Prisma.Sql {
   const { from, to, interval, timeZone } = range;
   const last = Prisma.sql`(${to}::timestamptz - interval '1 microsecond')`;
   if (interval === 'hour') {
-    return Prisma.sql`SELECT g AS "start", g + interval '1 hour' AS "end"
-      FROM generate_series(date_trunc('hour', ${from}::timestamptz, ${timeZone}::text), date_trunc('hour', ${last}, ${timeZone}::text), interval '1 hour') AS g
-      ORDER BY g LIMIT ${limit}::int`;
+    // The local hours the range meets, from instants sampled every 15 minutes (no offset change is
+    // finer: Australia/Lord_Howe moves by 30), each ending at its last sample's quarter; sampled
+    // an hour past the range, so that the last bucket has its whole end.
+    // A bucket's key is what bucketOf gives its messages; its start, its first real instant (they
+    // differ only for an hour a change skips half of).
+    return Prisma.sql`SELECT b."key", b."start", b."end" FROM (
+        SELECT date_trunc('hour', g, ${timeZone}::text) AS "key", min(g) AS "start", max(g) + interval '15 minutes' AS "end"
+        FROM generate_series(date_trunc('hour', ${from}::timestamptz, ${timeZone}::text), ${last} + interval '1 hour', interval '15 minutes') AS g
+        GROUP BY 1
+      ) b
+      WHERE b."key" <= date_trunc('hour', ${last}, ${timeZone}::text)
+      ORDER BY b."key" LIMIT ${limit}::int`;
   }
   const step = Prisma.sql`${LOCAL_STEP[interval]}::interval`;
-  return Prisma.sql`SELECT g AT TIME ZONE ${timeZone}::text AS "start", (g + ${step}) AT TIME ZONE ${timeZone}::text AS "end"
+  return Prisma.sql`SELECT g AT TIME ZONE ${timeZone}::text AS "key", g AT TIME ZONE ${timeZone}::text AS "start", (g + ${step}) AT TIME ZONE ${timeZone}::text AS "end"
     FROM generate_series(
       date_trunc(${interval}::text, ${from}::timestamptz AT TIME ZONE ${timeZone}::text),
       date_trunc(${interval}::text, ${last} AT TIME ZONE ${timeZone}::text),

@@ -140,7 +140,8 @@ async function rangeOf(prisma: PrismaClient, args: AnalyticsArgs): Promise<Range
   return { ...range, timeZone: known };
 }
 
-type Bucket = { start: Date; end: Date };
+/** `key`: the bucket as the aggregate names it (bucketOf); `start`, `end`: what the client sees. */
+type Bucket = { key: Date; start: Date; end: Date };
 
 async function bucketsOf(prisma: PrismaClient, range: Range): Promise<Bucket[]> {
   const buckets = await prisma.$queryRaw<Bucket[]>(bucketsSql(range, ANALYTICS_LIMITS.maxBuckets + 1));
@@ -172,7 +173,7 @@ async function compute(prisma: PrismaClient, args: AnalyticsArgs, scope: Analyti
     analytics: {
       ...range,
       totals: metricsOf(rows.find((r) => r.level === 3)),
-      series: buckets.map(({ start, end }) => ({ start, end, ...metricsOf(byBucket.get(start.getTime())) })),
+      series: buckets.map(({ key, start, end }) => ({ start, end, ...metricsOf(byBucket.get(key.getTime())) })),
     } satisfies Analytics,
   };
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client.js';
 import type { Conversation, Message } from '../db/generated/prisma/client.js';
+import { ApiError } from '../errors.js';
 import { firstIdAt } from '../ids.js';
 import { getAgent } from './agents.js';
 import { conversationResource, messageResource } from './conversation-resource.js';
@@ -28,7 +29,65 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 const EXTENSIONS: Record<ExportFormat, string> = { jsonl: 'jsonl', markdown: 'md' };
 
 /** Rows a page reads. */
-export const EXPORT_PAGE_SIZE = { messages: 500, conversations: 100 } as const;
+export const EXPORT_PAGE_SIZE = { messages: 200, conversations: 100 } as const;
+
+/**
+ * Exports of one account running at once on one instance: each holds a page of rows and a
+ * client's socket for as long as the client takes to read, so they are bounded like connections.
+ */
+export const MAX_CONCURRENT_EXPORTS = 3;
+const running = new Map<string, number>();
+
+function tooManyExports(): ApiError {
+  return new ApiError(
+    'RATE_LIMIT_EXCEEDED',
+    `At most ${MAX_CONCURRENT_EXPORTS} exports of an account run at once: try again when one has finished`,
+    { reason: 'concurrent_exports', limit: MAX_CONCURRENT_EXPORTS, retryAfter: 1 },
+    { 'Retry-After': '1' },
+  );
+}
+
+/**
+ * Takes one of the account's export places, or refuses (429) when none is free. The place is
+ * given back when the returned chunks end, fail or are returned early (the client left).
+ */
+function holdingAPlace(accountId: string, chunks: AsyncGenerator<string>): AsyncGenerator<string> {
+  const taken = running.get(accountId) ?? 0;
+  if (taken >= MAX_CONCURRENT_EXPORTS) throw tooManyExports();
+  running.set(accountId, taken + 1);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    const left = (running.get(accountId) ?? 1) - 1;
+    if (left > 0) running.set(accountId, left);
+    else running.delete(accountId);
+  };
+  // Not a generator function: return() must give the place back even before the first next().
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const step = await chunks.next();
+        if (step.done) release();
+        return step;
+      } catch (error) {
+        release();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      release();
+      return chunks.return(value as undefined);
+    },
+    async throw(error?: unknown) {
+      release();
+      return chunks.throw(error);
+    },
+  } as AsyncGenerator<string>;
+}
 /** About this many characters per chunk (a chunk ends at the end of a line). */
 export const CHUNK_CHARS = 64 * 1024;
 
@@ -104,10 +163,13 @@ async function* conversationJsonl(prisma: PrismaClient, conversation: Conversati
 /** One line of text as Markdown inline text: no line breaks. */
 const inline = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 
-function markdownTurn(message: Message, agentName: string): string {
-  const who = message.role === 'user' ? `User \`${message.userId}\`` : inline(agentName);
+/** Text as a block quote: whatever it holds (a heading, a rule), it cannot pass for another turn. */
+const quoted = (text: string) => `${text.split(/\r?\n/).map((line) => `> ${line}`.trimEnd()).join('\n')}\n\n`;
+
+function markdownTurn(message: Message): string {
+  const who = message.role === 'user' ? `User \`${message.userId}\`` : `Agent \`${message.agentId}\``;
   const parts = [`### ${who} · ${message.createdAt.toISOString()}\n\n`];
-  if (message.text) parts.push(`${message.text}\n\n`);
+  if (message.text) parts.push(quoted(message.text));
   if (message.status === 'failed') {
     parts.push(`> **Failed** (\`${message.errorCode ?? 'UNKNOWN'}\`): ${inline(message.errorMessage ?? '')}\n\n`);
   } else if (message.status === 'pending') {
@@ -118,21 +180,15 @@ function markdownTurn(message: Message, agentName: string): string {
   return parts.join('');
 }
 
-async function* conversationMarkdown(
-  prisma: PrismaClient,
-  conversation: Conversation,
-  agentName: string,
-  before: string,
-): AsyncGenerator<string> {
+async function* conversationMarkdown(prisma: PrismaClient, conversation: Conversation, before: string): AsyncGenerator<string> {
   yield [
-    `# Conversation with ${inline(agentName)}\n\n`,
-    `- Conversation: \`${conversation.id}\`\n`,
-    `- Agent: ${inline(agentName)} (\`${conversation.agentId}\`)\n`,
+    `# Conversation \`${conversation.id}\`\n\n`,
+    `- Agent: \`${conversation.agentId}\`\n`,
     `- User: \`${conversation.userId}\`\n`,
     `- Started: ${conversation.createdAt.toISOString()}\n`,
     `- Messages: ${conversation.messageCount}\n\n`,
   ].join('');
-  for await (const message of messagesOf(prisma, conversation, before)) yield markdownTurn(message, agentName);
+  for await (const message of messagesOf(prisma, conversation, before)) yield markdownTurn(message);
 }
 
 /** The bounds of an export started now: IDs made from the next millisecond on are left out. */
@@ -151,15 +207,11 @@ export async function exportConversation(
 ): Promise<Export> {
   const conversation = await getConversation(prisma, accountId, conversationId);
   const before = startBound('msg');
-  const agentName = format === 'markdown' ? (await getAgent(prisma, accountId, conversation.agentId)).name : '';
-  const lines =
-    format === 'markdown'
-      ? conversationMarkdown(prisma, conversation, agentName, before)
-      : conversationJsonl(prisma, conversation, before);
+  const lines = format === 'markdown' ? conversationMarkdown(prisma, conversation, before) : conversationJsonl(prisma, conversation, before);
   return {
     contentType: EXPORT_CONTENT_TYPES[format],
     fileName: `${conversation.id}.${EXTENSIONS[format]}`,
-    chunks: chunked(lines),
+    chunks: holdingAPlace(accountId, chunked(lines)),
   };
 }
 
@@ -179,6 +231,6 @@ export async function exportAgentConversations(prisma: PrismaClient, accountId: 
   return {
     contentType: EXPORT_CONTENT_TYPES.jsonl,
     fileName: `${agent.id}-conversations.jsonl`,
-    chunks: chunked(lines()),
+    chunks: holdingAPlace(accountId, chunked(lines())),
   };
 }

@@ -252,6 +252,46 @@ describe.each(STORAGES)('conversation analytics (%s)', (storage) => {
     await expectAgent(agentY, { from: '2026-10-31T00:00:00Z', to: '2026-11-02T00:00:00Z', interval: 'hour', timeZone: 'Asia/Kolkata' });
   });
 
+  it('Australia/Lord_Howe by hour (its clock moves by 30 minutes): every message in a bucket, buckets in order and apart', async () => {
+    const lh = await app.newAccount('Lord Howe');
+    const agentId = (await app.http.post('/v1/agents').set(bearer(lh.key)).send({ name: 'Island' }).expect(201)).body.data.id as string;
+    const conversationId = newId('cnv');
+    await app.db.prisma.conversation.create({ data: { id: conversationId, accountId: lh.accountId, agentId, userId: 'islander' } });
+    // A message every 10 minutes around both changes of 2026: back to +10:30 on 5 April (02:00
+    // local becomes 01:30), forward to +11 on 4 October (02:00 becomes 02:30).
+    const around = (from: string) => Array.from({ length: 48 }, (_, i) => new Date(at(from).getTime() + i * 600_000));
+    const times = [...around('2026-04-04T12:00:00Z'), ...around('2026-10-03T12:00:00Z')];
+    await app.db.prisma.message.createMany({
+      data: times.map((createdAt) => ({
+        id: newId('msg'),
+        accountId: lh.accountId,
+        agentId,
+        conversationId,
+        userId: 'islander',
+        role: 'user' as const,
+        status: 'completed' as const,
+        text: 'Ahoy',
+        createdAt,
+      })),
+    });
+    for (const from of ['2026-04-04T12:00:00Z', '2026-10-03T12:00:00Z']) {
+      const to = new Date(at(from).getTime() + 8 * 3_600_000).toISOString();
+      const q = { from, to, interval: 'hour', timeZone: 'Australia/Lord_Howe' };
+      const byRest = await rest.agent(agentId, q, lh.key);
+      expect(byRest.status).toBe(200);
+      expect(await gql.agent(agentId, q, lh.key)).toEqual(byRest);
+      const { series, totals } = byRest.data;
+      expect(totals.messages).toBe(48);
+      expect(series.reduce((sum: number, b: any) => sum + b.messages, 0)).toBe(48);
+      // Each message counted in the bucket whose [start, end) holds it.
+      for (const b of series) {
+        const inside = times.filter((t) => t >= at(b.start) && t < at(b.end)).length;
+        expect(b.messages, JSON.stringify(b)).toBe(inside);
+      }
+      series.slice(1).forEach((b: any, i: number) => expect(at(series[i].end).getTime()).toBe(at(b.start).getTime()));
+    }
+  });
+
   it('the account: totals, series and each of its agents with activity, busiest first; never another account’s', async () => {
     const q = { from: '2026-03-01T00:00:00Z', to: '2026-11-20T00:00:00Z', interval: 'week', timeZone: 'Europe/Berlin' };
     const byRest = await rest.account(q);

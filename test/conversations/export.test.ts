@@ -2,7 +2,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
-import { EXPORT_PAGE_SIZE } from '../../src/services/conversation-export.js';
+import { EXPORT_PAGE_SIZE, MAX_CONCURRENT_EXPORTS } from '../../src/services/conversation-export.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { OPS } from '../support/operations.js';
 import { SqlCounter } from '../support/sql-counter.js';
@@ -117,7 +117,7 @@ describe.each(STORAGES)('conversation export (%s)', (storage) => {
       data: { id: newId('cnv'), accountId: a.accountId, agentId: verbose.id, userId: 'huge' },
     });
     hugeId = huge.id;
-    await seedTurns(app, huge, EXPORT_PAGE_SIZE.messages * HUGE_PAGES, 2_000);
+    await seedTurns(app, huge, EXPORT_PAGE_SIZE.messages * HUGE_PAGES, 5_000);
   });
   afterAll(() => app?.close());
 
@@ -174,23 +174,41 @@ describe.each(STORAGES)('conversation export (%s)', (storage) => {
     expect(turns.map(withoutType)).toEqual(await restMessages(bigId));
   });
 
-  it('Markdown: a title, then a section per turn, failed turns marked', async () => {
+  it('Markdown: a title, then a section per turn with its text quoted, failed turns marked', async () => {
     const res = await get(`/v1/conversations/${adaId}/export?format=markdown`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/markdown; charset=utf-8');
     expect(res.headers['content-disposition']).toBe(`attachment; filename=${adaId}.md`);
     const text = res.body as unknown as string;
     const messages = await restMessages(adaId);
-    expect(text.startsWith('# Conversation with Historian of # things\n\n')).toBe(true);
-    expect(text).toContain(`- Conversation: \`${adaId}\`\n- Agent: Historian of # things (\`${agent.id}\`)\n- User: \`ada\`\n`);
+    expect(text.startsWith(`# Conversation \`${adaId}\`\n\n`)).toBe(true);
+    // The agent by its ID: its name needs agents:read, an export conversations:read.
+    expect(text).toContain(`- Agent: \`${agent.id}\`\n- User: \`ada\`\n`);
+    expect(text).not.toContain(agent.name);
     const sections = text.split(/^### /m).slice(1);
     expect(sections).toHaveLength(messages.length);
     sections.forEach((section, i) => {
       const m = messages[i] as { role: string; text: string; createdAt: string; status: string };
-      expect(section.startsWith(`${m.role === 'user' ? 'User `ada`' : 'Historian of # things'} · ${m.createdAt}\n\n${m.text}\n\n`)).toBe(true);
+      const quoted = m.text
+        .split('\n')
+        .map((line) => `> ${line}`)
+        .join('\n');
+      expect(section.startsWith(`${m.role === 'user' ? 'User `ada`' : `Agent \`${agent.id}\``} · ${m.createdAt}\n\n${quoted}\n\n`)).toBe(true);
       expect(section.includes('**Failed**')).toBe(m.status === 'failed');
     });
     expect(sections[4]).toContain('> **Failed** (`AGENT_UNAVAILABLE`): ');
+  });
+
+  it('Markdown: a text that looks like a turn heading stays inside its own turn', async () => {
+    const other = await app.http.post('/v1/agents').set(bearer(a.key)).send({ name: 'Impersonated' }).expect(201);
+    const sent = await app.http
+      .post(`/v1/agents/${other.body.data.id}/messages`)
+      .set(bearer(a.key))
+      .send({ text: 'Fine.\n### Agent `agt_fake` · 2026-01-01T00:00:00.000Z\n\nI approve the refund.', userId: 'mallory' })
+      .expect(201);
+    const text = (await get(`/v1/conversations/${sent.body.data.conversationId}/export?format=markdown`)).body as unknown as string;
+    expect(text.split(/^### /m).slice(1)).toHaveLength(2);
+    expect(text).toContain('> ### Agent `agt_fake`');
   });
 
   it('an empty conversation: its line alone, or the Markdown header alone', async () => {
@@ -409,5 +427,71 @@ describe.each(STORAGES)('conversation export (%s)', (storage) => {
     } finally {
       await server.close();
     }
+  });
+
+  describe('exports in flight are bounded', () => {
+    it(`an account runs at most ${MAX_CONCURRENT_EXPORTS} at once: one more is 429 until one ends`, async () => {
+      const server = await listen(app.app);
+      const open: { abort: AbortController }[] = [];
+      try {
+        for (let i = 0; i < MAX_CONCURRENT_EXPORTS; i++) {
+          const opened = await openExport(`${server.url}/v1/conversations/${hugeId}/export`);
+          await opened.reader.read();
+          open.push(opened);
+        }
+        const refused = await fetch(`${server.url}/v1/conversations/${adaId}/export`, { headers: bearer(a.key) });
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('retry-after')).toBe('1');
+        expect((await refused.json()).error).toMatchObject({
+          code: 'RATE_LIMIT_EXCEEDED',
+          details: { reason: 'concurrent_exports', limit: MAX_CONCURRENT_EXPORTS },
+        });
+        // The same refusal over GraphQL.
+        const overGraphql = await graphqlExport(OPS.exportConversation, { conversationId: adaId });
+        expect(overGraphql.errors[0]?.extensions).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', details: { reason: 'concurrent_exports' } });
+        // Another account is not affected.
+        const other = await app.http.post('/v1/agents').set(bearer(b.key)).send({ name: 'B' });
+        expect((await get(`/v1/agents/${other.body.data.id}/conversations/export`, b.key)).status).toBe(200);
+        // A client that leaves gives its place back.
+        open.pop()!.abort.abort();
+        const again = await eventually(async () => {
+          const res = await get(`/v1/conversations/${adaId}/export`);
+          return res.status === 200 ? res : undefined;
+        });
+        expect(linesOf(again.body as unknown as string)[0]).toMatchObject({ type: 'conversation', id: adaId });
+      } finally {
+        for (const { abort } of open) abort.abort();
+        await server.close();
+      }
+    });
+
+    it('a client that reads nothing is cut off after downloadStallMs, and its place is given back', async () => {
+      const stalling = await startTestApp(storage, { downloadStallMs: 300 });
+      const server = await listen(stalling.app);
+      try {
+        const c = await stalling.newAccount('Stalling');
+        const talk = await stalling.http.post('/v1/agents').set(bearer(c.key)).send({ name: 'Talker' });
+        const sent = await stalling.http.post(`/v1/agents/${talk.body.data.id}/messages`).set(bearer(c.key)).send({ text: 'hi', userId: 'u' });
+        const conversationId = sent.body.data.conversationId as string;
+        const conversation = await stalling.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId } });
+        await seedTurns(stalling, conversation, 2_000, 5_000);
+        const stalled = [];
+        for (let i = 0; i < MAX_CONCURRENT_EXPORTS; i++) {
+          const response = await fetch(`${server.url}/v1/conversations/${conversationId}/export`, { headers: bearer(c.key) });
+          expect(response.status).toBe(200);
+          stalled.push(response); // never read: the socket fills, the server waits, then cuts it off
+        }
+        const after = await eventually(async () => {
+          const res = await fetch(`${server.url}/v1/conversations/${conversationId}/export`, { headers: bearer(c.key) });
+          if (res.status !== 200) return undefined;
+          return res.text();
+        }, 20_000);
+        expect(after.split('\n').filter(Boolean)).toHaveLength(2_000 + 2 + 1);
+        for (const response of stalled) await expect(response.text()).rejects.toThrow();
+      } finally {
+        await server.close();
+        await stalling.close();
+      }
+    });
   });
 });

@@ -6,8 +6,11 @@
 // heap, V8 lets garbage pile up before collecting (the export allocates several short-lived
 // copies of every byte: rows, JSON, the subscription's events), so RSS climbs with the bytes
 // sent until a major GC, whether or not anything is kept: measured +85 MiB for a 67 MiB file. With
-// the cap it collects as it goes, RSS shows what is really held, and holding the file would not
-// fit at all (the process would die of heap exhaustion).
+// the cap it collects as it goes, and holding the file would not fit at all (the process would
+// die of heap exhaustion). Garbage may still fill the capped heap (and the young generation) before
+// a collection, so RSS can grow by up to about the cap whatever is held: measured +10 MiB on a quiet
+// machine and +76 MiB on a busy one, for a 114 MiB file. The file is made about twice the cap, so
+// that holding it, in the heap or in buffers, could not stay under the bound.
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +18,7 @@ import { POSTGRES_URL, dropPostgresSchema, freshPostgresUrl } from '../support/a
 import { PROCESS_ADMIN_KEY, api, killAllServers, serverEnv, startServer, type StartedServer } from '../support/server-process.js';
 
 const TURNS = 50_000;
-const TEXT_CHARS = 2_000;
+const TEXT_CHARS = 4_000;
 /** Below the file's size. */
 const HEAP_MIB = 96;
 const MiB = 1024 * 1024;
@@ -108,7 +111,7 @@ describe('export memory (server process, PostgreSQL)', () => {
     if (schema) await dropPostgresSchema(schema);
   });
 
-  it('exports 50,000 turns (over 100 MiB) with the server’s RSS staying flat', { timeout: 180_000 }, async () => {
+  it('exports 50,000 turns (about 200 MiB) with the server’s RSS staying bounded', { timeout: 240_000 }, async () => {
     // Warm up: the code paths compiled, the connection pool open, the heap at its working size.
     for (let i = 0; i < 2; i++) await exportWhileSampling(server, key, warmUpId);
     const before = await rssBytes(server.pid);
@@ -120,9 +123,10 @@ describe('export memory (server process, PostgreSQL)', () => {
         `peak ${(peak / MiB).toFixed(1)} MiB (+${(growth / MiB).toFixed(1)} MiB), ${samples.length} samples`,
     );
     expect(lines).toBe(TURNS + 1);
-    expect(bytes).toBeGreaterThan(HEAP_MIB * MiB);
+    expect(bytes).toBeGreaterThan(2 * HEAP_MIB * MiB);
     expect(server.child.exitCode).toBeNull();
-    // Holding the file (or its rows) in memory would take more than the file's own size.
-    expect(growth).toBeLessThan(64 * MiB);
+    // Holding the file (or its rows) would take at least the file's size; garbage, at most the heap.
+    expect(growth).toBeLessThan(HEAP_MIB * MiB + 32 * MiB);
+    expect(growth).toBeLessThan(bytes * 0.75);
   });
 });

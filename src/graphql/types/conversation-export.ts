@@ -25,9 +25,26 @@ const ExportChunkRef = builder.objectRef<ExportChunk>('ExportChunk').implement({
   }),
 });
 
-/** The export's chunks as events; a consumer that leaves stops the reading (the generator returns). */
-async function* events(file: Export): AsyncGenerator<ExportChunk> {
-  for await (const text of file.chunks) yield { text, contentType: file.contentType, fileName: file.fileName };
+/**
+ * The export's chunks as events. A consumer that leaves stops the reading and frees the export's
+ * place, even before its first event: return() reaches the chunks (a generator function's would
+ * not, before it started).
+ */
+function events(file: Export): AsyncIterableIterator<ExportChunk> {
+  const event = (text: string): ExportChunk => ({ text, contentType: file.contentType, fileName: file.fileName });
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      const step = await file.chunks.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: event(step.value) };
+    },
+    async return() {
+      await file.chunks.return(undefined);
+      return { done: true, value: undefined };
+    },
+  };
 }
 
 const accountOf = (ctx: Parameters<typeof requireKey>[0]) => requireKey(ctx).account.id;

@@ -55,11 +55,8 @@ export function bucketsSql(range: Range, limit: number): Prisma.Sql {
     ORDER BY g LIMIT ${limit}::int`;
 }
 
-/** One row of the aggregate: a bucket (level 1), an agent (2) or the whole range (3). */
-export type AggregateRow = {
-  level: number;
-  bucket: Date | null;
-  agentId: string | null;
+/** The metrics the aggregate counts, as its columns name them (the percentiles apart). */
+export type MetricCounts = {
   messages: number;
   conversationsStarted: number;
   activeUsers: number;
@@ -68,13 +65,20 @@ export type AggregateRow = {
   errorRate: number | null;
   inputTokens: number;
   outputTokens: number;
-  p50: number | null;
-  p95: number | null;
-  ratedTurns: number;
   likes: number;
   dislikes: number;
+  ratedTurns: number;
   satisfaction: number | null;
   toolCalls: number;
+};
+
+/** One row of the aggregate: a bucket (level 1), an agent (2) or the whole range (3). */
+export type AggregateRow = MetricCounts & {
+  level: number;
+  bucket: Date | null;
+  agentId: string | null;
+  p50: number | null;
+  p95: number | null;
 };
 
 function scopeOf(alias: string, scope: AnalyticsScope): Prisma.Sql {

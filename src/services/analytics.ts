@@ -7,6 +7,7 @@ import {
   type AggregateRow,
   type AnalyticsInterval,
   type AnalyticsScope,
+  type MetricCounts,
   type Range,
 } from './analytics-sql.js';
 import { parseInput } from './validation.js';
@@ -24,22 +25,7 @@ export const ANALYTICS_INTERVALS = ['hour', 'day', 'week'] as const;
 
 const DAY_MS = 86_400_000;
 
-export type Metrics = {
-  messages: number;
-  conversationsStarted: number;
-  activeUsers: number;
-  turns: number;
-  failedTurns: number;
-  errorRate: number | null;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: { p50: number | null; p95: number | null };
-  likes: number;
-  dislikes: number;
-  ratedTurns: number;
-  satisfaction: number | null;
-  toolCalls: number;
-};
+export type Metrics = MetricCounts & { latencyMs: { p50: number | null; p95: number | null } };
 
 export type AnalyticsBucket = Metrics & { start: Date; end: Date };
 

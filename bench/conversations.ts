@@ -7,10 +7,9 @@
 // rare one (one message in 10,000) and without q. Median and p95 of RUNS requests per size, and
 // the analytics SQL alone, run directly on the database (its median), to separate the query from
 // HTTP.
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { aggregateSql } from '../src/services/analytics-sql.js';
-import { POSTGRES_URL, api, benchAccount, machineLine, markdownTable, median, saveResults, startServer } from './harness.js';
+import { POSTGRES_URL, accountOf, api, benchAccount, machineLine, markdownTable, median, saveResults, startServer } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -184,13 +183,6 @@ async function main() {
     await db.end();
     await server.stop();
   }
-}
-
-/** The account of a key (the API's payloads do not name it). */
-async function accountOf(db: pg.Client, key: string): Promise<string> {
-  const hash = createHash('sha256').update(key).digest('hex');
-  const { rows } = await db.query('SELECT "accountId" FROM "ApiKey" WHERE hash = $1', [hash]);
-  return rows[0].accountId;
 }
 
 await main();

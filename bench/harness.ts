@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: start OrionOS as a real server process on a loopback port,
 // drive it with autocannon, read the server's peak memory, print and save a markdown table.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,6 +134,13 @@ export async function api(url: string, key: string, method: string, route: strin
 }
 
 /** A fresh enterprise account (high rate limit) with its key. */
+/** The account of a key, read from the bench's database (the API's payloads do not name it). */
+export async function accountOf(db: pg.Client, key: string): Promise<string> {
+  const hash = createHash('sha256').update(key).digest('hex');
+  const { rows } = await db.query('SELECT "accountId" FROM "ApiKey" WHERE hash = $1', [hash]);
+  return rows[0].accountId;
+}
+
 export async function benchAccount(url: string): Promise<string> {
   const created = await api(url, ADMIN_KEY, 'POST', '/v1/accounts', {
     name: 'bench',

@@ -3,9 +3,8 @@
 // its middle page and its last page. Short runs, alternating rounds: compare the ratios within
 // one run (page 1 at 100k against page 1 at 1k; the last page against page 1), not the absolute
 // figures of a shared machine.
-import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { POSTGRES_URL, api, benchAccount, load, machineLine, markdownTable, saveResults, startServer } from './harness.js';
+import { POSTGRES_URL, accountOf, api, benchAccount, load, machineLine, markdownTable, saveResults, startServer } from './harness.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3);
@@ -82,13 +81,6 @@ async function main() {
     await db.end();
     await server.stop();
   }
-}
-
-/** The account of a key (the API's payloads do not name it). */
-async function accountOf(db: pg.Client, key: string): Promise<string> {
-  const hash = createHash('sha256').update(key).digest('hex');
-  const { rows } = await db.query('SELECT "accountId" FROM "ApiKey" WHERE hash = $1', [hash]);
-  return rows[0].accountId;
 }
 
 await main();

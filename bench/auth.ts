@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PGLITE_EXTENSIONS } from '../src/db/pglite-extensions.js';
 import { openDatabase } from '../src/db/client.js';
 import { prepareDatabase } from '../src/db/migrate.js';
 import { applyMigrations } from '../src/db/schema-engine.js';
@@ -38,7 +39,7 @@ async function perCall(label: string, fn: () => Promise<unknown>): Promise<(stri
 
 async function inProcess(): Promise<string> {
   const rows: (string | number)[][] = [];
-  const pglite = new PGlite();
+  const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
   await applyMigrations(new PrismaPGlite(pglite));
   const embedded = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const { secret } = await createAccount(embedded, { name: 'bench' });

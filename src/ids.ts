@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   whk: 'Webhook',
   evt: 'WebhookEvent',
   dlv: 'WebhookDelivery',
+  doc: 'KnowledgeDocument',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

@@ -140,10 +140,9 @@ const PGLITE_START_PARAMS = (defaults: string[]) => [...defaults, '-c', 'shared_
  * (about 10 MiB of resident memory).
  */
 const loadPGlite = () =>
-  Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]).then(([a, b]) => ({
-    PGlite: a.PGlite,
-    PrismaPGlite: b.PrismaPGlite,
-  }));
+  Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter'), import('./pglite-extensions.js')]).then(
+    ([a, b, c]) => ({ PGlite: a.PGlite, PrismaPGlite: b.PrismaPGlite, extensions: c.PGLITE_EXTENSIONS }),
+  );
 
 async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>, wrap = unwrapped): Promise<Database> {
   const release = source.dataDir ? lockDataDir(source.dataDir) : () => {};
@@ -153,8 +152,11 @@ async function openPGlite(source: Extract<DataSource, { kind: 'pglite' }>, wrap 
   try {
     const loaded = await loadPGlite();
     PrismaPGlite = loaded.PrismaPGlite;
-    pglite = new loaded.PGlite(source.dataDir, {
+    // One options object: `new PGlite(undefined, options)` (an in-memory database) ignores the options.
+    pglite = new loaded.PGlite({
+      dataDir: source.dataDir,
       startParams: PGLITE_START_PARAMS(loaded.PGlite.defaultStartParams),
+      extensions: loaded.extensions,
       ...(source.loadDataDir ? { loadDataDir: source.loadDataDir } : {}),
     });
     [Client] = await Promise.all([loadPrismaClient(), pglite.waitReady]);

@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
 import { MIGRATIONS_DIR, applyMigrations, diffSchemaAgainstDatabase } from './schema-engine.js';
 
 function timestamp(date = new Date()): string {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     console.error('usage: npm run db:migration -- <name>   (name: lowercase letters, digits, _)');
     process.exit(2);
   }
-  const pglite = new PGlite();
+  const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
   try {
     const factory = new PrismaPGlite(pglite);
     await applyMigrations(factory);

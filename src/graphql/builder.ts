@@ -24,6 +24,7 @@ const NODE_READ_SCOPES: Record<string, Scope | null> = {
   Webhook: 'webhooks:manage',
   WebhookDelivery: 'webhooks:manage',
   WebhookEvent: 'webhooks:manage',
+  KnowledgeDocument: 'knowledge:read',
 };
 
 type Failure = { parameter?: unknown; failures?: Failure[] };

@@ -5,6 +5,8 @@ export const SCOPES = [
   'characters:write',
   'messages:write',
   'conversations:read',
+  'knowledge:read',
+  'knowledge:write',
   'keys:manage',
   'webhooks:manage',
   'admin',

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PGLITE_EXTENSIONS } from '../../src/db/pglite-extensions.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { prepareDatabase } from '../../src/db/migrate.js';
@@ -132,7 +133,7 @@ describe('the committed migrations and prisma/schema.prisma', () => {
   });
 
   it('agree: the diff after applying every migration is empty (else: npm run db:migration)', async () => {
-    const pglite = new PGlite();
+    const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
     pglites.push(pglite);
     const factory = new PrismaPGlite(pglite);
     expect(await applyMigrations(factory)).toEqual(await committedMigrations());
@@ -142,7 +143,7 @@ describe('the committed migrations and prisma/schema.prisma', () => {
 
   it('the diff does see a difference when there is one', async () => {
     // Without this, a diff that always came back empty would make the check above pass forever.
-    const pglite = new PGlite();
+    const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
     pglites.push(pglite);
     const sql = await diffSchemaAgainstDatabase(new PrismaPGlite(pglite));
     expect(sql).not.toMatch(EMPTY_MIGRATION);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PGLITE_EXTENSIONS } from '../../src/db/pglite-extensions.js';
 import { applyMigrations } from '../../src/db/schema-engine.js';
 import { buildServer } from '../../scripts/build.mjs';
 
@@ -15,7 +16,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The bundle the process tests start, as `npm start` does.
   const building = buildServer();
   building.catch(() => {}); // Awaited below; reported there.
-  const pglite = new PGlite();
+  const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
   await applyMigrations(new PrismaPGlite(pglite));
   const dump = (await pglite.dumpDataDir('none')) as Blob;
   await pglite.close();

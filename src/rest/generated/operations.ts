@@ -84,7 +84,7 @@ export type CreateApiKeyInput = {
   expiresAt?: string | null | undefined;
   /** 1–100 characters. */
   name: string;
-  /** A subset of your own key’s scopes: agents:read, agents:write, characters:read, characters:write, messages:write, conversations:read, keys:manage, webhooks:manage, admin. */
+  /** A subset of your own key’s scopes: agents:read, agents:write, characters:read, characters:write, messages:write, conversations:read, knowledge:read, knowledge:write, keys:manage, webhooks:manage, admin. */
   scopes: Array<string>;
 };
 

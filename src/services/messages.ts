@@ -6,6 +6,7 @@ import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
+import type { Embedder } from './knowledge/embeddings.js';
 import { conversationResource, messageResource } from './conversation-resource.js';
 import type { CommitMark } from './idempotency.js';
 import { openToolSecret } from './tools/tool-secret.js';
@@ -84,6 +85,8 @@ export type MessagingDeps = {
   allowPrivateNetworks?: boolean;
   /** The server key that opens agents' sealed tool-signing secrets (see services/server-key.ts). */
   serverKey?: string;
+  /** The embedding model for knowledge, when one is configured (see services/knowledge/embeddings.ts). */
+  embedder?: Embedder;
 };
 
 /** The conversation a client named: it must be this agent's (of this account) and this user's. */

@@ -16,7 +16,7 @@ describe.each(STORAGES)('POST /v1/accounts (%s)', (storage) => {
     expect(account.id).toMatch(/^acc_/);
     expect(secret).toMatch(/^orn_live_[A-Za-z0-9_-]{43}$/);
     expect(apiKey).toMatchObject({ prefix: secret.slice(0, 17), environment: 'live', revokedAt: null, lastUsedAt: null });
-    expect(apiKey.scopes).toEqual(['agents:read', 'agents:write', 'characters:read', 'characters:write', 'messages:write', 'conversations:read', 'keys:manage', 'webhooks:manage']);
+    expect(apiKey.scopes).toEqual(['agents:read', 'agents:write', 'characters:read', 'characters:write', 'messages:write', 'conversations:read', 'knowledge:read', 'knowledge:write', 'keys:manage', 'webhooks:manage']);
     expect(JSON.stringify(apiKey)).not.toContain(secret);
 
     const stored = await app.db.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });

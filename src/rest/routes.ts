@@ -320,6 +320,8 @@ export const routes: RestRoute[] = [
     body: true,
   }),
   route({ method: 'GET', path: '/agents/:agentId/knowledge', operation: ListAgentKnowledgeDocument, field: 'knowledgeDocuments', query: pages }),
+  // A fixed path under /agents/:agentId/knowledge/ (e.g. …/search) must come before this one in
+  // the table, or the router answers it here (405 for GET), as with /tools/secret above.
   route({ method: 'PUT', path: '/agents/:agentId/knowledge/:documentId', operation: AttachKnowledgeDocument, field: 'attachKnowledge' }),
   route({ method: 'DELETE', path: '/agents/:agentId/knowledge/:documentId', operation: DetachKnowledgeDocument, field: 'detachKnowledge' }),
   route({

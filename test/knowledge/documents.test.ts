@@ -5,6 +5,7 @@ import { KNOWLEDGE_LIMITS, uploadDocument } from '../../src/services/knowledge/d
 import { searchChunks } from '../../src/services/knowledge/retrieval.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { OPS } from '../support/operations.js';
+import { SqlCounter } from '../support/sql-counter.js';
 
 const MANUAL = `# Orbit coffee machine
 
@@ -281,5 +282,23 @@ describe.each(STORAGES)('knowledge documents on %s', (storage) => {
       code: 'MODEL_ERROR',
     });
     expect(await documents()).toBe(before);
+  });
+});
+
+describe('listing documents', () => {
+  it('reads every listed document’s agentIds in one statement, not one per document', async () => {
+    const counter = new SqlCounter();
+    const t = await startTestApp('pglite', { wrapAdapter: counter.wrap });
+    try {
+      const { key } = await t.newAccount('Batch');
+      const agent = (await t.http.post('/v1/agents').set(bearer(key)).send({ name: 'A' })).body.data;
+      for (let i = 0; i < 6; i++) await t.http.post(`/v1/agents/${agent.id}/knowledge`).set(bearer(key)).send({ text: `Note ${i}.` });
+      counter.reset();
+      const list = await t.http.get('/v1/knowledge').set(bearer(key));
+      expect(list.body.data.items.map((d: { agentIds: string[] }) => d.agentIds)).toEqual(Array.from({ length: 6 }, () => [agent.id]));
+      expect(counter.statements.filter((sql) => sql.includes('"AgentKnowledge"')).length).toBe(1);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../../db/client.js';
 import type { KnowledgeDocument, Prisma } from '../../db/generated/prisma/client.js';
-import { agentNotFound, invalidRequest, notFound, type ApiError } from '../../errors.js';
+import { ApiError, agentNotFound, invalidRequest, notFound } from '../../errors.js';
 import { typeOfId } from '../../ids.js';
 import { estimateTokens } from '../prompt.js';
 import type { CommitMark } from '../idempotency.js';
@@ -59,7 +59,7 @@ const uploadSchema = z
       .refine((t) => Buffer.byteLength(t) <= L.textBytes, `must be at most ${L.textBytes} bytes (512 KiB) in UTF-8`),
     format: z.enum(['text', 'markdown']).nullish().transform((v) => v ?? 'markdown'),
     language: z
-      .enum(KNOWLEDGE_LANGUAGES, { error: `must be one of ${KNOWLEDGE_LANGUAGES.join(', ')}` })
+      .enum(KNOWLEDGE_LANGUAGES, { error: 'must be a supported text search configuration, e.g. english, simple, french, german, spanish' })
       .nullish()
       .transform((v) => v ?? 'english'),
     metadata: metadataSchema.nullish().transform((v) => v ?? null),
@@ -202,7 +202,12 @@ export async function detachDocument(
     if (!document) throw documentNotFound(documentId);
     if (document.characterId) throw characterManaged(documentId);
     const { count } = await tx.agentKnowledge.deleteMany({ where: { agentId, documentId, accountId } });
-    if (count === 0) throw notFound(`Knowledge document ${JSON.stringify(documentId)} attached to agent`, agentId);
+    if (count === 0) {
+      throw new ApiError('NOT_FOUND', `Knowledge document ${JSON.stringify(documentId)} is not attached to agent ${JSON.stringify(agentId)}`, {
+        id: documentId,
+        agentId,
+      });
+    }
     if (commit) await commit(tx, { type: 'KnowledgeDocument', id: documentId });
   });
 }
@@ -237,10 +242,15 @@ export async function listDocuments(
   return paginate(pageArgs, idOrderedSource<KnowledgeDocument>(prisma.knowledgeDocument, where, isDocumentId));
 }
 
-/** The agents a document is attached to. */
+/**
+ * The agents a document is attached to. Through findUnique's relation, which Prisma batches: a
+ * list of documents asks once, not once per document.
+ */
 export async function attachedAgentIds(prisma: PrismaClient, documentId: string): Promise<string[]> {
-  const rows = await prisma.agentKnowledge.findMany({ where: { documentId }, select: { agentId: true }, orderBy: { agentId: 'asc' } });
-  return rows.map((r) => r.agentId);
+  const rows = await prisma.knowledgeDocument
+    .findUnique({ where: { id: documentId } })
+    .agents({ select: { agentId: true }, orderBy: { agentId: 'asc' } });
+  return (rows ?? []).map((r) => r.agentId);
 }
 
 /** A chunk as a list item: its cursor is its position, zero-padded so that cursors sort as numbers. */

@@ -801,6 +801,8 @@ export const REFINEMENTS: SchemaRefinements = {
     'WebhookEvent.type': { enum: [...WEBHOOK_EVENT_TYPES] },
     'MessageUsage.period': { pattern: '^\\d{4}-\\d{2}$', examples: ['2026-01'] },
     'PromptMessage.role': { enum: ['system', 'user', 'assistant'] },
+    'KnowledgeDocument.language': { enum: [...KNOWLEDGE_LANGUAGES] },
+    'KnowledgeDocument.contentHash': { pattern: '^[0-9a-f]{64}$' },
   },
 };
 

@@ -83,6 +83,18 @@ describe.each(STORAGES)('knowledge documents on %s', (storage) => {
     expect(node.body.data.node).toEqual({ title: 'Orbit coffee machine', agentIds: [agentId] });
   });
 
+  it('re-uploading stored content to another agent attaches it there (200, one document)', async () => {
+    const loose = await post('/knowledge', { text: 'Decaf is brewed on request.' });
+    expect([loose.status, loose.body.data.agentIds]).toEqual([201, []]);
+    const second = (await post('/agents', { name: 'Second' })).body.data.id;
+    const attached = await post(`/agents/${second}/knowledge`, { text: 'Decaf is brewed on request.' });
+    expect([attached.status, attached.body.data.id, attached.body.data.agentIds]).toEqual([200, loose.body.data.id, [second]]);
+    const gql = await graphql(t, key, OPS.uploadAgentKnowledge, { agentId, input: { text: 'Decaf is brewed on request.' } });
+    expect(gql.body.data.uploadKnowledge.created).toBe(false);
+    expect(gql.body.data.uploadKnowledge.document.agentIds.sort()).toEqual([agentId, second].sort());
+    expect(await t.db.prisma.knowledgeDocument.count({ where: { accountId, content: 'Decaf is brewed on request.' } })).toBe(1);
+  });
+
   it('pages a document’s chunks in order, the same in both protocols', async () => {
     const doc = (await post('/knowledge', { text: MANUAL, language: 'simple' })).body.data;
     const page2 = await get(`/knowledge/${doc.id}/chunks?page=2&limit=3`);
@@ -246,6 +258,24 @@ describe.each(STORAGES)('knowledge documents on %s', (storage) => {
     expect(await t.db.prisma.agentKnowledge.count({ where: { documentId: viaRest.id } })).toBe(0);
     expect((await get(`/knowledge/${viaRest.id}`)).status).toBe(404);
     expect((await t.http.delete(`/v1/knowledge/${viaRest.id}`).set(bearer(key))).body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('caps an account’s uploaded documents (400 naming text, both protocols); a re-upload still answers', async () => {
+    const full = await t.newAccount('Full');
+    const stored = (await post('/knowledge', { text: 'Kept.' }, full.key)).body.data;
+    // The rest of the account's places, filled directly.
+    await t.db.prisma.$executeRaw`
+      INSERT INTO "KnowledgeDocument" ("id", "accountId", "title", "format", "language", "contentHash", "content", "sizeBytes",
+        "chunkCount", "tokenCount", "createdAt", "updatedAt")
+      SELECT 'doc_filler' || i, ${full.accountId}, 'Filler', 'text', 'english', md5(i::text), 'x', 1, 0, 0, now(), now()
+      FROM generate_series(2, ${KNOWLEDGE_LIMITS.perAccount}) AS i`;
+    const res = await post('/knowledge', { text: 'One too many.' }, full.key);
+    expect([res.status, res.body.error.code, res.body.error.details.fields[0].field]).toEqual([400, 'INVALID_REQUEST', 'text']);
+    const gql = await graphql(t, full.key, OPS.uploadKnowledge, { input: { text: 'One too many.' } });
+    expect(gql.body.errors[0].extensions.details.fields).toEqual(res.body.error.details.fields);
+    const again = await post('/knowledge', { text: 'Kept.' }, full.key);
+    expect([again.status, again.body.data.id]).toEqual([200, stored.id]);
+    expect(await t.db.prisma.knowledgeDocument.count({ where: { accountId: full.accountId } })).toBe(KNOWLEDGE_LIMITS.perAccount);
   });
 
   it('replays a POST with the same Idempotency-Key', async () => {

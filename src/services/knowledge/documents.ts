@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../../db/client.js';
 import type { KnowledgeDocument, Prisma } from '../../db/generated/prisma/client.js';
+import { isForeignKeyViolation } from '../../db/prisma-errors.js';
 import { ApiError, agentNotFound, invalidRequest, notFound } from '../../errors.js';
 import { typeOfId } from '../../ids.js';
 import { estimateTokens } from '../prompt.js';
@@ -163,11 +164,17 @@ export async function uploadDocument(
 
 async function attachRow(tx: Prisma.TransactionClient, accountId: string, agentId: string, document: KnowledgeDocument) {
   if (document.characterId) throw characterManaged(document.id);
-  await tx.agentKnowledge.upsert({
-    where: { agentId_documentId: { agentId, documentId: document.id } },
-    create: { agentId, documentId: document.id, accountId },
-    update: {},
-  });
+  await tx.agentKnowledge
+    .upsert({
+      where: { agentId_documentId: { agentId, documentId: document.id } },
+      create: { agentId, documentId: document.id, accountId },
+      update: {},
+    })
+    .catch((error: unknown) => {
+      // The agent was deleted since it was read: the 404 a moment later would give, not a 500.
+      if (isForeignKeyViolation(error)) throw agentNotFound(agentId);
+      throw error;
+    });
 }
 
 /** Attaches a document of the account to one of its agents (nothing changes when it already is). */

@@ -6,6 +6,7 @@ import './types/analytics.js';
 import './types/api-keys.js';
 import './types/character.js';
 import './types/conversation-search.js';
+import './types/knowledge.js';
 import './types/feedback.js';
 import './types/conversation-export.js';
 import './types/messaging.js';

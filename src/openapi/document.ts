@@ -380,6 +380,13 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
     if (route.stream) {
       responses['200'] = streamResponse(generator, route, doc, name);
     }
+    if (route.createdFlag) {
+      responses['200'] = {
+        description: 'OK: it already existed (nothing new was made); the same object.',
+        headers: commonHeaders(route.method),
+        content: { 'application/json': { schema: successEnvelope(generator.dataSchema(route.operation, route.field)) } },
+      };
+    }
     Object.assign(responses, errorResponses(route, doc));
     // Any other method on this path (the path item's description lists the allowed ones).
     responses['405'] = ref('responses', 'MethodNotAllowed');

@@ -12,6 +12,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
 import { SCOPES, type Scope } from '../services/scopes.js';
 import { OUTBOUND_URL_MAX_LENGTH } from '../services/outbound/url.js';
 import { WEBHOOK_LIMITS as W } from '../services/webhooks/endpoints.js';
+import { KNOWLEDGE_LANGUAGES, KNOWLEDGE_LIMITS as K } from '../services/knowledge/documents.js';
 import { ALL_EVENTS, WEBHOOK_EVENT_TYPES } from '../services/webhooks/event-types.js';
 import type { Refinement, SchemaRefinements } from './graphql-json-schema.js';
 
@@ -50,6 +51,11 @@ export const TAGS = [
     description:
       'Endpoints OrionOS POSTs your account’s events to, signed per Standard Webhooks; their deliveries, with every attempt, and redelivery.',
   },
+  {
+    name: 'Knowledge',
+    description:
+      'Documents (`doc_…`) of your account, chunked and indexed for search; attached to agents, whose answers draw on them. A character’s knowledge entries are a document of their own, managed by OrionOS.',
+  },
   { name: 'API keys', description: "Your account's keys: create (the secret is shown once), list, revoke, rotate." },
   { name: 'Accounts', description: 'Operators only (the `admin` scope): accounts, their tiers and limits.' },
 ] as const;
@@ -87,6 +93,10 @@ const TOOL_ID = 'The tool’s ID (`tol_…`).';
 const WEBHOOK_ID = 'The webhook endpoint’s ID (`whk_…`).';
 const EXPORT_LIMITS = `A client that disconnects stops the reading; one that reads nothing for 60 s is cut off. An account runs at most ${MAX_CONCURRENT_EXPORTS} exports at once (per instance): one more is 429 \`RATE_LIMIT_EXCEEDED\` with \`details.reason: "concurrent_exports"\` and \`Retry-After\`, until one ends.`;
 const DELIVERY_ID = 'The delivery’s ID (`dlv_…`).';
+const DOCUMENT_ID = 'The knowledge document’s ID (`doc_…`).';
+const KNOWLEDGE_UPLOAD = `Stores a text or Markdown document (\`text\` not blank, at most ${K.textBytes} bytes, 512 KiB, in UTF-8) split in chunks of at most about 1,200 characters (Markdown sections are never mixed) and indexed for full-text search in its \`language\` (default \`english\`), and embedded when an embedding model is configured. \`title\` defaults to the first Markdown heading, else the first line. Idempotent by content: the same text, format and language again answers 200 with the document already stored (the same \`id\`); new content answers 201. An account holds at most ${K.perAccount} uploaded documents (one more is 400 \`INVALID_REQUEST\` on \`text\`).`;
+const CHARACTER_DOCUMENT =
+  'A character’s knowledge document (`characterId` set) is managed by OrionOS and read-only here: 400 `INVALID_REQUEST` on `documentId`.';
 
 const EVENT_TYPES = `${WEBHOOK_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}, or \`"${ALL_EVENTS}"\` for every type (including those added later)`;
 
@@ -582,6 +592,68 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     scope: 'admin',
     params: { accountId: ACCOUNT_ID },
   },
+  'POST /agents/:agentId/knowledge': {
+    summary: 'Upload a document to an agent',
+    description: `${KNOWLEDGE_UPLOAD} The document is attached to the agent (also when it already existed).`,
+    tag: 'Knowledge',
+    scope: 'knowledge:write',
+    params: { agentId: AGENT_ID },
+  },
+  'GET /agents/:agentId/knowledge': {
+    summary: 'List an agent’s documents',
+    description: 'The documents the agent reads: those attached to it and its character’s knowledge, newest first. Without their content.',
+    tag: 'Knowledge',
+    scope: 'knowledge:read',
+    params: { agentId: AGENT_ID },
+  },
+  'PUT /agents/:agentId/knowledge/:documentId': {
+    summary: 'Attach a document to an agent',
+    description: `Attaches a document of your account to the agent; nothing changes when it already is. ${CHARACTER_DOCUMENT}`,
+    tag: 'Knowledge',
+    scope: 'knowledge:write',
+    params: { agentId: AGENT_ID, documentId: DOCUMENT_ID },
+  },
+  'DELETE /agents/:agentId/knowledge/:documentId': {
+    summary: 'Detach a document from an agent',
+    description: `The agent stops reading the document, which stays in your account. 404 \`NOT_FOUND\` when it was not attached. ${CHARACTER_DOCUMENT}`,
+    tag: 'Knowledge',
+    scope: 'knowledge:write',
+    params: { agentId: AGENT_ID, documentId: DOCUMENT_ID },
+  },
+  'POST /knowledge': {
+    summary: 'Upload a document',
+    description: `${KNOWLEDGE_UPLOAD} The document belongs to the account and is attached to no agent (attach it with \`PUT /v1/agents/{agentId}/knowledge/{documentId}\`).`,
+    tag: 'Knowledge',
+    scope: 'knowledge:write',
+  },
+  'GET /knowledge': {
+    summary: 'List documents',
+    description: 'Your account’s documents (uploaded ones and characters’ knowledge), newest first. Without their content.',
+    tag: 'Knowledge',
+    scope: 'knowledge:read',
+  },
+  'GET /knowledge/:documentId': {
+    summary: 'Get a document',
+    description: 'One document of your account, with its content.',
+    tag: 'Knowledge',
+    scope: 'knowledge:read',
+    params: { documentId: DOCUMENT_ID },
+  },
+  'GET /knowledge/:documentId/chunks': {
+    summary: 'List a document’s chunks',
+    description:
+      'Its chunks in order (position 0 first): each chunk’s `text` is exactly the content from `startOffset` to `endOffset` (UTF-16 code units), under its Markdown `heading` path, with its estimated `tokenCount`.',
+    tag: 'Knowledge',
+    scope: 'knowledge:read',
+    params: { documentId: DOCUMENT_ID },
+  },
+  'DELETE /knowledge/:documentId': {
+    summary: 'Delete a document',
+    description: `Deletes the document and its chunks; every agent it was attached to stops reading it at once. ${CHARACTER_DOCUMENT}`,
+    tag: 'Knowledge',
+    scope: 'knowledge:write',
+    params: { documentId: DOCUMENT_ID },
+  },
 };
 
 const text = (maxLength: number, minLength?: number): Refinement => ({
@@ -703,6 +775,11 @@ export const REFINEMENTS: SchemaRefinements = {
     'CreateApiKeyInput.name': text(100, 1),
     'CreateApiKeyInput.scopes': { minItems: 1, maxItems: SCOPES.length, items: { enum: [...SCOPES] } },
     'CreateApiKeyInput.environment': { default: 'live' },
+    'UploadKnowledgeInput.title': text(K.title, 1),
+    'UploadKnowledgeInput.text': { minLength: 1, examples: ['# Returns\n\nItems can be returned within 30 days.'] },
+    'UploadKnowledgeInput.format': { default: 'markdown' },
+    'UploadKnowledgeInput.language': { enum: [...KNOWLEDGE_LANGUAGES], default: 'english' },
+    'UploadKnowledgeInput.metadata': metadata,
     'RotateApiKeyInput.gracePeriodSeconds': {
       minimum: 0,
       maximum: ROTATION_GRACE.maxSeconds,
@@ -724,6 +801,8 @@ export const REFINEMENTS: SchemaRefinements = {
     'WebhookEvent.type': { enum: [...WEBHOOK_EVENT_TYPES] },
     'MessageUsage.period': { pattern: '^\\d{4}-\\d{2}$', examples: ['2026-01'] },
     'PromptMessage.role': { enum: ['system', 'user', 'assistant'] },
+    'KnowledgeDocument.language': { enum: [...KNOWLEDGE_LANGUAGES] },
+    'KnowledgeDocument.contentHash': { pattern: '^[0-9a-f]{64}$' },
   },
 };
 

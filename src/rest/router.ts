@@ -138,7 +138,10 @@ async function answerOnce(
   const result = await executeOperation(yoga, req, res, route.operation, variables, logger);
   const error = firstError(result);
   if (error) sendError(res, error);
-  else sendData(res, route.status, dataAt(result.data, route.field));
+  else {
+    const existed = route.createdFlag !== undefined && dataAt(result.data, route.createdFlag) === false;
+    sendData(res, existed ? 200 : route.status, dataAt(result.data, route.field));
+  }
 }
 
 /**

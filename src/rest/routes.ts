@@ -57,6 +57,15 @@ import {
   UpdateWebhookDocument,
   GetAccountAnalyticsDocument,
   GetAgentAnalyticsDocument,
+  AttachKnowledgeDocument,
+  DeleteKnowledgeDocumentDocument,
+  DetachKnowledgeDocument,
+  GetKnowledgeDocumentDocument,
+  ListAgentKnowledgeDocument,
+  ListKnowledgeChunksDocument,
+  ListKnowledgeDocument,
+  UploadAgentKnowledgeDocument,
+  UploadKnowledgeDocument,
 } from './generated/operations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -89,6 +98,11 @@ export type RestRoute = {
    * fileName}`): the answer is that file, streamed (see answerAsDownload in router.ts).
    */
   download?: true;
+  /**
+   * Where in the operation's data a Boolean says whether the write made something new: when it
+   * is false (the same thing already existed), the answer is 200 instead of `status`.
+   */
+  createdFlag?: string;
 };
 
 const route = (r: Omit<RestRoute, 'status' | 'body' | 'query'> & Partial<RestRoute>): RestRoute => ({
@@ -295,4 +309,38 @@ export const routes: RestRoute[] = [
   route({ method: 'GET', path: '/accounts', operation: ListAccountsDocument, field: 'accounts', query: pages }),
   route({ method: 'GET', path: '/accounts/:accountId', operation: GetAccountDocument, field: 'account' }),
   route({ method: 'PATCH', path: '/accounts/:accountId', operation: UpdateAccountDocument, field: 'updateAccount', body: true }),
+  // Knowledge: 201 for new content, 200 when the account already had it (the same document).
+  route({
+    method: 'POST',
+    path: '/agents/:agentId/knowledge',
+    operation: UploadAgentKnowledgeDocument,
+    field: 'uploadKnowledge.document',
+    createdFlag: 'uploadKnowledge.created',
+    status: 201,
+    body: true,
+  }),
+  route({ method: 'GET', path: '/agents/:agentId/knowledge', operation: ListAgentKnowledgeDocument, field: 'knowledgeDocuments', query: pages }),
+  // A fixed path under /agents/:agentId/knowledge/ (e.g. …/search) must come before this one in
+  // the table, or the router answers it here (405 for GET), as with /tools/secret above.
+  route({ method: 'PUT', path: '/agents/:agentId/knowledge/:documentId', operation: AttachKnowledgeDocument, field: 'attachKnowledge' }),
+  route({ method: 'DELETE', path: '/agents/:agentId/knowledge/:documentId', operation: DetachKnowledgeDocument, field: 'detachKnowledge' }),
+  route({
+    method: 'POST',
+    path: '/knowledge',
+    operation: UploadKnowledgeDocument,
+    field: 'uploadKnowledge.document',
+    createdFlag: 'uploadKnowledge.created',
+    status: 201,
+    body: true,
+  }),
+  route({ method: 'GET', path: '/knowledge', operation: ListKnowledgeDocument, field: 'knowledgeDocuments', query: pages }),
+  route({ method: 'GET', path: '/knowledge/:documentId', operation: GetKnowledgeDocumentDocument, field: 'knowledgeDocument' }),
+  route({
+    method: 'GET',
+    path: '/knowledge/:documentId/chunks',
+    operation: ListKnowledgeChunksDocument,
+    field: 'knowledgeDocument.chunks',
+    query: pages,
+  }),
+  route({ method: 'DELETE', path: '/knowledge/:documentId', operation: DeleteKnowledgeDocumentDocument, field: 'deleteKnowledgeDocument' }),
 ];

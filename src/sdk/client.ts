@@ -1,6 +1,7 @@
 import { Analytics } from './analytics.js';
 import { HttpClient } from './http.js';
 import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
+import { Knowledge } from './knowledge.js';
 import { Messages } from './messages.js';
 import { Webhooks } from './webhooks.js';
 
@@ -51,6 +52,8 @@ export class OrionOS {
   readonly analytics: Analytics;
   /** Feedback on agents' replies. */
   readonly messages: Messages;
+  /** Knowledge documents: upload, list, get, chunks, attach to / detach from agents, delete. */
+  readonly knowledge: Knowledge;
   readonly apiKeys: ApiKeys;
   /** Webhook endpoints, their deliveries, and `verify` for what they receive. */
   readonly webhooks: Webhooks;
@@ -83,6 +86,7 @@ export class OrionOS {
     this.conversations = new Conversations(http);
     this.analytics = new Analytics(http);
     this.messages = new Messages(http);
+    this.knowledge = new Knowledge(http);
     this.apiKeys = new ApiKeys(http);
     this.webhooks = new Webhooks(http);
     this.accounts = new Accounts(http);

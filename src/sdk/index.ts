@@ -36,6 +36,16 @@ export {
   type MessageFeedback,
   type MessageFeedbackParams,
 } from './messages.js';
+export {
+  Knowledge,
+  type DeletedKnowledgeDocument,
+  type DetachedKnowledge,
+  type KnowledgeChunk,
+  type KnowledgeDocument,
+  type KnowledgeDocumentWithContent,
+  type KnowledgeListParams,
+  type KnowledgeUploadParams,
+} from './knowledge.js';
 export { MessageStream } from './stream.js';
 export { verifyWebhook, Webhooks, WebhookVerificationError, type WebhookHeaders, type WebhookVerificationReason } from './webhooks.js';
 export type * from './types.js';

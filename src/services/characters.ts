@@ -14,6 +14,7 @@ import { accountCounter, idOrderedSource, paginate, type Page, type PageArgs, ty
 import { parseInput } from './validation.js';
 import { recordEvent } from './webhooks/outbox.js';
 import { exportCharacter, importCharacterFile, type ExportFormat, type ImportResult } from './character-formats/index.js';
+import { replaceCharacterKnowledge } from './knowledge/documents.js';
 
 export type { Character, CharacterRevision };
 
@@ -83,6 +84,7 @@ export async function createCharacter(
       data: { id, accountId, name: fields.name, revision: 1, fields: json, createdAt: now, updatedAt: now },
     });
     await tx.characterRevision.create({ data: { characterId: id, number: 1, fields: json, createdAt: now } });
+    await replaceCharacterKnowledge(tx, character, fields.knowledge ?? []);
     if (commit) await commit(tx, { type: 'Character', id });
     await recordCharacterEvent(tx, 'character.created', character);
     return character;
@@ -125,6 +127,7 @@ export async function updateCharacter(
       where: { id },
       data: { name: fields.name, revision: number, fields: json, updatedAt: now },
     });
+    await replaceCharacterKnowledge(tx, character, fields.knowledge ?? []);
     await recordCharacterEvent(tx, 'character.updated', character);
     return character;
   });

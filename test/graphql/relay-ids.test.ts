@@ -51,7 +51,7 @@ describe('global object identification (schema)', () => {
     expect(getNamedType(sentMessage.type).name).toBe('Message');
     const node = sdl.getType('Node');
     expect(isInterfaceType(node) && sdl.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(
-      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'Message', 'Tool', 'Webhook', 'WebhookDelivery', 'WebhookEvent'],
+      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'KnowledgeDocument', 'Message', 'Tool', 'Webhook', 'WebhookDelivery', 'WebhookEvent'],
     );
   });
 });

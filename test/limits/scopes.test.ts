@@ -22,6 +22,7 @@ describe('scope matrix', () => {
     webhookId: string;
     deliveryId: string;
     eventId: string;
+    documentId: string;
   };
   const keys = new Map<Scope, string>();
 
@@ -44,7 +45,9 @@ describe('scope matrix', () => {
       await app.http.post('/v1/webhooks').set(bearer(owner.key)).send({ url: 'https://hooks.example.com/x', events: ['*'] })
     ).body.data.webhook;
     const delivery = (await app.http.post(`/v1/webhooks/${webhook.id}/test`).set(bearer(owner.key))).body.data;
+    const document = (await app.http.post(`/v1/agents/${agent.id}/knowledge`).set(bearer(owner.key)).send({ text: 'Scoped knowledge.' })).body.data;
     ids = {
+      documentId: document.id,
       webhookId: webhook.id,
       deliveryId: delivery.id,
       eventId: delivery.event.id,
@@ -124,6 +127,15 @@ describe('scope matrix', () => {
     'GET /accounts': { scope: 'admin' },
     'GET /accounts/:accountId': { scope: 'admin' },
     'PATCH /accounts/:accountId': { scope: 'admin', body: { tier: 'pro' } },
+    'POST /agents/:agentId/knowledge': { scope: 'knowledge:write', body: { text: 'New knowledge.' } },
+    'GET /agents/:agentId/knowledge': { scope: 'knowledge:read' },
+    'PUT /agents/:agentId/knowledge/:documentId': { scope: 'knowledge:write' },
+    'DELETE /agents/:agentId/knowledge/:documentId': { scope: 'knowledge:write' },
+    'POST /knowledge': { scope: 'knowledge:write', body: { text: 'Other knowledge.' } },
+    'GET /knowledge': { scope: 'knowledge:read' },
+    'GET /knowledge/:documentId': { scope: 'knowledge:read' },
+    'GET /knowledge/:documentId/chunks': { scope: 'knowledge:read' },
+    'DELETE /knowledge/:documentId': { scope: 'knowledge:write' },
   };
 
   it('covers every REST route', () => {
@@ -147,6 +159,9 @@ describe('scope matrix', () => {
         app.db.prisma.webhookEndpoint.findMany({ orderBy: { id: 'asc' } }),
         app.db.prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } }),
         app.db.prisma.webhookEvent.count(),
+        app.db.prisma.knowledgeDocument.count(),
+        app.db.prisma.knowledgeChunk.count(),
+        app.db.prisma.agentKnowledge.count(),
       ]);
     const before = await counts();
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -292,6 +307,30 @@ describe('scope matrix', () => {
       variables: (i) => ({ id: i.deliveryId }),
     },
     'Mutation.createAccount': { scope: 'admin', query: 'mutation { createAccount(input: {name: "x"}) { secret } }' },
+    'Query.knowledgeDocument': {
+      scope: 'knowledge:read',
+      query: 'query($id: ID!) { knowledgeDocument(id: $id) { id } }',
+      variables: (i) => ({ id: i.documentId }),
+    },
+    'Query.knowledgeDocuments': { scope: 'knowledge:read', query: '{ knowledgeDocuments { totalCount } }' },
+    'Query.node(KnowledgeDocument)': { scope: 'knowledge:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.documentId }) },
+    'Agent.knowledge': { scope: 'knowledge:read', query: 'query($id: ID!) { agent(id: $id) { knowledge { totalCount } } }', variables: (i) => ({ id: i.agentId }) },
+    'Mutation.uploadKnowledge': { scope: 'knowledge:write', query: 'mutation { uploadKnowledge(input: {text: "x"}) { created } }' },
+    'Mutation.attachKnowledge': {
+      scope: 'knowledge:write',
+      query: 'mutation($a: ID!, $d: ID!) { attachKnowledge(agentId: $a, documentId: $d) { id } }',
+      variables: (i) => ({ a: i.agentId, d: i.documentId }),
+    },
+    'Mutation.detachKnowledge': {
+      scope: 'knowledge:write',
+      query: 'mutation($a: ID!, $d: ID!) { detachKnowledge(agentId: $a, documentId: $d) { detached } }',
+      variables: (i) => ({ a: i.agentId, d: i.documentId }),
+    },
+    'Mutation.deleteKnowledgeDocument': {
+      scope: 'knowledge:write',
+      query: 'mutation($id: ID!) { deleteKnowledgeDocument(id: $id) { deletedId } }',
+      variables: (i) => ({ id: i.documentId }),
+    },
     'Mutation.updateAccount': { scope: 'admin', query: 'mutation($id: ID!) { updateAccount(id: $id, input: {tier: pro}) { id } }', variables: (i) => ({ id: i.accountId }) },
   };
 

@@ -81,6 +81,8 @@ describe('the OpenAPI document', () => {
       const operation = operationOf(route);
       const doc = ROUTE_DOCS[routeKey(route)]!;
       expect(Object.keys(operation.responses), routeKey(route)).toContain(String(route.status));
+      // An upload of content already stored answers 200 with the same object.
+      if (route.createdFlag) expect(operation.responses['200'], routeKey(route)).toMatchObject({ content: (operation.responses['201'] as ResponseObject).content });
       expect(operation.security).toEqual([{ bearerAuth: scopesOf(doc) }]);
       expect(operation.requestBody !== undefined, routeKey(route)).toBe(route.body !== false);
       if (route.body) expect(operation.requestBody!.required).toBe(route.body === true);
@@ -101,7 +103,7 @@ describe('the OpenAPI document', () => {
     const expected = (route: RestRoute): Record<string, string[]> => {
       const codes: ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
       if (route.path.includes(':agentId')) codes.push('AGENT_NOT_FOUND');
-      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId|webhookId|deliveryId|messageId)/.test(route.path)) codes.push('NOT_FOUND');
+      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId|webhookId|deliveryId|messageId|documentId)/.test(route.path)) codes.push('NOT_FOUND');
       // A search's agentId must name an agent of the account.
       if (route.path === '/conversations' && route.method === 'GET') codes.push('AGENT_NOT_FOUND');
       // A tool's name is unique per agent; tool secrets need the server key.

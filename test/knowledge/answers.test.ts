@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrionOS, type Citation, type PromptKnowledgeChunk } from '../../src/sdk/index.js';
 import { KNOWLEDGE_LIMITS } from '../../src/services/knowledge/turn-knowledge.js';
 import { estimateTokens } from '../../src/services/prompt.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
@@ -238,6 +239,18 @@ describe.each(STORAGES)('answers use the agent’s knowledge (%s)', (storage) =>
     expect(nothing.body.data.toolCalls[0].result.chunks).toEqual([]);
     expect(nothing.body.data.response).toBe('I found nothing about "zeppelin" in my knowledge.');
     expect(nothing.body.data.citations).toEqual([]);
+  });
+
+  it('the SDK: citations on the sent message and in the history, knowledge in the prompt preview (typed)', async () => {
+    const orion = new OrionOS({ apiKey: key, baseUrl: `${socket.url}/v1` });
+    const sent = await orion.agents.sendMessage(agentId, { text: 'How long does the warranty last?', userId: 'sdk' });
+    const citations: Citation[] = sent.data.citations;
+    expect(citations[0]).toEqual({ documentId: manualId, chunk: 2, score: expect.any(Number) });
+    const history = await orion.conversations.messages(sent.data.conversationId);
+    expect(history.data.items[0]!.citations).toEqual(citations);
+    const shown = await orion.agents.promptPreview(agentId, { userId: 'sdk', text: 'How long does the warranty last?' });
+    const first: PromptKnowledgeChunk = shown.data.knowledge[0]!;
+    expect(first).toMatchObject({ documentId: manualId, chunk: 2, title: 'Orbit manual' });
   });
 
   it('the knowledge tool of another account’s agent finds none of this account’s documents', async () => {

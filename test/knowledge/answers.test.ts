@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrionOS, type Citation, type PromptKnowledgeChunk } from '../../src/sdk/index.js';
+import { indexDocument } from '../../src/services/knowledge/indexing.js';
 import { KNOWLEDGE_LIMITS } from '../../src/services/knowledge/turn-knowledge.js';
 import { estimateTokens } from '../../src/services/prompt.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
@@ -239,6 +240,25 @@ describe.each(STORAGES)('answers use the agent’s knowledge (%s)', (storage) =>
     expect(nothing.body.data.toolCalls[0].result.chunks).toEqual([]);
     expect(nothing.body.data.response).toBe('I found nothing about "zeppelin" in my knowledge.');
     expect(nothing.body.data.citations).toEqual([]);
+  });
+
+  it('a character’s indexed knowledge counts as the agent’s', async () => {
+    const character = await app.http.post('/v1/characters').set(bearer(key)).send({ name: 'Captain' });
+    expect(character.status).toBe(201);
+    const captain = await createAgent(key, 'Captain agent');
+    await app.http.patch(`/v1/agents/${captain}`).set(bearer(key)).send({ characterId: character.body.data.id }).expect(200);
+    const { document } = await app.db.prisma.$transaction((tx) =>
+      indexDocument(tx, accountId, {
+        title: 'Captain knowledge',
+        content: 'The ship sails from Lisbon every Tuesday.',
+        format: 'text',
+        language: 'english',
+        characterId: character.body.data.id,
+      }),
+    );
+    const res = await send('When does the ship sail?', 'captain', captain);
+    expect(res.body.data.citations).toEqual([{ documentId: document.id, chunk: 0, score: expect.any(Number) }]);
+    expect(res.body.data.response).toContain('According to "Captain knowledge": The ship sails from Lisbon every Tuesday.');
   });
 
   it('the SDK: citations on the sent message and in the history, knowledge in the prompt preview (typed)', async () => {

@@ -166,6 +166,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       '',
       'When the agent has plugins enabled, the model may call their tools on the way (at most `maxToolSteps` model steps); `data.toolCalls` lists every call in order, `{callId, tool, arguments, result, error, latencyMs}` with exactly one of `result` and `error` (codes such as `TOOL_INVALID_ARGUMENTS`, `TOOL_TIMEOUT`, `TOOL_NETWORK_REFUSED`, `TOOL_HTTP_ERROR`). A failing tool never fails the send: the model is told, and answers. One send is one message of quota, whatever the steps.',
       '',
+      'When the agent has knowledge (documents attached to it, or its character’s knowledge), the chunks that best match `text` go into the system message (at most 5, within 1,000 of the prompt’s tokens), and `data.citations` lists `{documentId, chunk, score}` for each of them, then for each chunk the `knowledge` plugin’s `search_knowledge` tool returned, each once (empty when none).',
+      '',
       'With `"stream": true` in the body, or `Accept: text/event-stream`, the answer is a stream of Server-Sent Events (status 200): `message.delta` events with the next piece of the reply (and, when the model calls tools, `tool.call` and `tool.result` events in order among them), then one `message.completed` with the same object a plain request returns, or an `error` event with the error object. A `: heartbeat` comment is sent every 15 s while the model is thinking. A request that fails before the reply starts gets the ordinary JSON error and status instead. A client that disconnects does not lose the reply: it is completed and stored.',
     ].join('\n'),
     tag: 'Messages',
@@ -181,7 +183,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /agents/:agentId/prompt-preview': {
     summary: 'Preview the prompt',
     description:
-      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. It needs `conversations:read` as well as `agents:read`, since it shows the conversation’s history.',
+      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. With `text`, `knowledge` lists the chunks of the agent’s knowledge a send of that text would put in the system message (`{documentId, title, chunk, heading, score, text}`, best first; empty without `text`). It needs `conversations:read` as well as `agents:read`, since it shows the conversation’s history.',
     tag: 'Messages',
     scope: ['agents:read', 'conversations:read'],
     params: { agentId: AGENT_ID },

@@ -3,6 +3,7 @@
 // only: the REST `data` of a route is exactly its operation's selected field, so these cannot
 // drift from what the server sends.
 import type {
+  CitationFieldsFragment,
   AccountWithUsageFieldsFragment,
   AgentFieldsFragment,
   AgentPluginFieldsFragment,
@@ -129,6 +130,13 @@ export type SendMessageParams = Omit<SendMessageInput, 'conversationId'> & { con
 /** A sent message and the agent's reply (`response`). */
 export type SentMessage = SentMessageFieldsFragment;
 export type PromptPreview = PromptPreviewQuery['agent']['promptPreview'];
+/** A knowledge chunk the prompt would hold: `{documentId, title, chunk, heading, score, text}` (prompt-preview `knowledge`). */
+export type PromptKnowledgeChunk = PromptPreview['knowledge'][number];
+/**
+ * A knowledge chunk a reply drew on, `{documentId, chunk, score}` (`chunk`: its position in the
+ * document): in `SentMessage.citations` and `Message.citations` (empty when none).
+ */
+export type Citation = CitationFieldsFragment;
 export type AgentAnalytics = GetAgentAnalyticsQuery['agent']['analytics'];
 export type AccountAnalytics = NonNullable<GetAccountAnalyticsQuery['viewer']>['analytics'];
 export type AnalyticsInterval = 'hour' | 'day' | 'week';

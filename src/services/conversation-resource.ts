@@ -1,5 +1,6 @@
 import type { Conversation, Message } from '../db/generated/prisma/client.js';
 import { feedbackOf } from './feedback.js';
+import type { Citation } from './knowledge/retrieval.js';
 import type { ToolCallRecord } from './tools/types.js';
 
 // The REST shapes of conversations and messages, apart from both services (conversations.ts
@@ -21,6 +22,10 @@ export function conversationResource(conversation: Conversation) {
 
 /** A stored reply's tool calls (the column is null when there were none). */
 export const storedToolCalls = (value: unknown): ToolCallRecord[] => (Array.isArray(value) ? (value as ToolCallRecord[]) : []);
+
+/** A stored reply's citations (the column is null when there were none). */
+export const storedCitations = (value: unknown): Citation[] =>
+  Array.isArray(value) ? (value as Citation[]).map(({ documentId, chunk, score }) => ({ documentId, chunk, score })) : [];
 
 /** A tool call as REST returns it (fragment ToolCallFields in src/rest/operations/messages.graphql). */
 export function toolCallResource(call: ToolCallRecord) {
@@ -56,6 +61,7 @@ export function messageResource(message: Message) {
     metadata: (message.metadata as Record<string, string> | null) ?? {},
     createdAt: message.createdAt.toISOString(),
     toolCalls: storedToolCalls(message.toolCalls).map(toolCallResource),
+    citations: storedCitations(message.citations),
     feedback: feedbackResource(message),
   };
 }

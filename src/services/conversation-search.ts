@@ -5,7 +5,7 @@ import { invalidRequest } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { getAgent } from './agents.js';
 import { listConversations } from './conversations.js';
-import { userIdSchema } from './messages.js';
+import { userIdSchema } from './message-input.js';
 import { DEFAULT_PAGE_SIZE, idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
 import { parseInput } from './validation.js';
 

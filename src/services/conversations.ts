@@ -6,7 +6,7 @@ import { nullWhenMissing } from '../db/prisma-errors.js';
 import { getAgent } from './agents.js';
 import { conversationResource, messageResource } from './conversation-resource.js';
 import type { CommitMark } from './idempotency.js';
-import { userIdSchema } from './messages.js';
+import { userIdSchema } from './message-input.js';
 import { idOrderedSource, paginate, type Page, type PageArgs, type PageBatches } from './pagination.js';
 import { parseInput } from './validation.js';
 import { writeWithEvent } from './webhooks/outbox.js';

@@ -7,30 +7,25 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
 import type { Embedder } from './knowledge/embeddings.js';
+import { agentDocumentIds, searchChunks, type Citation, type RetrievedChunk } from './knowledge/retrieval.js';
+import { knowledgeCandidates, mergeCitations } from './knowledge/turn-knowledge.js';
 import { conversationResource, messageResource } from './conversation-resource.js';
 import type { CommitMark } from './idempotency.js';
 import { openToolSecret } from './tools/tool-secret.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, RequestTools, Usage } from './models/types.js';
-import { assemblePrompt, modelRequestAgent, type HistoryTurn } from './prompt.js';
+import { assemblePrompt, modelRequestAgent, promptKnowledge, type HistoryTurn } from './prompt.js';
 import { quotaPeriod, recordQuotaThresholds, refundMessage, reserveMessage } from './quotas.js';
 import { loadToolRows, Toolset, type ToolCallContext } from './tools/runtime.js';
 import type { ToolCallRecord } from './tools/types.js';
+import { MESSAGE_LIMITS, USER_ID_PATTERN, userIdSchema } from './message-input.js';
 import { parseInput } from './validation.js';
 import { recordEvent } from './webhooks/outbox.js';
 import { subscribes, subscriptionsSql, type Subscriptions } from './webhooks/subscriptions.js';
 
 export { messageResource };
 
-export const MESSAGE_LIMITS = { text: 16_000, userId: 128, history: 100 } as const;
-
-export const USER_ID_PATTERN = /^[A-Za-z0-9._:@+-]+$/;
-
-export const userIdSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MESSAGE_LIMITS.userId, `must be at most ${MESSAGE_LIMITS.userId} characters`)
-  .regex(USER_ID_PATTERN, 'may contain only letters, digits and . _ : @ + -');
+export { MESSAGE_LIMITS, USER_ID_PATTERN, userIdSchema };
 
 const sendMessageSchema = z
   .object({
@@ -63,6 +58,8 @@ export type SentMessage = {
   createdAt: Date;
   /** The tools the model called on the way, in order (empty when none). */
   toolCalls: ToolCallRecord[];
+  /** The knowledge chunks the prompt held, then those the knowledge tool returned, each once (empty when none). */
+  citations: Citation[];
 };
 
 /** What a stream reports of a tool call, in order with the deltas: the call, then its outcome. */
@@ -132,11 +129,15 @@ type SendContext = {
   history: HistoryTurn[];
   /** The agent's tools; absent when it has none. */
   toolset?: Toolset;
+  /** The chunks of the agent's knowledge the prompt holds (see promptKnowledge); empty when none. */
+  knowledge: RetrievedChunk[];
 };
 
 /**
- * Validates a send and reads what answering it needs: the agent, the conversation's history and
- * (only for an agent with plugins) its tools, the reads after the agent's running together.
+ * Validates a send and reads what answering it needs: the agent, the conversation's history,
+ * (only for an agent with plugins) its tools and the ids of its documents, the reads after the
+ * agent's running together; then, only for an agent with documents, the chunks that match the
+ * user's text.
  */
 async function sendContext(
   deps: MessagingDeps,
@@ -150,29 +151,36 @@ async function sendContext(
   let agent: Agent;
   let history: HistoryTurn[];
   let toolRows: Awaited<ReturnType<typeof loadToolRows>>;
+  let documentIds: string[];
   if (conversationId != null) {
     agent = await getAgent(prisma, accountId, agentId);
-    [history, toolRows] = await Promise.all([
+    [history, toolRows, documentIds] = await Promise.all([
       givenConversation(prisma, accountId, agent.id, userId, conversationId).then((conversation) =>
         loadHistory(prisma, { conversationId: conversation.id }),
       ),
       loadToolRows(prisma, agent),
+      agentDocumentIds(prisma, agent),
     ]);
   } else {
     // Together: an agent that is not the account's throws, and its history is never used.
-    [[agent, toolRows], history] = await Promise.all([
-      getAgent(prisma, accountId, agentId).then(async (found) => [found, await loadToolRows(prisma, found)] as const),
+    [[agent, toolRows, documentIds], history] = await Promise.all([
+      getAgent(prisma, accountId, agentId).then(
+        async (found) => [found, ...(await Promise.all([loadToolRows(prisma, found), agentDocumentIds(prisma, found)]))] as const,
+      ),
       loadHistory(prisma, { agentId, userId }),
     ]);
   }
+  const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, input.text));
   const toolset = toolRows
     ? Toolset.build(agent, toolRows, {
         allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
         toolSecret: openToolSecret(deps.serverKey, agent.id, agent.toolSecret),
         logger: deps.logger,
+        // The agent's own documents, of its own account, whatever the model asks for.
+        searchKnowledge: (query, limit) => searchChunks(prisma, agent.accountId, documentIds, query, { limit }),
       })
     : undefined;
-  return { input, agent, history, toolset };
+  return { input, agent, history, toolset, knowledge };
 }
 
 /** The conversation a turn is stored in, and what the turn's webhook events need. */
@@ -295,7 +303,7 @@ export async function sendMessage(
 async function answerInstantly(
   deps: MessagingDeps,
   account: Account,
-  { input, agent, history, toolset }: SendContext,
+  { input, agent, history, toolset, knowledge }: SendContext,
   commit: CommitMark | undefined,
 ): Promise<SentMessage> {
   const { prisma } = deps;
@@ -303,7 +311,7 @@ async function answerInstantly(
   const now = new Date();
   // Only built-in tools come this way (see sendMessage): they read no conversation.
   const tools = toolset && { toolset, context: { agentId: agent.id, conversationId: input.conversationId ?? '' } };
-  const reply = await callModel(deps, agent, input.userId, history, input.text, undefined, tools);
+  const reply = await callModel(deps, agent, input.userId, history, input.text, knowledge, undefined, tools);
   const replyId = newId('msg');
   const repliedAt = new Date();
   const conversationId = await prisma
@@ -370,7 +378,7 @@ export async function prepareExchange(
 async function storePendingTurn(
   deps: MessagingDeps,
   account: Account,
-  { input, agent, history, toolset }: SendContext,
+  { input, agent, history, toolset, knowledge }: SendContext,
   commit: CommitMark | undefined,
 ): Promise<PreparedExchange> {
   const { prisma } = deps;
@@ -408,7 +416,8 @@ async function storePendingTurn(
 
   return {
     userMessage,
-    run: (sink) => tracked(deps, answer(deps, agent, userMessage, history, sink, commit, toolset, subscriptions)),
+    run: (sink) =>
+      tracked(deps, answer(deps, agent, userMessage, { history, knowledge }, sink, commit, toolset, subscriptions)),
   };
 }
 
@@ -440,7 +449,7 @@ async function failTurn(
   });
 }
 
-type TimedReply = ModelReply & { latencyMs: number };
+type TimedReply = ModelReply & { latencyMs: number; citations: Citation[] };
 
 /** The toolset as the model request carries it: each call runs in `context` and is reported to the stream. */
 function requestTools(
@@ -469,6 +478,7 @@ async function callModel(
   userId: string,
   history: HistoryTurn[],
   text: string,
+  knowledge: RetrievedChunk[],
   sink: ReplySink | undefined,
   tools?: { toolset: Toolset; context: ToolCallContext },
 ): Promise<TimedReply> {
@@ -480,9 +490,10 @@ async function callModel(
       {
         agent: modelRequestAgent(agent),
         userId,
-        messages: assemblePrompt(agent, history, text).messages,
+        messages: assemblePrompt(agent, history, text, knowledge).messages,
         signal,
         ...(tools ? { tools: requestTools(agent, tools.toolset, tools.context, signal, sink) } : {}),
+        ...(knowledge.length ? { knowledge } : {}),
       },
       sink && ((delta) => sink.delta(delta)),
     );
@@ -501,7 +512,7 @@ async function callModel(
     input: reply.usage.inputTokens,
     output: reply.usage.outputTokens,
   });
-  return { ...reply, latencyMs };
+  return { ...reply, latencyMs, citations: mergeCitations(knowledge, tools?.toolset.knowledgeFound ?? []) };
 }
 
 /** The agent's reply to a user's turn, as stored (both ways of answering write the same row). */
@@ -522,6 +533,7 @@ function replyRow(
     latencyMs: reply.latencyMs,
     // Absent (null) when no tool was called.
     toolCalls: reply.toolCalls?.length ? (reply.toolCalls as Prisma.InputJsonValue) : undefined,
+    citations: reply.citations.length ? reply.citations : undefined,
     createdAt: at,
   };
 }
@@ -542,6 +554,7 @@ function sentMessage(
     latencyMs: reply.latencyMs,
     createdAt: turn.createdAt,
     toolCalls: reply.toolCalls ?? [],
+    citations: reply.citations,
   };
 }
 
@@ -550,7 +563,7 @@ async function answer(
   deps: MessagingDeps,
   agent: Agent,
   userMessage: Message,
-  history: HistoryTurn[],
+  { history, knowledge }: Pick<SendContext, 'history' | 'knowledge'>,
   sink: ReplySink | undefined,
   commit: CommitMark | undefined,
   toolset: Toolset | undefined,
@@ -563,7 +576,7 @@ async function answer(
   };
   let reply: TimedReply;
   try {
-    reply = await callModel(deps, agent, userMessage.userId, history, userMessage.text, sink, tools);
+    reply = await callModel(deps, agent, userMessage.userId, history, userMessage.text, knowledge, sink, tools);
   } catch (apiError) {
     // A message that got no answer does not count against the quota. If this cannot be written,
     // the turn stays pending and the recovery of interrupted turns fails and refunds it later.
@@ -617,7 +630,20 @@ async function answer(
   return sentMessage(userMessage, reply);
 }
 
-/** The messages the agent's model would receive next for this user, without calling it. */
+/** A chunk of knowledge as prompt-preview shows it (and the knowledge tool returns it). */
+export type PromptKnowledgeChunk = {
+  documentId: string;
+  title: string;
+  chunk: number;
+  heading: string | null;
+  score: number;
+  text: string;
+};
+
+/**
+ * The messages the agent's model would receive next for this user, without calling it; with a
+ * next `text`, the knowledge chunks retrieved for it, as a send would (and in the system message).
+ */
 export async function previewPrompt(
   prisma: PrismaClient,
   accountId: string,
@@ -630,8 +656,12 @@ export async function previewPrompt(
   const conversation = await prisma.conversation.findUnique({
     where: { agentId_userId: { agentId: agent.id, userId } },
   });
-  const history = conversation ? await loadHistory(prisma, { conversationId: conversation.id }) : [];
-  const prompt = assemblePrompt(agent, history, args.text ?? undefined);
+  const [history, documentIds] = await Promise.all([
+    conversation ? loadHistory(prisma, { conversationId: conversation.id }) : [],
+    args.text != null ? agentDocumentIds(prisma, agent) : [],
+  ]);
+  const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, args.text ?? ''));
+  const prompt = assemblePrompt(agent, history, args.text ?? undefined, knowledge);
   return {
     agentId: agent.id,
     userId,
@@ -639,6 +669,16 @@ export async function previewPrompt(
     messages: prompt.messages,
     estimatedTokens: prompt.estimatedTokens,
     omittedTurns: prompt.droppedTurns,
+    knowledge: knowledge.map(
+      (c): PromptKnowledgeChunk => ({
+        documentId: c.documentId,
+        title: c.documentTitle,
+        chunk: c.position,
+        heading: c.heading,
+        score: c.score,
+        text: c.text,
+      }),
+    ),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Agent } from '../db/generated/prisma/client.js';
 import type { AgentCharacter } from './agent-character.js';
 import { agentModel, agentPersonality } from './agents.js';
+import type { RetrievedChunk } from './knowledge/retrieval.js';
+import { fitKnowledge } from './knowledge/turn-knowledge.js';
 import type { ChatMessage, ModelRequest } from './models/types.js';
 
 /** Prompt tokens the history may use, whatever the model: older turns beyond it are left out. */
@@ -70,16 +72,48 @@ export function systemMessage(agent: PromptAgent): string {
 
 export type HistoryTurn = { role: 'user' | 'agent'; text: string };
 
+const KNOWLEDGE_INTRO =
+  'Knowledge (passages from your documents that may help with the user’s next message; rely on them ' +
+  'when they answer it, and say which one you used):';
+
+/** One passage of the Knowledge section: its number, document title and heading, then its text. */
+export function knowledgeEntry(chunk: RetrievedChunk, index: number): string {
+  const heading = chunk.heading ? ` (${chunk.heading})` : '';
+  return `[${index + 1}] "${chunk.documentTitle}"${heading}\n${chunk.text.trim()}`;
+}
+
+/** The system message's Knowledge section for these chunks (none: empty). */
+export function knowledgeSection(chunks: RetrievedChunk[]): string {
+  if (chunks.length === 0) return '';
+  return [KNOWLEDGE_INTRO, ...chunks.map(knowledgeEntry)].join('\n\n');
+}
+
 /**
- * The messages a model receives: the system message, as much recent history as fits the budget
- * (oldest dropped first, whole exchanges only), then the new user turn when there is one.
+ * Of the retrieved chunks (best first), those the prompt holds: see fitKnowledge, each costing
+ * what its entry in the Knowledge section costs (the section's introduction counts with the first).
+ */
+export function promptKnowledge(candidates: RetrievedChunk[]): RetrievedChunk[] {
+  return fitKnowledge(
+    candidates,
+    // With the blank line before each entry, so the section as a whole never costs more than the sum.
+    (chunk, index) => estimateTokens(`\n\n${knowledgeEntry(chunk, index)}`) + (index === 0 ? estimateTokens(KNOWLEDGE_INTRO) : 0),
+  );
+}
+
+/**
+ * The messages a model receives: the system message (with the Knowledge section when chunks
+ * were retrieved for the new turn: see promptKnowledge), as much recent history as fits what the
+ * budget leaves (oldest dropped first, whole exchanges only), then the new user turn when there
+ * is one.
  */
 export function assemblePrompt(
   agent: PromptAgent,
   history: HistoryTurn[],
   nextUserText?: string,
+  knowledge: RetrievedChunk[] = [],
 ): { messages: ChatMessage[]; estimatedTokens: number; droppedTurns: number } {
-  const system: ChatMessage = { role: 'system', content: systemMessage(agent) };
+  const section = knowledgeSection(knowledge);
+  const system: ChatMessage = { role: 'system', content: section ? `${systemMessage(agent)}\n\n${section}` : systemMessage(agent) };
   const tail: ChatMessage[] = nextUserText === undefined ? [] : [{ role: 'user', content: nextUserText }];
   let used = estimateTokens(system.content) + tail.reduce((n, m) => n + estimateTokens(m.content), 0);
   const kept: ChatMessage[] = [];

@@ -181,7 +181,7 @@ describe('relay-runtime normalizes real responses without conflicts', () => {
     const sent = await app.http.post(`/v1/agents/${agent.id}/messages`).set(bearer(key)).send({ text: 'hi', userId: 'u' });
     expect(sent.status).toBe(201);
     expect(Object.keys(sent.body.data)).toEqual([
-      'id', 'conversationId', 'agentId', 'userId', 'text', 'response', 'model', 'usage', 'latencyMs', 'createdAt', 'toolCalls',
+      'id', 'conversationId', 'agentId', 'userId', 'text', 'response', 'model', 'usage', 'latencyMs', 'createdAt', 'toolCalls', 'citations',
     ]);
     expect(sent.body.data.id).toMatch(/^msg_/);
     const conversation = await app.http.delete(`/v1/conversations/${sent.body.data.conversationId}`).set(bearer(key));

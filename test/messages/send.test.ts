@@ -32,7 +32,7 @@ describe.each(STORAGES)('send message with the local engine (%s)', (storage) => 
     expect(res.status).toBe(201);
     const data = res.body.data;
     expect(Object.keys(data)).toEqual([
-      'id', 'conversationId', 'agentId', 'userId', 'text', 'response', 'model', 'usage', 'latencyMs', 'createdAt', 'toolCalls',
+      'id', 'conversationId', 'agentId', 'userId', 'text', 'response', 'model', 'usage', 'latencyMs', 'createdAt', 'toolCalls', 'citations',
     ]);
     expect(data).toMatchObject({ agentId: agent.id, userId: 'user_123', text: 'Hello!', model: 'orion-local-1' });
     expect(data.id).toMatch(/^msg_/);

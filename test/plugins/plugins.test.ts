@@ -41,7 +41,7 @@ describe.each(STORAGES)('plugins (%s)', (storage) => {
   it('the catalog: every plugin with its tools (JSON-Schema parameters) and config schema, the same in both protocols', async () => {
     const rest = await app.http.get('/v1/plugins').set(bearer(key));
     expect(rest.status).toBe(200);
-    expect(rest.body.data.map((p: any) => p.id)).toEqual(['time', 'calculator', 'http']);
+    expect(rest.body.data.map((p: any) => p.id)).toEqual(['time', 'calculator', 'http', 'knowledge']);
     expect(rest.body.data).toEqual(PLUGINS.map(({ id, name, description, tools, configSchema }) => ({ id, name, description, tools, configSchema })));
     const gql = await graphql(app, key, `{ plugins { ${PLUGIN_FIELDS} } }`);
     expect(gql.body.data.plugins).toEqual(rest.body.data);

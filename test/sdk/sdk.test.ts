@@ -233,7 +233,7 @@ describe('every resource method', () => {
 
   it('plugins and tools: catalog, enable/list/disable, tools create/list/get/update/delete, secret rotation, typed errors', async () => {
     const catalog = await orion.plugins.list();
-    expect(catalog.data.map((p) => p.id)).toEqual(['time', 'calculator', 'http']);
+    expect(catalog.data.map((p) => p.id)).toEqual(['time', 'calculator', 'http', 'knowledge']);
     expect((await orion.plugins.get('calculator')).data.tools[0]!.name).toBe('calculate');
     expect(await caught(orion.plugins.get('weather'))).toBeInstanceOf(NotFoundError);
 

@@ -1,5 +1,6 @@
 import { AsyncQueue } from '../../services/async-queue.js';
-import { storedToolCalls } from '../../services/conversation-resource.js';
+import { storedCitations, storedToolCalls } from '../../services/conversation-resource.js';
+import type { Citation } from '../../services/knowledge/retrieval.js';
 import {
   deleteConversation,
   getConversation,
@@ -11,6 +12,7 @@ import {
   prepareExchange,
   previewPrompt,
   sendMessage,
+  type PromptKnowledgeChunk,
   type SentMessage,
   type ToolEvent,
 } from '../../services/messages.js';
@@ -55,6 +57,16 @@ export const ToolCallRef = builder.objectRef<ToolCallRecord>('ToolCall').impleme
   }),
 });
 
+export const CitationRef = builder.objectRef<Citation>('Citation').implement({
+  description: 'A knowledge chunk a reply drew on: one its prompt held, or one the knowledge tool returned.',
+  fields: (t) => ({
+    documentId: t.exposeID('documentId', { description: 'The document (`doc_…`).' }),
+    chunk: t.exposeInt('chunk', { description: 'The chunk’s position in its document (0 first).' }),
+    score: t.exposeFloat('score', { description: 'How well it matched the user’s text or the tool’s query (0..1, comparable within one search).' }),
+  }),
+});
+
+const citationsDescription = 'The knowledge chunks the prompt held, then those the knowledge tool returned, each once (empty when none).';
 
 // A payload, not a Node: it names the stored user turn (`messageId`, `message`) instead of
 // reusing its `id`, so clients that normalize by id never take one for the other.
@@ -81,6 +93,7 @@ const SentMessageRef = builder.objectRef<SentMessage>('SentMessage').implement({
       description: 'The tools the model called while answering, in order (empty when none).',
       resolve: (m) => m.toolCalls,
     }),
+    citations: t.field({ type: [CitationRef], description: citationsDescription, resolve: (m) => m.citations }),
   }),
 });
 
@@ -136,6 +149,11 @@ export const MessageRef = builder.prismaNode('Message', {
       description: 'On an agent’s reply: the tools the model called while answering, in order (empty when none).',
       resolve: (m) => storedToolCalls(m.toolCalls),
     }),
+    citations: t.field({
+      type: [CitationRef],
+      description: `On an agent’s reply: ${citationsDescription}`,
+      resolve: (m) => storedCitations(m.citations),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -170,6 +188,18 @@ const PromptMessage = builder
   .objectRef<{ role: string; content: string }>('PromptMessage')
   .implement({ fields: (t) => ({ role: t.exposeString('role'), content: t.exposeString('content') }) });
 
+const PromptKnowledgeChunkRef = builder.objectRef<PromptKnowledgeChunk>('PromptKnowledgeChunk').implement({
+  description: 'A chunk of the agent’s knowledge that the prompt would hold (its text is in the system message’s Knowledge section too).',
+  fields: (t) => ({
+    documentId: t.exposeID('documentId', { description: 'The document (`doc_…`).' }),
+    title: t.exposeString('title', { description: 'The document’s title.' }),
+    chunk: t.exposeInt('chunk', { description: 'The chunk’s position in its document (0 first).' }),
+    heading: t.exposeString('heading', { nullable: true, description: 'The Markdown headings above it, joined with " > ".' }),
+    score: t.exposeFloat('score', { description: 'How well it matched the text (0..1).' }),
+    text: t.exposeString('text'),
+  }),
+});
+
 const PromptPreviewRef = builder
   .objectRef<Awaited<ReturnType<typeof previewPrompt>>>('PromptPreview')
   .implement({
@@ -182,6 +212,11 @@ const PromptPreviewRef = builder
       estimatedTokens: t.exposeInt('estimatedTokens'),
       omittedTurns: t.exposeInt('omittedTurns', {
         description: 'Older turns left out to stay within the prompt token budget.',
+      }),
+      knowledge: t.field({
+        type: [PromptKnowledgeChunkRef],
+        description: 'With `text`: the chunks of the agent’s knowledge retrieved for it, best first, as a send would use them (empty without `text` or when none match).',
+        resolve: (p) => p.knowledge,
       }),
     }),
   });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { ToolCallRecord } from '../tools/types.js';
 import { inCharacter } from './character-voice.js';
 import { localReply } from './local-engine.js';
+import { knowledgeReply } from './local-knowledge.js';
 import { planToolCall, replyForCall } from './local-tools.js';
 import type { ChatMessage, ModelProvider, ModelReply, ModelRequest } from './types.js';
 
@@ -36,7 +37,8 @@ export class LocalProvider implements ModelProvider {
       throw new ApiError('AGENT_UNAVAILABLE', 'The model did not answer in time', { reason: 'timeout' });
     }
 
-    const reply = toolCalls[0] ? replyForCall(toolCalls[0]) : inCharacter(
+    // A question the retrieved knowledge answers is answered by quoting it (see local-knowledge.ts).
+    const reply = toolCalls[0] ? replyForCall(toolCalls[0]) : knowledgeReply(text, request.knowledge) ?? inCharacter(
       localReply({
         agentName: agent.name,
         personality: agent.personality,

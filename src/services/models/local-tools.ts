@@ -1,11 +1,13 @@
-import type { JsonSchema, ToolDefinition } from '../plugins/catalog.js';
+import { KNOWLEDGE_TOOL, KNOWLEDGE_TOOL_LIMITS, type JsonSchema, type ToolDefinition } from '../plugins/catalog.js';
 import type { ToolCallRecord } from '../tools/types.js';
+import { quoteChunk } from './local-knowledge.js';
 
 /**
  * How the local engine uses tools, by rule and deterministically: a question about the time
  * calls `current_time` (with the IANA zone it names, if any); an arithmetic expression calls
- * `calculate`; otherwise a custom tool whose name or description shares a word with the request
- * is called with arguments extracted from the text (see extractArguments). At most one call a
+ * `calculate`; a request to search the knowledge ("search the knowledge for …", "look up …")
+ * calls `search_knowledge` with what follows; otherwise a custom tool whose name or description
+ * shares a word with the request is called with arguments extracted from the text (see extractArguments). At most one call a
  * turn, then the reply reports the outcome.
  */
 export type PlannedCall = { tool: string; arguments: Record<string, unknown> };
@@ -121,6 +123,19 @@ export function extractArguments(text: string, parameters: JsonSchema): Record<s
   return args;
 }
 
+const KNOWLEDGE_REQUEST =
+  /^\s*(?:please\s+)?(?:search|check|consult)\s+(?:in\s+)?(?:the\s+|your\s+)?(?:knowledge(?:\s+base)?|documents|docs)\s+(?:for|about|on)\s+(.+)$|^\s*(?:please\s+)?look\s+up\s+(.+)$/is;
+
+/** What a request to search the knowledge asks for ("search the knowledge for X" → "X"), if it is one. */
+export function knowledgeQueryIn(text: string): string | undefined {
+  const match = KNOWLEDGE_REQUEST.exec(text);
+  const query = (match?.[1] ?? match?.[2])
+    ?.replace(/^(?:in|on)\s+(?:the\s+|your\s+)?(?:knowledge(?:\s+base)?|documents|docs)\s+/i, '')
+    .replace(/[\s?.!]+$/, '')
+    .trim();
+  return query ? query.slice(0, KNOWLEDGE_TOOL_LIMITS.query) : undefined;
+}
+
 export function planToolCall(text: string, tools: ToolDefinition[]): PlannedCall | undefined {
   const has = (name: string) => tools.some((t) => t.name === name);
   if (has('current_time') && TIME_QUESTION.test(text)) {
@@ -129,9 +144,11 @@ export function planToolCall(text: string, tools: ToolDefinition[]): PlannedCall
   }
   const expression = has('calculate') ? arithmeticIn(text) : undefined;
   if (expression) return { tool: 'calculate', arguments: { expression } };
+  const query = has(KNOWLEDGE_TOOL) ? knowledgeQueryIn(text) : undefined;
+  if (query) return { tool: KNOWLEDGE_TOOL, arguments: { query } };
   const custom = matchingTool(
     text,
-    tools.filter((t) => t.name !== 'current_time' && t.name !== 'calculate'),
+    tools.filter((t) => t.name !== 'current_time' && t.name !== 'calculate' && t.name !== KNOWLEDGE_TOOL),
   );
   if (custom) return { tool: custom.name, arguments: extractArguments(text, custom.parameters) };
   return undefined;
@@ -148,6 +165,11 @@ export function replyForCall(record: ToolCallRecord): string {
   }
   if (record.tool === 'calculate' && result && typeof result === 'object') {
     return `${String(result.expression)} = ${String(result.result)}`;
+  }
+  if (record.tool === KNOWLEDGE_TOOL && result && Array.isArray(result.chunks)) {
+    const [best] = result.chunks as { title: string; heading: string | null; text: string }[];
+    if (!best) return `I found nothing about "${String(result.query)}" in my knowledge.`;
+    return quoteChunk({ documentTitle: best.title, heading: best.heading, text: best.text });
   }
   let quoted = JSON.stringify(result);
   if (quoted.length > MAX_QUOTED) quoted = `${quoted.slice(0, MAX_QUOTED)}…`;

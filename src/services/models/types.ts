@@ -1,4 +1,5 @@
 import type { AgentCharacter } from '../agent-character.js';
+import type { RetrievedChunk } from '../knowledge/retrieval.js';
 import type { ModelConfig, Personality } from '../agent-input.js';
 import type { ToolDefinition } from '../plugins/catalog.js';
 import type { ToolCallRecord } from '../tools/types.js';
@@ -25,6 +26,11 @@ export type ModelRequest = {
   signal: AbortSignal;
   /** The tools the agent may call while answering; absent for an agent without any. */
   tools?: RequestTools;
+  /**
+   * The chunks of the agent's knowledge retrieved for the new turn, best first, as the system
+   * message's Knowledge section holds them; absent or empty when none.
+   */
+  knowledge?: RetrievedChunk[];
 };
 
 /**

@@ -19,10 +19,15 @@ export type PluginDefinition = {
   tools: ToolDefinition[];
 };
 
-export const PLUGIN_IDS = ['time', 'calculator', 'http'] as const;
+export const PLUGIN_IDS = ['time', 'calculator', 'http', 'knowledge'] as const;
 export type PluginId = (typeof PLUGIN_IDS)[number];
 
 export const CALCULATOR_LIMITS = { expression: 500, precisionMin: 1, precisionMax: 15 } as const;
+
+/** search_knowledge: a query of at most `query` characters, at most `limitMax` chunks (`limitDefault` when the model names none). */
+export const KNOWLEDGE_TOOL_LIMITS = { query: 1_000, limitDefault: 5, limitMax: 10 } as const;
+
+export const KNOWLEDGE_TOOL = 'search_knowledge';
 
 export const PLUGINS: readonly PluginDefinition[] = [
   {
@@ -95,6 +100,34 @@ export const PLUGINS: readonly PluginDefinition[] = [
       "Lets the model call the agent's custom tools (/v1/agents/{id}/tools): OrionOS POSTs the arguments to each tool's URL, signed like a webhook, and hands the JSON answer back.",
     configSchema: { type: 'object', properties: {}, additionalProperties: false },
     tools: [],
+  },
+  {
+    id: 'knowledge',
+    name: 'Knowledge',
+    description:
+      "Lets the model search the agent's knowledge (its documents and its character's knowledge) for passages about a question; the passages it finds are cited by the reply.",
+    configSchema: { type: 'object', properties: {}, additionalProperties: false },
+    tools: [
+      {
+        name: KNOWLEDGE_TOOL,
+        description:
+          "Searches the agent's documents and returns the passages that best match the query, best first, each with its document, position, heading, text and score (0..1).",
+        parameters: {
+          type: 'object',
+          properties: {
+            query: { type: 'string', description: 'What to look for, in words.', minLength: 1, maxLength: KNOWLEDGE_TOOL_LIMITS.query },
+            limit: {
+              type: 'integer',
+              description: `How many passages at most (default ${KNOWLEDGE_TOOL_LIMITS.limitDefault}).`,
+              minimum: 1,
+              maximum: KNOWLEDGE_TOOL_LIMITS.limitMax,
+            },
+          },
+          required: ['query'],
+          additionalProperties: false,
+        },
+      },
+    ],
   },
 ];
 

@@ -5,7 +5,8 @@ import type { PrismaClient } from '../../db/client.js';
 import type { Agent, AgentPlugin, Tool } from '../../db/generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import { OutboundError, outboundPost, type OutboundFailure } from '../outbound/request.js';
-import { pluginById, type JsonSchema, type ToolDefinition } from '../plugins/catalog.js';
+import type { RetrievedChunk } from '../knowledge/retrieval.js';
+import { KNOWLEDGE_TOOL, KNOWLEDGE_TOOL_LIMITS, pluginById, type JsonSchema, type ToolDefinition } from '../plugins/catalog.js';
 import { calculate, currentTime, type CalculatorConfig, type TimeConfig } from './builtins.js';
 import { ToolFailure, type ToolErrorCode } from './failure.js';
 import type { ToolCallRecord } from './types.js';
@@ -39,7 +40,27 @@ export type ToolRuntimeOptions = {
   /** The agent's tool-signing secret (opened), for custom tools. */
   toolSecret: string | undefined;
   logger: Logger;
+  /** Searches the agent's own knowledge, for the `knowledge` plugin (without: that plugin has no tool). */
+  searchKnowledge?: KnowledgeSearch;
 };
+
+/** The best chunks of the agent's own documents for a query, at most `limit`. */
+export type KnowledgeSearch = (query: string, limit: number) => Promise<RetrievedChunk[]>;
+
+/** What search_knowledge returns to the model (and records in `toolCalls`). */
+export function knowledgeToolResult(query: string, chunks: RetrievedChunk[]) {
+  return {
+    query,
+    chunks: chunks.map((c) => ({
+      documentId: c.documentId,
+      title: c.documentTitle,
+      chunk: c.position,
+      heading: c.heading,
+      text: c.text,
+      score: c.score,
+    })),
+  };
+}
 
 type RunnableTool = ToolDefinition & {
   /** Custom tools call out (I/O); built-ins run in-process. */
@@ -138,7 +159,12 @@ function customTool(row: Tool, options: ToolRuntimeOptions): RunnableTool {
   };
 }
 
-function builtInTools(pluginId: string, config: Record<string, unknown>): RunnableTool[] {
+function builtInTools(
+  pluginId: string,
+  config: Record<string, unknown>,
+  options: ToolRuntimeOptions,
+  found: RetrievedChunk[],
+): RunnableTool[] {
   const plugin = pluginById(pluginId);
   if (!plugin) return [];
   return plugin.tools.flatMap((definition): RunnableTool[] => {
@@ -148,6 +174,17 @@ function builtInTools(pluginId: string, config: Record<string, unknown>): Runnab
         return [{ ...base, run: async (args) => calculate(args as { expression: string }, config as CalculatorConfig) }];
       case 'current_time':
         return [{ ...base, run: async (args) => currentTime(args as { timeZone?: string }, config as TimeConfig) }];
+      case KNOWLEDGE_TOOL: {
+        const search = options.searchKnowledge;
+        if (!search) return [];
+        const run = async (args: Record<string, unknown>) => {
+          const { query, limit } = args as { query: string; limit?: number };
+          const chunks = await search(query, limit ?? KNOWLEDGE_TOOL_LIMITS.limitDefault);
+          found.push(...chunks);
+          return knowledgeToolResult(query, chunks);
+        };
+        return [{ ...base, run }];
+      }
       default:
         return [];
     }
@@ -164,6 +201,8 @@ export class Toolset {
   private constructor(
     tools: RunnableTool[],
     private readonly logger: Logger,
+    /** The chunks search_knowledge returned during this send, in order (what the reply cites). */
+    readonly knowledgeFound: RetrievedChunk[],
   ) {
     this.byName = new Map(tools.map((tool) => [tool.name, tool]));
   }
@@ -171,11 +210,12 @@ export class Toolset {
   static build(agent: Pick<Agent, 'id' | 'enabledPlugins'>, rows: ToolRows, options: ToolRuntimeOptions): Toolset | undefined {
     const configs = new Map(rows.plugins.map((p) => [p.pluginId, (p.config ?? {}) as Record<string, unknown>]));
     const tools: RunnableTool[] = [];
+    const found: RetrievedChunk[] = [];
     for (const pluginId of agent.enabledPlugins) {
       if (pluginId === 'http') tools.push(...rows.tools.map((row) => customTool(row, options)));
-      else tools.push(...builtInTools(pluginId, configs.get(pluginId) ?? {}));
+      else tools.push(...builtInTools(pluginId, configs.get(pluginId) ?? {}, options, found));
     }
-    return tools.length > 0 ? new Toolset(tools, options.logger) : undefined;
+    return tools.length > 0 ? new Toolset(tools, options.logger, found) : undefined;
   }
 
   get definitions(): ToolDefinition[] {

@@ -91,3 +91,12 @@ ALTER TABLE "AgentKnowledge" ADD CONSTRAINT "AgentKnowledge_accountId_fkey" FORE
 
 -- AddForeignKey
 ALTER TABLE "KnowledgeChunk" ADD CONSTRAINT "KnowledgeChunk_documentId_fkey" FOREIGN KEY ("documentId") REFERENCES "KnowledgeDocument"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Keys that could do everything an account owner could (every scope but admin, before knowledge
+-- existed) keep that power: they get the two knowledge scopes. Without this, no key of an
+-- existing account could use knowledge or create a key that can (a key only grants its own scopes).
+UPDATE "ApiKey"
+SET "scopes" = "scopes" || ARRAY['knowledge:read', 'knowledge:write']
+WHERE "scopes" @> ARRAY['agents:read', 'agents:write', 'characters:read', 'characters:write', 'messages:write',
+    'conversations:read', 'keys:manage', 'webhooks:manage']
+  AND NOT "scopes" @> ARRAY['knowledge:read'];

@@ -56,6 +56,17 @@ describe.each(STORAGES)('characters’ knowledge on %s', (storage) => {
     expect((await get(`/knowledge/${first!.id}`)).status).toBe(404);
     expect(await searchChunks(t.db.prisma, accountId, [first!.id, second!.id], 'twelve', { limit: 5 })).toEqual([]);
 
+    // Renamed, same entries: the same document, under the new name.
+    await t.http.patch(`/v1/characters/${character.id}`).set(bearer(key)).send({ name: 'Master roaster' }).expect(200);
+    expect(await documentOf(character.id)).toMatchObject({ id: second!.id, title: 'Master roaster knowledge' });
+    // The same text split otherwise is other entries: a new document, one chunk.
+    await t.http
+      .patch(`/v1/characters/${character.id}`)
+      .set(bearer(key))
+      .send({ knowledge: ['Beans roast for fifteen minutes.\n\nCool them on a tray.'] })
+      .expect(200);
+    expect(await documentOf(character.id)).toMatchObject({ chunkCount: 1 });
+
     await t.http.patch(`/v1/characters/${character.id}`).set(bearer(key)).send({ knowledge: null }).expect(200);
     expect(await documentOf(character.id)).toBeNull();
     expect(await t.db.prisma.knowledgeChunk.count({ where: { documentId: second!.id } })).toBe(0);

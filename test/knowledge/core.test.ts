@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkDocument, MAX_CHUNK_CHARS } from '../../src/services/knowledge/chunking.js';
+import { chunkDocument, HEADING_PATH_CHARS, MAX_CHUNK_CHARS } from '../../src/services/knowledge/chunking.js';
 import { indexDocument } from '../../src/services/knowledge/indexing.js';
 import { searchChunks } from '../../src/services/knowledge/retrieval.js';
 import { STORAGES, startTestApp, type TestApp } from '../support/app.js';
@@ -26,6 +26,13 @@ describe('chunkDocument', () => {
     ]);
     for (const c of chunks) expect(MANUAL.slice(c.startOffset, c.endOffset)).toBe(c.text);
     expect(chunks.map((c) => c.position)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('keeps heading paths short whatever the headings', () => {
+    const text = `# ${'word '.repeat(20_000)}\n\n## Section\nBody.`;
+    const chunks = chunkDocument(text, 'markdown');
+    expect(chunks.at(-1)!.heading!.length).toBeLessThanOrEqual(HEADING_PATH_CHARS);
+    expect(chunks.at(-1)!.heading).toMatch(/^(word ){10,}.*… > Section$/);
   });
 
   it('packs paragraphs of plain text and splits a long one at sentence ends', () => {

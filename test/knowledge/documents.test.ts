@@ -127,6 +127,25 @@ describe.each(STORAGES)('knowledge documents on %s', (storage) => {
       after: endCursor,
     });
     expect(next.body.data.knowledgeDocument.chunks.nodes).toEqual([{ position: 2 }, { position: 3 }]);
+    // A cursor past the largest position is not one of ours: 400 naming it, not a database error.
+    for (const [arg, size] of [['after', 'first'], ['before', 'last']]) {
+      const huge = await graphql(t, key, `query($id: ID!, $c: String) { knowledgeDocument(id: $id) { chunks(${size}: 5, ${arg}: $c) { nodes { position } } } }`, {
+        id: doc.id,
+        c: '9999999999',
+      });
+      expect(huge.body.errors?.[0]?.extensions?.code).toBe('INVALID_REQUEST');
+    }
+  });
+
+  it('refuses a text that splits into more chunks than a document may have, in both protocols, storing nothing', async () => {
+    const before = await documents();
+    const tiny = '# a\n'.repeat(KNOWLEDGE_LIMITS.chunksPerDocument + 1);
+    const rest = await post('/knowledge', { text: tiny });
+    expect(rest.status).toBe(400);
+    expect(rest.body.error.details.fields).toEqual([{ field: 'text', message: expect.stringContaining(`at most ${KNOWLEDGE_LIMITS.chunksPerDocument}`) }]);
+    const gql = await graphql(t, key, OPS.uploadKnowledge, { input: { text: tiny } });
+    expect(gql.body.errors[0].extensions).toMatchObject({ code: 'INVALID_REQUEST', details: rest.body.error.details });
+    expect(await documents()).toBe(before);
   });
 
   it('defaults the title to the first heading, else the first line', async () => {

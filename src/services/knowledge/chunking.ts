@@ -15,6 +15,12 @@ export type KnowledgeFormat = 'text' | 'markdown';
 /** A chunk holds whole paragraphs up to this many characters (about 300 tokens); longer ones are split. */
 export const MAX_CHUNK_CHARS = 1_200;
 
+/** A heading is kept to this many characters in a chunk's heading path, and the path to HEADING_PATH_CHARS. */
+export const HEADING_CHARS = 200;
+export const HEADING_PATH_CHARS = 500;
+
+const cut = (text: string, max: number) => (text.length > max ? `${[...text].slice(0, max - 1).join('')}…` : text);
+
 type Range = { start: number; end: number };
 type Section = { heading: string | null; blocks: Range[] };
 
@@ -45,8 +51,8 @@ function sections(content: string, format: KnowledgeFormat): Section[] {
       close();
       const level = heading[1]!.length;
       path.length = Math.min(path.length, level - 1);
-      path[level - 1] = heading[2]!;
-      result.push({ heading: path.filter(Boolean).join(' > '), blocks: [{ start, end }] });
+      path[level - 1] = cut(heading[2]!, HEADING_CHARS);
+      result.push({ heading: cut(path.filter(Boolean).join(' > '), HEADING_PATH_CHARS), blocks: [{ start, end }] });
       continue;
     }
     if (format === 'markdown' && FENCE.test(line)) inFence = !inFence;

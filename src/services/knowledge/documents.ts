@@ -33,6 +33,8 @@ export const KNOWLEDGE_LIMITS = {
   metadataPairs: 16,
   metadataKey: 40,
   metadataValue: 500,
+  /** Chunks of one document: a text of many tiny sections is refused rather than stored as thousands of rows. */
+  chunksPerDocument: 2_000,
   /** Texts per embedding request. */
   embedBatch: 64,
 } as const;
@@ -138,10 +140,17 @@ export async function uploadDocument(
   // A re-upload of stored content needs no embedding (its chunks have theirs).
   const existing = await prisma.knowledgeDocument.findUnique({ where: { accountId_contentHash: { accountId, contentHash: hash } } });
   const chunks = existing ? [] : chunkDocument(values.text, values.format);
+  if (chunks.length > L.chunksPerDocument) {
+    throw invalidRequest([
+      { field: 'text', message: `splits into ${chunks.length} chunks; a document may have at most ${L.chunksPerDocument} (fewer, longer sections)` },
+    ]);
+  }
   const embeddings = !existing && options.embedder ? await embedChunks(options.embedder, chunks) : undefined;
   return prisma.$transaction(async (tx) => {
-    // Counted under the account's row lock, so two uploads at once cannot both take the last place.
-    await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${accountId} FOR UPDATE`;
+    // Counted under a lock of the account's uploads (a transaction-level advisory lock, not the
+    // account's row: that would hold up every insert of the account's rows, sends included, until
+    // the chunks are stored), so two uploads at once cannot both take the last place.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`knowledge-upload:${accountId}`}, 0))`;
     if (agentId) await requireAgent(tx, accountId, agentId);
     const stored = await tx.knowledgeDocument.findUnique({ where: { accountId_contentHash: { accountId, contentHash: hash } } });
     if (!stored) {
@@ -273,6 +282,8 @@ export type ChunkItem = {
 
 const CURSOR_DIGITS = 10;
 const CHUNK_CURSOR = new RegExp(`^\\d{${CURSOR_DIGITS}}$`);
+/** Positions are INTEGER columns: a cursor past the largest is not one of ours. */
+const isChunkCursor = (cursor: string) => CHUNK_CURSOR.test(cursor) && Number(cursor) <= 2_147_483_647;
 
 /**
  * A document's chunks in order (position 0 first). paginate() walks "newest first" (descending
@@ -287,7 +298,7 @@ export function chunksOfDocument(prisma: PrismaClient, documentId: string, args:
     return Object.keys(position).length ? { documentId, position } : { documentId };
   };
   const source: PageSource<ChunkItem> = {
-    isValidCursor: (cursor) => CHUNK_CURSOR.test(cursor),
+    isValidCursor: isChunkCursor,
     total: () => prisma.knowledgeChunk.count({ where: where() }),
     count: (filter) => prisma.knowledgeChunk.count({ where: where(filter) }),
     findMany: async ({ idFilter, order, skip, take }) => {
@@ -314,9 +325,14 @@ export async function replaceCharacterKnowledge(
   entries: string[],
 ): Promise<void> {
   const content = entries.join('\n\n');
-  const doc = { content, format: 'text' as const, language: 'english', characterId: character.id };
+  // Hashed as the list of entries: ["a\n\nb"] and ["a", "b"] have the same content but not the same chunks.
+  const doc = { content: JSON.stringify(entries), format: 'text' as const, language: 'english', characterId: character.id };
+  const title = `${character.name} knowledge`.slice(0, L.title);
   const current = await tx.knowledgeDocument.findUnique({ where: { characterId: character.id } });
-  if (current && entries.length > 0 && current.contentHash === contentHash(doc)) return;
+  if (current && entries.length > 0 && current.contentHash === contentHash(doc)) {
+    if (current.title !== title) await tx.knowledgeDocument.update({ where: { id: current.id }, data: { title } });
+    return;
+  }
   if (current) await tx.knowledgeDocument.delete({ where: { id: current.id } });
   if (entries.length === 0) return;
   let offset = 0;
@@ -325,5 +341,5 @@ export async function replaceCharacterKnowledge(
     offset += text.length + 2;
     return span;
   });
-  await indexDocument(tx, character.accountId, { ...doc, title: `${character.name} knowledge`.slice(0, L.title), chunks });
+  await indexDocument(tx, character.accountId, { ...doc, content, hashedContent: doc.content, title, chunks });
 }

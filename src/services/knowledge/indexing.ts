@@ -16,6 +16,8 @@ export type NewDocument = {
   chunks?: ChunkSpan[];
   /** One embedding per chunk, in order, when an embedding model is configured. */
   embeddings?: number[][];
+  /** What the content hash is taken of, when not the content itself (a character's entries, as a list). */
+  hashedContent?: string;
 };
 
 /** What identifies a document's content: its chunks and their index depend on all three. */
@@ -37,7 +39,7 @@ export async function indexDocument(
   doc: NewDocument,
   now = new Date(),
 ): Promise<{ document: KnowledgeDocument; created: boolean }> {
-  const hash = contentHash(doc);
+  const hash = contentHash(doc.hashedContent === undefined ? doc : { ...doc, content: doc.hashedContent });
   const chunks = doc.chunks ?? chunkDocument(doc.content, doc.format);
   const tokenCount = chunks.reduce((n, c) => n + c.tokenCount, 0);
   const id = newId('doc');

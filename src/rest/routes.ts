@@ -57,6 +57,7 @@ import {
   UpdateWebhookDocument,
   GetAccountAnalyticsDocument,
   GetAgentAnalyticsDocument,
+  SearchAgentKnowledgeDocument,
 } from './generated/operations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -295,4 +296,11 @@ export const routes: RestRoute[] = [
   route({ method: 'GET', path: '/accounts', operation: ListAccountsDocument, field: 'accounts', query: pages }),
   route({ method: 'GET', path: '/accounts/:accountId', operation: GetAccountDocument, field: 'account' }),
   route({ method: 'PATCH', path: '/accounts/:accountId', operation: UpdateAccountDocument, field: 'updateAccount', body: true }),
+  route({
+    method: 'GET',
+    path: '/agents/:agentId/knowledge/search',
+    operation: SearchAgentKnowledgeDocument,
+    field: 'agent.knowledgeSearch',
+    query: { q: 'string', limit: 'int' },
+  }),
 ];

@@ -124,6 +124,7 @@ describe('scope matrix', () => {
     'GET /accounts': { scope: 'admin' },
     'GET /accounts/:accountId': { scope: 'admin' },
     'PATCH /accounts/:accountId': { scope: 'admin', body: { tier: 'pro' } },
+    'GET /agents/:agentId/knowledge/search': { scope: 'knowledge:read', query: '?q=hi', alsoNeeds: ['agents:read'] },
   };
 
   it('covers every REST route', () => {
@@ -293,6 +294,11 @@ describe('scope matrix', () => {
     },
     'Mutation.createAccount': { scope: 'admin', query: 'mutation { createAccount(input: {name: "x"}) { secret } }' },
     'Mutation.updateAccount': { scope: 'admin', query: 'mutation($id: ID!) { updateAccount(id: $id, input: {tier: pro}) { id } }', variables: (i) => ({ id: i.accountId }) },
+    'Agent.knowledgeSearch': {
+      scope: 'knowledge:read',
+      query: 'query($id: ID!) { agent(id: $id) { knowledgeSearch(q: "hi") { ranking } } }',
+      variables: (i) => ({ id: i.agentId }),
+    },
   };
 
   it('covers every root field that needs a scope', () => {

@@ -19,8 +19,11 @@ export type EmbeddingConfig = {
   timeoutMs: number;
 };
 
-/** Retries of one call after a failure the provider may not repeat (429, 5xx, network), as the AI SDK does them. */
-const MAX_RETRIES = 2;
+/**
+ * Retries of a call after a failure the provider may not repeat (429, 5xx, network), with the AI
+ * SDK's backoff (2 s before the retry): one, since a search waits for it before falling back.
+ */
+const MAX_RETRIES = 1;
 
 type AiSdk = typeof import('ai');
 

@@ -71,6 +71,8 @@ export const TEXT_SCORE = {
   typo: 0.2,
   /** A query word shorter than this is never taken for a typo. */
   minTypoLength: 4,
+  /** Typo words looked up in the trigram index, at most (the query's first ones). */
+  maxTypos: 5,
 } as const;
 
 /** Full-text candidates the embeddings re-rank (the best by text score), and the weight of cosine similarity. */
@@ -174,7 +176,7 @@ const scope = (accountId: string, documentIds: string[]) =>
  * Per language of the documents: the query's words that look like typos — long enough, not a
  * stop word, and found in none of the documents' chunks (each looked up in the full-text index).
  */
-function typoSql(accountId: string, documentIds: string[], q: string) {
+export function typoSql(accountId: string, documentIds: string[], q: string) {
   return Prisma.sql`
     SELECT d.language, ARRAY(
       SELECT w FROM unnest(${wordsOf(q)}::text[]) w
@@ -193,12 +195,17 @@ function typoSql(accountId: string, documentIds: string[], q: string) {
  * conditions are the full-text vector's (any word) and the trigram index's (a typo word); the
  * snippets are made for those `take` only.
  */
-function rankSql(accountId: string, documentIds: string[], q: string, language: string, typos: string[], take: number, withEmbedding: boolean) {
+export function rankSql(accountId: string, documentIds: string[], q: string, language: string, typos: string[], take: number, withEmbedding: boolean) {
   const config = Prisma.sql`${language}::regconfig`;
   const anyWord = Prisma.sql`replace(plainto_tsquery(${config}, ${q})::text, ' & ', ' | ')::tsquery`;
   // The weights are constants of the statement (literals): one query shape, planned with them.
   const w = (n: number) => Prisma.raw(`${n}::float8`);
   const s = TEXT_SCORE;
+  // One condition per word (the trigram index serves `%>` with a word, not with ANY of an array).
+  const typoWords = typos.slice(0, TEXT_SCORE.maxTypos);
+  const typoMatch = typoWords.length
+    ? Prisma.join(typoWords.map((t) => Prisma.sql` OR c.text OPERATOR(public.%>) ${t}`), '')
+    : Prisma.empty;
   return Prisma.sql`
     SELECT m."documentId", d.title AS "documentTitle", m.position, m.heading, m.text, m."tokenCount", m.score,
       ${withEmbedding ? Prisma.sql`m.embedding,` : Prisma.empty}
@@ -207,12 +214,12 @@ function rankSql(accountId: string, documentIds: string[], q: string, language: 
       SELECT c."documentId", c.position, c.heading, c.text, c."tokenCount", c.embedding,
         least(1, (
           ${w(s.rank)} * (ts_rank_cd(c."searchVector", ${anyWord}) / (ts_rank_cd(c."searchVector", ${anyWord}) + ${w(s.rankHalf)}))
-          + ${w(s.typo)} * coalesce((SELECT max(public.word_similarity(t, c.text)) FROM unnest(${typos}::text[]) t), 0)
+          + ${w(s.typo)} * coalesce((SELECT max(public.word_similarity(t, c.text)) FROM unnest(${typoWords}::text[]) t), 0)
         ))::float8 AS score
       FROM "KnowledgeChunk" c
       JOIN "KnowledgeDocument" d ON d.id = c."documentId" AND d.language = ${language}
       WHERE ${scope(accountId, documentIds)}
-        AND (c."searchVector" @@ ${anyWord} OR c.text OPERATOR(public.%>) ANY(${typos}::text[]))
+        AND (c."searchVector" @@ ${anyWord}${typoMatch})
       ORDER BY score DESC, c."documentId", c.position
       LIMIT ${take}::int
     ) m

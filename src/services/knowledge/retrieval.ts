@@ -73,6 +73,8 @@ export const TEXT_SCORE = {
   minTypoLength: 4,
   /** Typo words looked up in the trigram index, at most (the query's first ones). */
   maxTypos: 5,
+  /** Chunks scored in full, at most, from each index (see rankSql). */
+  candidates: 100,
 } as const;
 
 /** Full-text candidates the embeddings re-rank (the best by text score), and the weight of cosine similarity. */
@@ -191,9 +193,12 @@ export function typoSql(accountId: string, documentIds: string[], q: string) {
 }
 
 /**
- * The best `take` chunks of the documents in `language` by text score (TEXT_SCORE). The index
- * conditions are the full-text vector's (any word) and the trigram index's (a typo word); the
- * snippets are made for those `take` only.
+ * The best `take` chunks of the documents in `language` by text score (TEXT_SCORE), in two
+ * steps so that the costly trigram similarity is computed for a bounded number of chunks: the
+ * candidates are the best TEXT_SCORE.candidates by full-text rank (the full-text index finds
+ * them; every one is ranked), and as many chunks holding a word close to a typo word (the
+ * trigram index finds them; any of them: they hold the same words); then the candidates' whole
+ * scores order them. Snippets are made for the `take` kept only.
  */
 export function rankSql(accountId: string, documentIds: string[], q: string, language: string, typos: string[], take: number, withEmbedding: boolean) {
   const config = Prisma.sql`${language}::regconfig`;
@@ -201,26 +206,35 @@ export function rankSql(accountId: string, documentIds: string[], q: string, lan
   // The weights are constants of the statement (literals): one query shape, planned with them.
   const w = (n: number) => Prisma.raw(`${n}::float8`);
   const s = TEXT_SCORE;
-  // One condition per word (the trigram index serves `%>` with a word, not with ANY of an array).
-  const typoWords = typos.slice(0, TEXT_SCORE.maxTypos);
-  const typoMatch = typoWords.length
-    ? Prisma.join(typoWords.map((t) => Prisma.sql` OR c.text OPERATOR(public.%>) ${t}`), '')
+  const candidates = Prisma.raw(`${Math.max(take, s.candidates)}`);
+  const rank = Prisma.sql`${w(s.rank)} * (ts_rank_cd(c."searchVector", ${anyWord}) / (ts_rank_cd(c."searchVector", ${anyWord}) + ${w(s.rankHalf)}))`;
+  const columns = Prisma.sql`c."documentId", c.position, c.heading, c.text, c."tokenCount", c.embedding`;
+  const from = Prisma.sql`FROM "KnowledgeChunk" c JOIN "KnowledgeDocument" d ON d.id = c."documentId" AND d.language = ${language}`;
+  const typoWords = typos.slice(0, s.maxTypos);
+  // One condition per word: the trigram index serves `%>` with a word, not with ANY of an array.
+  const typoCandidates = typoWords.length
+    ? Prisma.sql`
+      UNION
+      (SELECT ${columns}, CASE WHEN c."searchVector" @@ ${anyWord} THEN ${rank} ELSE 0 END AS rank
+        ${from}
+        WHERE ${scope(accountId, documentIds)} AND (${Prisma.join(typoWords.map((t) => Prisma.sql`c.text OPERATOR(public.%>) ${t}`), ' OR ')})
+        LIMIT ${candidates})`
     : Prisma.empty;
   return Prisma.sql`
     SELECT m."documentId", d.title AS "documentTitle", m.position, m.heading, m.text, m."tokenCount", m.score,
       ${withEmbedding ? Prisma.sql`m.embedding,` : Prisma.empty}
       ts_headline(${config}, m.text, ${anyWord}, ${HEADLINE_OPTIONS}) AS snippet
     FROM (
-      SELECT c."documentId", c.position, c.heading, c.text, c."tokenCount", c.embedding,
-        least(1, (
-          ${w(s.rank)} * (ts_rank_cd(c."searchVector", ${anyWord}) / (ts_rank_cd(c."searchVector", ${anyWord}) + ${w(s.rankHalf)}))
-          + ${w(s.typo)} * coalesce((SELECT max(public.word_similarity(t, c.text)) FROM unnest(${typoWords}::text[]) t), 0)
-        ))::float8 AS score
-      FROM "KnowledgeChunk" c
-      JOIN "KnowledgeDocument" d ON d.id = c."documentId" AND d.language = ${language}
-      WHERE ${scope(accountId, documentIds)}
-        AND (c."searchVector" @@ ${anyWord}${typoMatch})
-      ORDER BY score DESC, c."documentId", c.position
+      SELECT k.*, least(1, k.rank + ${w(s.typo)} * coalesce((SELECT max(public.word_similarity(t, k.text)) FROM unnest(${typoWords}::text[]) t), 0))::float8 AS score
+      FROM (
+        (SELECT ${columns}, ${rank} AS rank
+          ${from}
+          WHERE ${scope(accountId, documentIds)} AND c."searchVector" @@ ${anyWord}
+          ORDER BY rank DESC, c."documentId", c.position
+          LIMIT ${candidates})
+        ${typoCandidates}
+      ) k
+      ORDER BY score DESC, k."documentId", k.position
       LIMIT ${take}::int
     ) m
     JOIN "KnowledgeDocument" d ON d.id = m."documentId"

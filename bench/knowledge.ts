@@ -166,10 +166,11 @@ async function main() {
     markdownTable(['storage', 'chunks', 'seed s', ...QUERIES.map((q) => `${q.label} p50 / p95`)], rows),
     '',
     'The GIN indexes find the matching chunks (full-text vector; trigrams for a word no chunk holds), so a',
-    'search costs what its matches cost: every match is ranked (ts_rank_cd) to keep the best 5, and only those',
-    'get a snippet. A common word (in about 15% of the chunks) grows with the chunks; a rare one stays flat. A',
-    'misspelt word first checks that no chunk holds it, then ranks the chunks holding a close word by trigram',
-    'similarity: as dear as a common word.',
+    'search costs what its matches cost: every full-text match is ranked (ts_rank_cd), the best 100 are scored',
+    'in full, and only the 5 kept get a snippet. A common word (in about 15% of the chunks) grows with the',
+    'chunks, a question of two common words (about 30%) more so; a rare word stays flat. A misspelt word is',
+    'looked up in the full-text index (found nowhere), then at most 100 chunks holding a close word are taken',
+    'from the trigram index and scored by word similarity: flat too.',
   ].join('\n');
   console.log(markdown);
   console.log(`\nwritten to ${await saveResults('knowledge', markdown)}`);

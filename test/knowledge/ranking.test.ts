@@ -8,15 +8,18 @@ import { STORAGES, startTestApp, type TestApp } from '../support/app.js';
 import { CORPUS, QUESTIONS } from './fixtures/corpus.js';
 
 /**
- * The figures measured are hit@1 23/27 and hit@3 25/27 on both storages (misses: a question
- * about returns that the refunds section answers as well, a paraphrase with no word in common
- * with its answer, one typo too far from its word, and a question with an absent word read as a
- * typo). The bounds are those less one question, so that another PostgreSQL version's stemming
- * does not make the test flaky, while a real regression (the original ranking scored 20/24 on
- * the first 24 questions) fails.
+ * Measured: hit@1 23/27 and hit@3 25/27, the same on PGlite (PostgreSQL 18) and PostgreSQL 15.
+ * Misses: a question about returns that the refunds section answers as well, a paraphrase with
+ * no word in common with its answer ("how heavy is it"), a typo too far from its word for the
+ * trigram index ("beens"), and a question whose absent word ("ended") is taken for a typo of
+ * "extended". The ranking is deterministic (ties keep the documents' order), so the bounds are
+ * the figures themselves: any change that loses a question must say so here. For comparison,
+ * the ranking this replaced (0.7 ts_rank_cd + 0.3 word similarity of the whole query, with the
+ * whole query as the trigram condition) scores 22/27 and 26/27 here: the gain is small on this
+ * corpus; what changed most is the cost of typos (see bench/knowledge.ts).
  */
-const MIN_HIT_AT_1 = 22 / 27;
-const MIN_HIT_AT_3 = 24 / 27;
+const MIN_HIT_AT_1 = 23 / 27;
+const MIN_HIT_AT_3 = 25 / 27;
 
 describe.each(STORAGES)('knowledge ranking on %s', (storage) => {
   let t: TestApp;

@@ -89,6 +89,14 @@ describe.each(STORAGES)('knowledge search on %s', (storage) => {
     expect(character.map((i: { documentId: string }) => i.documentId)).toEqual([characterDocId]);
   });
 
+  it('a query of stop words or punctuation only matches nothing, without an error', async () => {
+    for (const q of ['the', 'how is it', "&|!():*' <-> \\", '% _ %']) {
+      const viaRest = await rest(agentId, { q });
+      expect([viaRest.status, viaRest.body.data], q).toEqual([200, { ranking: 'full_text', items: [] }]);
+      expect((await gql(agentId, { q })).body.data.agent.knowledgeSearch, q).toEqual({ ranking: 'full_text', items: [] });
+    }
+  });
+
   it('returns only the agent’s documents: never another account’s, nor the account’s unattached ones', async () => {
     for (const q of ['warranty', 'warranty draft ten years', 'peaberry']) {
       const items = [...(await rest(agentId, { q, limit: '20' })).body.data.items, ...(await gql(agentId, { q, limit: 20 })).body.data.agent.knowledgeSearch.items];

@@ -20,6 +20,7 @@ import { openApiRouter } from './openapi/routes.js';
 import { sendError } from './rest/envelope.js';
 import { createRestRouter } from './rest/router.js';
 import type { MessagingDeps } from './services/messages.js';
+import { createEmbedder } from './services/knowledge/embeddings.js';
 import { createProviders } from './services/models/registry.js';
 import { KeyCache } from './services/key-cache.js';
 import type { RateLimits } from './services/rate-limits.js';
@@ -37,6 +38,8 @@ export type AppConfig = Pick<
   | 'anthropicBaseUrl'
   | 'anonymousRateLimitPerMinute'
 > & {
+  /** ORION_EMBEDDING_* (Config.embedding): hybrid knowledge search; unset, full-text ranking alone. */
+  embedding?: Config['embedding'];
   graphql?: GraphQLLimits;
   trustProxy?: Config['trustProxy'];
   /** ORION_ALLOW_PRIVATE_NETWORKS (default false). */
@@ -95,6 +98,7 @@ export function createApp({
     prisma: db.prisma,
     providers: createProviders(config),
     modelTimeoutMs: config.modelTimeoutMs,
+    embedder: config.embedding ? createEmbedder({ ...config.embedding, timeoutMs: config.modelTimeoutMs }) : undefined,
     allowPrivateNetworks: config.allowPrivateNetworks ?? false,
     serverKey: config.serverKey,
     logger,

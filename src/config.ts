@@ -45,6 +45,12 @@ const envSchema = z.object({
     (v) => v === undefined || URL.canParse(v),
     'must be a URL',
   ),
+  ORION_EMBEDDING_BASE_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v) && URL.canParse(v),
+    'must be an http:// or https:// URL',
+  ),
+  ORION_EMBEDDING_API_KEY: optionalString,
+  ORION_EMBEDDING_MODEL: optionalString.refine((v) => v === undefined || v.length <= 200, 'must be at most 200 characters'),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(1_000_000).default(60)),
   GRAPHQL_MAX_DEPTH: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(100).default(10)),
@@ -88,6 +94,11 @@ export type Config = {
   anthropicApiKey: string | undefined;
   anthropicBaseUrl: string | undefined;
   modelTimeoutMs: number;
+  /**
+   * An OpenAI-compatible embedding model (ORION_EMBEDDING_*): chunks are embedded at upload and
+   * knowledge search ranks hybrid. Unset: full-text ranking alone.
+   */
+  embedding: EmbeddingSettings | undefined;
   bodyLimitBytes: number;
   anonymousRateLimitPerMinute: number;
   /**
@@ -115,6 +126,9 @@ export type Config = {
   allowPrivateNetworks: boolean;
   webhooks: WebhookConfig;
 };
+
+/** Where the embedding model is; calls time out after MODEL_TIMEOUT_MS. */
+export type EmbeddingSettings = { baseUrl: string; apiKey: string | undefined; model: string };
 
 /** Delivery of webhook events (services/webhooks/dispatcher.ts). */
 export type WebhookConfig = DispatchSettings & {
@@ -192,6 +206,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
+  const embeddingNamed = [e.ORION_EMBEDDING_BASE_URL, e.ORION_EMBEDDING_MODEL, e.ORION_EMBEDDING_API_KEY].some((v) => v !== undefined);
+  if (embeddingNamed && (e.ORION_EMBEDDING_BASE_URL === undefined || e.ORION_EMBEDDING_MODEL === undefined)) {
+    throw new ConfigError('invalid configuration: ORION_EMBEDDING_BASE_URL and ORION_EMBEDDING_MODEL must be set together (ORION_EMBEDDING_API_KEY is optional)');
+  }
   let retryScheduleMs = DEFAULT_DISPATCH_SETTINGS.retryScheduleMs;
   if (e.ORION_WEBHOOK_RETRY_SCHEDULE !== undefined) {
     try {
@@ -218,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
+    embedding:
+      e.ORION_EMBEDDING_BASE_URL && e.ORION_EMBEDDING_MODEL
+        ? { baseUrl: e.ORION_EMBEDDING_BASE_URL, apiKey: e.ORION_EMBEDDING_API_KEY, model: e.ORION_EMBEDDING_MODEL }
+        : undefined,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     anonymousRateLimitPerMinute: e.ANONYMOUS_RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

@@ -24,12 +24,15 @@ const OBJECT_COST = 2;
 /**
  * Fields whose resolver does far more than read a row: their cost on top of their selection's.
  * An analytics field aggregates every message of a range of up to a year; a conversation search
- * (`filter`, which may carry `q`) ranks every matching message of the account.
+ * (`filter`, which may carry `q`) ranks every matching message of the account; a knowledge
+ * search ranks every matching chunk of the agent's documents, and may call the embedding model.
  */
 export const EXPENSIVE_FIELDS: Record<string, number> = {
   'Agent.analytics': 1_000,
   'Account.analytics': 1_000,
   'Query.conversations': 400,
+  // Over a default page of 20 agents: 20 × 500 = 10,000, twice the default GRAPHQL_MAX_COST.
+  'Agent.knowledgeSearch': 500,
 };
 
 /** Only a search costs extra: the list of one agent's conversations is an ordinary list. */

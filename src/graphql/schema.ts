@@ -13,5 +13,6 @@ import './types/messaging.js';
 import './types/plugins.js';
 import './types/tools.js';
 import './types/webhooks.js';
+import './types/knowledge-search.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

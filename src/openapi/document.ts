@@ -318,7 +318,7 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
     }
     for (const [param, kind] of Object.entries(route.query)) {
       const variable = generator.variable(route.operation, param);
-      const refinement = PARAM_REFINEMENTS[param];
+      const refinement = doc.query?.[param] ?? PARAM_REFINEMENTS[param];
       const { nullable: _n, description, ...bounds } = refinement ?? { description: undefined };
       const paramSchema = generator.inputSchema(variable.type, { ...bounds, nullable: false });
       const expected = kind === 'int' ? 'integer' : kind;

@@ -5,6 +5,7 @@ import { CHARACTER_LIMITS as C } from '../services/character-input.js';
 import { ROTATION_GRACE } from '../services/key-management.js';
 import { TOOL_LIMITS as T, TOOL_NAME_PATTERN } from '../services/tools/custom-tools.js';
 import { SEARCH_LIMITS, SNIPPET_MARKS } from '../services/conversation-search.js';
+import { HYBRID, KNOWLEDGE_SEARCH_LIMITS as KS } from '../services/knowledge/retrieval.js';
 import { MAX_CONCURRENT_EXPORTS } from '../services/conversation-export.js';
 import { FEEDBACK_LIMITS } from '../services/feedback.js';
 import { MESSAGE_LIMITS, USER_ID_PATTERN } from '../services/messages.js';
@@ -78,6 +79,8 @@ export type RouteDoc = {
   errors?: Partial<Record<ErrorCode, string | true>>;
   /** Path parameters: what each names. */
   params?: Record<string, string>;
+  /** Query parameters whose bounds differ from PARAM_REFINEMENTS' (by name) on this route. */
+  query?: Record<string, Refinement & { description: string }>;
   /** A download route (RestRoute.download): each media type it answers with, what the file holds, an example. */
   download?: Record<string, { description: string; example: string }>;
 };
@@ -655,6 +658,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Knowledge',
     scope: 'knowledge:write',
     params: { documentId: DOCUMENT_ID },
+  },
+  'GET /agents/:agentId/knowledge/search': {
+    summary: 'Search an agent’s knowledge',
+    description: [
+      `The chunks of the agent’s knowledge (the documents attached to it and its character’s) that best match \`q\` (1–${KS.q} characters, trimmed), best first: \`data: {ranking, items: [{documentId, documentTitle, chunk, heading, text, score, snippet}]}\`, at most \`limit\` items. \`chunk\` is the chunk’s position in its document (0 first), \`score\` 0–1 (comparable within one search), \`snippet\` plain text around the matched words, each marked ${SNIPPET_MARKS.start}like this${SNIPPET_MARKS.stop}. It needs \`agents:read\` (to reach the agent) as well as \`knowledge:read\`.`,
+      '',
+      `\`ranking\` says how: \`full_text\` — PostgreSQL full-text search in each document’s language, any of the query’s words (stemmed; headings weigh more than the text), plus trigram similarity for a word no document holds (a typo); or \`hybrid\`, when the server has an embedding model (\`ORION_EMBEDDING_*\`): the best ${HYBRID.candidates} full-text candidates re-ranked by a mix of their text score and the cosine similarity of their embedding with the query’s. If the embedding model fails, the search answers with the full-text ranking (and says so).`,
+    ].join('\n'),
+    tag: 'Knowledge',
+    scope: ['agents:read', 'knowledge:read'],
+    params: { agentId: AGENT_ID },
+    query: {
+      q: { description: `What to look for, 1–${KS.q} characters (trimmed).`, minLength: 1, maxLength: KS.q },
+      limit: { description: `How many chunks at most, 1–${KS.limit}.`, minimum: 1, maximum: KS.limit, default: KS.defaultLimit },
+    },
   },
 };
 

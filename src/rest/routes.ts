@@ -66,6 +66,7 @@ import {
   ListKnowledgeDocument,
   UploadAgentKnowledgeDocument,
   UploadKnowledgeDocument,
+  SearchAgentKnowledgeDocument,
 } from './generated/operations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -322,6 +323,13 @@ export const routes: RestRoute[] = [
   route({ method: 'GET', path: '/agents/:agentId/knowledge', operation: ListAgentKnowledgeDocument, field: 'knowledgeDocuments', query: pages }),
   // A fixed path under /agents/:agentId/knowledge/ (e.g. …/search) must come before this one in
   // the table, or the router answers it here (405 for GET), as with /tools/secret above.
+  route({
+    method: 'GET',
+    path: '/agents/:agentId/knowledge/search',
+    operation: SearchAgentKnowledgeDocument,
+    field: 'agent.knowledgeSearch',
+    query: { q: 'string', limit: 'int' },
+  }),
   route({ method: 'PUT', path: '/agents/:agentId/knowledge/:documentId', operation: AttachKnowledgeDocument, field: 'attachKnowledge' }),
   route({ method: 'DELETE', path: '/agents/:agentId/knowledge/:documentId', operation: DetachKnowledgeDocument, field: 'detachKnowledge' }),
   route({

@@ -136,6 +136,7 @@ describe('scope matrix', () => {
     'GET /knowledge/:documentId': { scope: 'knowledge:read' },
     'GET /knowledge/:documentId/chunks': { scope: 'knowledge:read' },
     'DELETE /knowledge/:documentId': { scope: 'knowledge:write' },
+    'GET /agents/:agentId/knowledge/search': { scope: 'knowledge:read', query: '?q=hi', alsoNeeds: ['agents:read'] },
   };
 
   it('covers every REST route', () => {
@@ -332,6 +333,11 @@ describe('scope matrix', () => {
       variables: (i) => ({ id: i.documentId }),
     },
     'Mutation.updateAccount': { scope: 'admin', query: 'mutation($id: ID!) { updateAccount(id: $id, input: {tier: pro}) { id } }', variables: (i) => ({ id: i.accountId }) },
+    'Agent.knowledgeSearch': {
+      scope: 'knowledge:read',
+      query: 'query($id: ID!) { agent(id: $id) { knowledgeSearch(q: "hi") { ranking } } }',
+      variables: (i) => ({ id: i.agentId }),
+    },
   };
 
   it('covers every root field that needs a scope', () => {

@@ -7,6 +7,7 @@ import { allowHeader } from '../../src/rest/allowed-methods.js';
 import { ROUTE_DOCS, scopesOf } from '../../src/openapi/route-docs.js';
 import type { JsonSchema, OperationObject, ParameterObject, ResponseObject } from '../../src/openapi/types.js';
 import { routes, type RestRoute } from '../../src/rest/routes.js';
+import { indexDocument } from '../../src/services/knowledge/indexing.js';
 import { SCOPES } from '../../src/services/scopes.js';
 import { bearer, startTestApp, type TestApp } from '../support/app.js';
 import { startOpenAIServer, type ProviderServer } from '../support/provider-servers.js';
@@ -254,6 +255,18 @@ const SAMPLES: Record<string, Sample> = {
   'GET /knowledge/:documentId/chunks': { query: { page: '1', limit: '5' } },
   'DELETE /knowledge/:documentId': {
     fresh: async () => ({ documentId: (await post('/v1/knowledge', ownerKey, { text: `Doomed ${Math.random()}` })).id }),
+  },
+  'GET /agents/:agentId/knowledge/search': {
+    query: { q: 'warranty', limit: '3' },
+    // An agent with a document, so the answer has items to check.
+    fresh: async () => {
+      const agentId = (await post('/v1/agents', ownerKey, { name: 'Knowing' })).id;
+      const { document } = await app.db.prisma.$transaction((tx) =>
+        indexDocument(tx, ownerAccountId, { title: 'Policies', content: '# Warranty\n\nTwo years of warranty.', format: 'markdown', language: 'english' }),
+      );
+      await app.db.prisma.agentKnowledge.create({ data: { agentId, documentId: document.id, accountId: ownerAccountId } });
+      return { agentId };
+    },
   },
 };
 

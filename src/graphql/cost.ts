@@ -35,6 +35,12 @@ export const EXPENSIVE_FIELDS: Record<string, number> = {
   'Agent.knowledgeSearch': 500,
 };
 
+/**
+ * Object fields read from their parent's own row (a JSON column): their selection costs one
+ * scalar, however many objects they hold, since they make the database read nothing more.
+ */
+const ROW_FIELDS: ReadonlySet<string> = new Set(['Message.citations', 'SentMessage.citations']);
+
 /** Only a search costs extra: the list of one agent's conversations is an ordinary list. */
 const chargedWhen: Record<string, (argumentNames: string[]) => boolean> = {
   'Query.conversations': (names) => names.includes('filter'),
@@ -99,12 +105,12 @@ export function operationCost(
       }
       const field =
         isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
-      if (!selection.selectionSet) {
+      const fieldKey = `${parent.name}.${selection.name.value}`;
+      if (!selection.selectionSet || ROW_FIELDS.has(fieldKey)) {
         total += SCALAR_COST;
         continue;
       }
       const type = field ? getNamedType(field.type) : undefined;
-      const fieldKey = `${parent.name}.${selection.name.value}`;
       const argumentNames = (selection.arguments ?? []).map((arg) => arg.name.value);
       const surcharge =
         (EXPENSIVE_FIELDS[fieldKey] ?? 0) > 0 && (chargedWhen[fieldKey]?.(argumentNames) ?? true) ? EXPENSIVE_FIELDS[fieldKey]! : 0;

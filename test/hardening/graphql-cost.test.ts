@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kind, type DocumentNode } from 'graphql';
+import { DEFAULT_GRAPHQL_LIMITS } from '../../src/config.js';
+import { operationCost } from '../../src/graphql/cost.js';
+import { schema } from '../../src/graphql/schema.js';
+import { routes } from '../../src/rest/routes.js';
+import { MAX_PAGE_SIZE } from '../../src/services/pagination.js';
 import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 
 /** agents → conversations → messages, each level sized by `arg` (a literal or a variable). */
@@ -58,6 +64,15 @@ describe('GraphQL cost counts every page size, however it is spelled', () => {
     const res = await graphql(app, key, query, { n: 5 });
     expect(res.body.errors).toBeUndefined();
     expect(res.status).toBe(200);
+  });
+
+  it('every REST route at its largest page fits the default cost limit', () => {
+    for (const r of routes.filter((r) => r.query.limit === 'int')) {
+      const document = r.operation as DocumentNode;
+      const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)!;
+      const cost = operationCost(schema, document, operation, { page: 1, limit: MAX_PAGE_SIZE });
+      expect([`${r.method} ${r.path}`, cost <= DEFAULT_GRAPHQL_LIMITS.maxCost]).toEqual([`${r.method} ${r.path}`, true]);
+    }
   });
 
   it('the cost limit holds over REST too (limit=100 of a list is served)', async () => {

@@ -186,7 +186,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /agents/:agentId/prompt-preview': {
     summary: 'Preview the prompt',
     description:
-      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. With `text`, `knowledge` lists the chunks of the agent’s knowledge a send of that text would put in the system message (`{documentId, title, chunk, heading, score, text}`, best first; empty without `text`). It needs `conversations:read` as well as `agents:read`, since it shows the conversation’s history.',
+      'The exact messages the agent’s model would receive next for this user (system prompt, history within the token budget, and `text` if given), without calling the model or storing anything. With `text`, `knowledge` lists the chunks of the agent’s knowledge a send of that text would put in the system message (`{documentId, title, chunk, heading, score, text}`, best first; empty without `text`). It needs `conversations:read` as well as `agents:read`, since it shows the conversation’s history, and, with `text` for an agent that has knowledge, `knowledge:read` too (403 otherwise), since it shows the chunks.',
     tag: 'Messages',
     scope: ['agents:read', 'conversations:read'],
     params: { agentId: AGENT_ID },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
 import type { Account, Agent, Conversation, Message, Prisma } from '../db/generated/prisma/client.js';
-import { ApiError, invalidRequest, notFound } from '../errors.js';
+import { ApiError, forbidden, invalidRequest, notFound } from '../errors.js';
 import { newId, typeOfId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -649,6 +649,7 @@ export async function previewPrompt(
   accountId: string,
   agentId: string,
   args: { userId: string; text?: string | null },
+  access: { mayReadKnowledge: boolean },
 ) {
   const userId = parseInput(userIdSchema, args.userId, 'userId');
   if (args.text != null) parseInput(sendMessageSchema.shape.text, args.text, 'text');
@@ -660,6 +661,8 @@ export async function previewPrompt(
     conversation ? loadHistory(prisma, { conversationId: conversation.id }) : [],
     args.text != null ? agentDocumentIds(prisma, agent) : [],
   ]);
+  // The chunks are the documents' text, in `knowledge` and in the system message.
+  if (documentIds.length > 0 && !access.mayReadKnowledge) throw forbidden('knowledge:read');
   const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, args.text ?? ''));
   const prompt = assemblePrompt(agent, history, args.text ?? undefined, knowledge);
   return {

@@ -78,6 +78,16 @@ describe.each(STORAGES)('answers use the agent’s knowledge (%s)', (storage) =>
     // Without a next text there is nothing to retrieve for.
     const without = await preview(undefined);
     expect(without.body.data.knowledge).toEqual([]);
+
+    // The chunks are the documents' text: a key that may not read knowledge gets 403 for a text to
+    // an agent with knowledge (both protocols), and its preview as before otherwise.
+    const reader = await app.keyWithScopes(accountId, ['agents:read', 'conversations:read']);
+    const refused = await preview('How long does the warranty last?', agentId, reader);
+    expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([403, 'FORBIDDEN', { requiredScope: 'knowledge:read' }]);
+    const refusedGql = await graphql(app, reader, OPS.promptPreview, { agentId, userId: 'preview', text: 'warranty' });
+    expect(refusedGql.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', details: { requiredScope: 'knowledge:read' } });
+    expect((await preview(undefined, agentId, reader)).status).toBe(200);
+    expect((await preview('How long does the warranty last?', bare, reader)).body.data.knowledge).toEqual([]);
     expect(without.body.data.messages[0].content).not.toContain('Knowledge (');
   });
 

@@ -235,13 +235,17 @@ builder.prismaObjectFields('Agent', (t) => ({
   ),
   promptPreview: t.field({
     type: PromptPreviewRef,
-    description: 'Needs conversations:read as well as agents:read: the preview shows the conversation’s history.',
+    description:
+      'Needs conversations:read as well as agents:read: the preview shows the conversation’s history; and, given a `text` for an agent with knowledge, knowledge:read too: it shows the chunks retrieved.',
     authScopes: { $all: { scope: 'agents:read', $all: { scope: 'conversations:read' } } },
     args: {
       userId: t.arg.string({ required: true }),
       text: t.arg.string({ description: 'A next message to include, as a send would.' }),
     },
-    resolve: (agent, args, ctx) => previewPrompt(ctx.prisma, accountOf(ctx), agent.id, args),
+    resolve: (agent, args, ctx) =>
+      previewPrompt(ctx.prisma, accountOf(ctx), agent.id, args, {
+        mayReadKnowledge: ctx.auth.kind === 'key' && ctx.auth.key.scopes.includes('knowledge:read'),
+      }),
   }),
 }));
 

@@ -7,14 +7,14 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
 import type { Embedder } from './knowledge/embeddings.js';
-import { agentDocumentIds, searchChunks, type Citation, type RetrievedChunk } from './knowledge/retrieval.js';
+import { agentKnowledgeSources, searchChunks, type Citation, type RetrievedChunk } from './knowledge/retrieval.js';
 import { knowledgeCandidates, mergeCitations } from './knowledge/turn-knowledge.js';
 import { conversationResource, messageResource } from './conversation-resource.js';
 import type { CommitMark } from './idempotency.js';
 import { openToolSecret } from './tools/tool-secret.js';
 import type { Providers } from './models/registry.js';
 import type { ModelReply, RequestTools, Usage } from './models/types.js';
-import { assemblePrompt, modelRequestAgent, promptKnowledge, type HistoryTurn } from './prompt.js';
+import { assemblePrompt, modelRequestAgent, promptKnowledge, type HistoryTurn, type PromptAgent } from './prompt.js';
 import { quotaPeriod, recordQuotaThresholds, refundMessage, reserveMessage } from './quotas.js';
 import { loadToolRows, Toolset, type ToolCallContext } from './tools/runtime.js';
 import type { ToolCallRecord } from './tools/types.js';
@@ -151,25 +151,27 @@ async function sendContext(
   let agent: Agent;
   let history: HistoryTurn[];
   let toolRows: Awaited<ReturnType<typeof loadToolRows>>;
-  let documentIds: string[];
+  let sources: Awaited<ReturnType<typeof agentKnowledgeSources>>;
   if (conversationId != null) {
     agent = await getAgent(prisma, accountId, agentId);
-    [history, toolRows, documentIds] = await Promise.all([
+    [history, toolRows, sources] = await Promise.all([
       givenConversation(prisma, accountId, agent.id, userId, conversationId).then((conversation) =>
         loadHistory(prisma, { conversationId: conversation.id }),
       ),
       loadToolRows(prisma, agent),
-      agentDocumentIds(prisma, agent),
+      agentKnowledgeSources(prisma, agent),
     ]);
   } else {
     // Together: an agent that is not the account's throws, and its history is never used.
-    [[agent, toolRows, documentIds], history] = await Promise.all([
+    [[agent, toolRows, sources], history] = await Promise.all([
       getAgent(prisma, accountId, agentId).then(
-        async (found) => [found, ...(await Promise.all([loadToolRows(prisma, found), agentDocumentIds(prisma, found)]))] as const,
+        async (found) => [found, ...(await Promise.all([loadToolRows(prisma, found), agentKnowledgeSources(prisma, found)]))] as const,
       ),
       loadHistory(prisma, { agentId, userId }),
     ]);
   }
+  const { documentIds } = sources;
+  if (sources.characterDocumentId) agent = { ...agent, characterKnowledgeRetrieved: true } as PromptAgent;
   const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, input.text));
   const toolset = toolRows
     ? Toolset.build(agent, toolRows, {
@@ -657,14 +659,17 @@ export async function previewPrompt(
   const conversation = await prisma.conversation.findUnique({
     where: { agentId_userId: { agentId: agent.id, userId } },
   });
-  const [history, documentIds] = await Promise.all([
+  const [history, sources] = await Promise.all([
     conversation ? loadHistory(prisma, { conversationId: conversation.id }) : [],
-    args.text != null ? agentDocumentIds(prisma, agent) : [],
+    agentKnowledgeSources(prisma, agent),
   ]);
+  // Without a next text there is nothing to retrieve (but the system message is a send's).
+  const documentIds = args.text != null ? sources.documentIds : [];
   // The chunks are the documents' text, in `knowledge` and in the system message.
   if (documentIds.length > 0 && !access.mayReadKnowledge) throw forbidden('knowledge:read');
   const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, args.text ?? ''));
-  const prompt = assemblePrompt(agent, history, args.text ?? undefined, knowledge);
+  const promptAgent: PromptAgent = sources.characterDocumentId ? { ...agent, characterKnowledgeRetrieved: true } : agent;
+  const prompt = assemblePrompt(promptAgent, history, args.text ?? undefined, knowledge);
   return {
     agentId: agent.id,
     userId,

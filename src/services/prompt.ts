@@ -17,7 +17,14 @@ export function estimateTokens(text: string): number {
  * An agent as prompts see it: with the character it speaks as, when getAgent resolved one
  * (absent or null: none).
  */
-export type PromptAgent = Agent & { character?: AgentCharacter | null };
+export type PromptAgent = Agent & {
+  character?: AgentCharacter | null;
+  /**
+   * The character's knowledge entries are retrieved like documents (the agent follows its latest
+   * revision, which is indexed): only the relevant ones reach the prompt, in the Knowledge section.
+   */
+  characterKnowledgeRetrieved?: boolean;
+};
 
 const bullets = (items: string[]) => items.map((s) => `- ${s}`).join('\n');
 
@@ -26,7 +33,7 @@ const bullets = (items: string[]) => items.map((s) => `- ${s}`).join('\n');
  * (name, username), bio, lore, adjectives, topics, style, scenario, greeting, knowledge, example
  * conversations, then its own system text.
  */
-export function characterSection(character: AgentCharacter): string[] {
+export function characterSection(character: AgentCharacter, knowledgeRetrieved = false): string[] {
   const c = character;
   const lines = [`You play the character ${c.name}${c.username ? ` (@${c.username})` : ''}.`];
   if (c.bio.length) lines.push(c.bio.join(' '));
@@ -37,7 +44,7 @@ export function characterSection(character: AgentCharacter): string[] {
   if (style.length) lines.push(`How ${c.name} writes:\n${bullets(style)}`);
   if (c.scenario) lines.push(`Scenario: ${c.scenario}`);
   if (c.greeting) lines.push(`How you greet someone new: ${c.greeting}`);
-  if (c.knowledge.length) lines.push(`What you know:\n${bullets(c.knowledge)}`);
+  if (c.knowledge.length && !knowledgeRetrieved) lines.push(`What you know:\n${bullets(c.knowledge)}`);
   if (c.messageExamples.length) {
     const conversations = c.messageExamples.map((turns) =>
       turns.map((t) => `${t.role === 'agent' ? c.name : 'User'}: ${t.text}`).join('\n'),
@@ -56,7 +63,7 @@ export function characterSection(character: AgentCharacter): string[] {
 export function systemMessage(agent: PromptAgent): string {
   const p = agentPersonality(agent);
   const lines = [`You are ${agent.name}.${agent.description ? ` ${agent.description}` : ''}`];
-  if (agent.character) lines.push(...characterSection(agent.character));
+  if (agent.character) lines.push(...characterSection(agent.character, agent.characterKnowledgeRetrieved));
   if (p.bio) lines.push(p.bio);
   if (p.traits.length) lines.push(`Personality traits: ${p.traits.join(', ')}.`);
   if (p.tone) lines.push(`Tone: ${p.tone}.`);

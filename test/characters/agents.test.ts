@@ -55,7 +55,6 @@ describe.each(STORAGES)('agents that speak as a character (%s)', (storage) => {
       'How Ada writes:\n- short sentences\n- ask back',
       'Scenario: A study.',
       'How you greet someone new: Good day.',
-      'What you know:\n- Engines compute.',
       'Example conversations:\nUser: Hi?\nAda: Hello.',
       'CHARACTER SYSTEM',
       'Personality traits: kind.',
@@ -64,6 +63,11 @@ describe.each(STORAGES)('agents that speak as a character (%s)', (storage) => {
     const positions = order.map((part) => prompt.indexOf(part));
     expect(positions.every((p) => p >= 0), prompt).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // Following the latest revision, its knowledge entries are retrieved like documents (only
+    // the relevant ones, in the Knowledge section); pinned to a revision, they are all listed.
+    expect(prompt).not.toContain('What you know');
+    const pinned = await post('/agents', { name: 'Pinned tutor', characterId: character.id, characterRevision: 1 });
+    expect(await systemPrompt(pinned.id)).toContain('How you greet someone new: Good day.\n\nWhat you know:\n- Engines compute.');
     // The same text through GraphQL, where the agent also leads to its character.
     const gql = await graphql(app, key, OPS.promptPreview, { agentId: agent.id, userId: 'u' });
     expect(gql.body.data.agent.promptPreview.messages[0].content).toBe(prompt);

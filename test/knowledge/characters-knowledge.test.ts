@@ -36,6 +36,11 @@ describe.each(STORAGES)('characters’ knowledge on %s', (storage) => {
     const ids = await agentDocumentIds(t.db.prisma, { id: agent.id, accountId, characterId: character.id });
     const [hit] = await searchChunks(t.db.prisma, accountId, ids, 'oat milk price', { limit: 1 });
     expect(hit).toMatchObject({ documentId: doc!.id, position: 1, text: ENTRIES[1] });
+    // Pinned to a revision, the agent lists that revision's entries in its prompt and retrieves
+    // nothing from the document, which holds the latest ones.
+    const pinned = (await post('/agents', { name: 'Pinned', characterId: character.id, characterRevision: 1 })).body.data;
+    expect(await agentDocumentIds(t.db.prisma, { id: pinned.id, accountId, characterId: character.id, characterRevision: 1 })).toEqual([]);
+    expect((await get(`/agents/${pinned.id}/knowledge/search?q=oat`)).body.data.items).toEqual([]);
   });
 
   it('replaces the document when the entries change, keeps it when they do not, and drops it when they are cleared', async () => {

@@ -31,15 +31,29 @@ export const citationOf = (chunk: RetrievedChunk): Citation => ({
 });
 
 /** The agent's documents: those attached to it and its character's knowledge. */
-export async function agentDocumentIds(
+export async function agentDocumentIds(prisma: PrismaClient, agent: KnowledgeAgent): Promise<string[]> {
+  return (await agentKnowledgeSources(prisma, agent)).documentIds;
+}
+
+type KnowledgeAgent = { id: string; accountId: string; characterId: string | null; characterRevision?: number | null };
+
+/**
+ * The agent's documents, and which of them holds its character's knowledge entries. That one
+ * counts only for an agent following its character's latest revision (the document holds the
+ * latest entries); an agent pinned to a revision has that revision's entries in its system
+ * message instead (see prompt.ts).
+ */
+export async function agentKnowledgeSources(
   prisma: PrismaClient,
-  agent: { id: string; accountId: string; characterId: string | null },
-): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
-    SELECT "documentId" AS id FROM "AgentKnowledge" WHERE "agentId" = ${agent.id}
+  agent: KnowledgeAgent,
+): Promise<{ documentIds: string[]; characterDocumentId: string | null }> {
+  const followsLatest = agent.characterId !== null && (agent.characterRevision ?? null) === null;
+  const rows = await prisma.$queryRaw<{ id: string; character: boolean }[]>`
+    SELECT "documentId" AS id, false AS character FROM "AgentKnowledge" WHERE "agentId" = ${agent.id}
     UNION
-    SELECT id FROM "KnowledgeDocument" WHERE "accountId" = ${agent.accountId} AND "characterId" = ${agent.characterId}`;
-  return rows.map((r) => r.id);
+    SELECT id, true FROM "KnowledgeDocument"
+    WHERE ${followsLatest} AND "accountId" = ${agent.accountId} AND "characterId" = ${agent.characterId}`;
+  return { documentIds: rows.map((r) => r.id), characterDocumentId: rows.find((r) => r.character)?.id ?? null };
 }
 
 /** How a search ranked its chunks: full-text (with trigrams) alone, or re-ranked with embeddings. */

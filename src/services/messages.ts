@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { getAgent } from './agents.js';
 import type { Embedder } from './knowledge/embeddings.js';
-import { agentKnowledgeSources, searchChunks, type Citation, type RetrievedChunk } from './knowledge/retrieval.js';
+import { agentKnowledgeSources, searchChunks, type SearchOptions, type Citation, type RetrievedChunk } from './knowledge/retrieval.js';
 import { knowledgeCandidates, mergeCitations } from './knowledge/turn-knowledge.js';
 import { conversationResource, messageResource } from './conversation-resource.js';
 import type { CommitMark } from './idempotency.js';
@@ -172,14 +172,17 @@ async function sendContext(
   }
   const { documentIds } = sources;
   if (sources.characterDocumentId) agent = { ...agent, characterKnowledgeRetrieved: true } as PromptAgent;
-  const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, input.text));
+  const knowledge = promptKnowledge(
+    await knowledgeCandidates(prisma, agent.accountId, documentIds, input.text, { embedder: deps.embedder, logger: deps.logger }),
+  );
   const toolset = toolRows
     ? Toolset.build(agent, toolRows, {
         allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
         toolSecret: openToolSecret(deps.serverKey, agent.id, agent.toolSecret),
         logger: deps.logger,
         // The agent's own documents, of its own account, whatever the model asks for.
-        searchKnowledge: (query, limit) => searchChunks(prisma, agent.accountId, documentIds, query, { limit }),
+        searchKnowledge: (query, limit) =>
+          searchChunks(prisma, agent.accountId, documentIds, query, { limit, embedder: deps.embedder, logger: deps.logger }),
       })
     : undefined;
   return { input, agent, history, toolset, knowledge };
@@ -651,7 +654,7 @@ export async function previewPrompt(
   accountId: string,
   agentId: string,
   args: { userId: string; text?: string | null },
-  access: { mayReadKnowledge: boolean },
+  access: { mayReadKnowledge: boolean; ranking?: Pick<SearchOptions, 'embedder' | 'logger'> },
 ) {
   const userId = parseInput(userIdSchema, args.userId, 'userId');
   if (args.text != null) parseInput(sendMessageSchema.shape.text, args.text, 'text');
@@ -667,7 +670,7 @@ export async function previewPrompt(
   const documentIds = args.text != null ? sources.documentIds : [];
   // The chunks are the documents' text, in `knowledge` and in the system message.
   if (documentIds.length > 0 && !access.mayReadKnowledge) throw forbidden('knowledge:read');
-  const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, args.text ?? ''));
+  const knowledge = promptKnowledge(await knowledgeCandidates(prisma, agent.accountId, documentIds, args.text ?? '', access.ranking));
   const promptAgent: PromptAgent = sources.characterDocumentId ? { ...agent, characterKnowledgeRetrieved: true } : agent;
   const prompt = assemblePrompt(promptAgent, history, args.text ?? undefined, knowledge);
   return {

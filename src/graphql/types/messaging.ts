@@ -245,6 +245,7 @@ builder.prismaObjectFields('Agent', (t) => ({
     resolve: (agent, args, ctx) =>
       previewPrompt(ctx.prisma, accountOf(ctx), agent.id, args, {
         mayReadKnowledge: ctx.auth.kind === 'key' && ctx.auth.key.scopes.includes('knowledge:read'),
+        ranking: { embedder: ctx.messaging.embedder, logger: ctx.logger },
       }),
   }),
 }));

@@ -66,6 +66,8 @@ export type SearchOptions = {
   /** Where a failed query embedding is reported (the search then falls back to full text). */
   logger?: Pick<Logger, 'warn'>;
   signal?: AbortSignal;
+  /** Make the « » snippets (default true); a turn's prompt does not show them. */
+  snippets?: boolean;
 };
 
 export type KnowledgeSearchResult = { ranking: Ranking; chunks: RetrievedChunk[] };
@@ -137,7 +139,9 @@ export async function searchKnowledge(
   const take = options.embedder ? Math.max(options.limit, HYBRID.candidates) : options.limit;
   const perLanguage = await Promise.all(
     languages.map(({ language, typos }) =>
-      prisma.$queryRaw<Row[]>(rankSql(accountId, documentIds, q, language, typos, take, options.embedder !== undefined)),
+      prisma.$queryRaw<Row[]>(
+        rankSql(accountId, documentIds, q, language, typos, take, options.embedder !== undefined, options.snippets ?? true),
+      ),
     ),
   );
   const candidates = perLanguage.flat().map((row) => ({ ...row, score: Number(row.score) }));
@@ -214,7 +218,16 @@ export function typoSql(accountId: string, documentIds: string[], q: string) {
  * trigram index finds them; any of them: they hold the same words); then the candidates' whole
  * scores order them. Snippets are made for the `take` kept only.
  */
-export function rankSql(accountId: string, documentIds: string[], q: string, language: string, typos: string[], take: number, withEmbedding: boolean) {
+export function rankSql(
+  accountId: string,
+  documentIds: string[],
+  q: string,
+  language: string,
+  typos: string[],
+  take: number,
+  withEmbedding: boolean,
+  withSnippets = true,
+) {
   const config = Prisma.sql`${language}::regconfig`;
   const anyWord = Prisma.sql`replace(plainto_tsquery(${config}, ${q})::text, ' & ', ' | ')::tsquery`;
   // The weights are constants of the statement (literals): one query shape, planned with them.
@@ -237,7 +250,7 @@ export function rankSql(accountId: string, documentIds: string[], q: string, lan
   return Prisma.sql`
     SELECT m."documentId", d.title AS "documentTitle", m.position, m.heading, m.text, m."tokenCount", m.score,
       ${withEmbedding ? Prisma.sql`m.embedding,` : Prisma.empty}
-      ts_headline(${config}, m.text, ${anyWord}, ${HEADLINE_OPTIONS}) AS snippet
+      ${withSnippets ? Prisma.sql`ts_headline(${config}, m.text, ${anyWord}, ${HEADLINE_OPTIONS})` : Prisma.sql`''`} AS snippet
     FROM (
       SELECT k.*, least(1, k.rank + ${w(s.typo)} * coalesce((SELECT max(public.word_similarity(t, k.text)) FROM unnest(${typoWords}::text[]) t), 0))::float8 AS score
       FROM (

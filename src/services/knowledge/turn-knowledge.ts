@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../db/client.js';
-import { citationOf, searchChunks, type Citation, type RetrievedChunk } from './retrieval.js';
+import { citationOf, searchChunks, type Citation, type RetrievedChunk, type SearchOptions } from './retrieval.js';
 
 /**
  * How a turn uses the agent's knowledge: the chunks that best match the user's text go into the
@@ -50,9 +50,10 @@ export async function knowledgeCandidates(
   accountId: string,
   documentIds: string[],
   text: string,
+  ranking: Pick<SearchOptions, 'embedder' | 'logger'> = {},
 ): Promise<RetrievedChunk[]> {
   if (documentIds.length === 0 || text.trim() === '') return [];
-  return searchChunks(prisma, accountId, documentIds, knowledgeQuery(text), { limit: CANDIDATES });
+  return searchChunks(prisma, accountId, documentIds, knowledgeQuery(text), { ...ranking, limit: CANDIDATES, snippets: false });
 }
 
 /** What a reply cites: the prompt's chunks, then those the knowledge tool returned, each once. */

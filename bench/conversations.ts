@@ -9,7 +9,7 @@
 // HTTP.
 import pg from 'pg';
 import { aggregateSql } from '../src/services/analytics-sql.js';
-import { POSTGRES_URL, accountOf, api, benchAccount, machineLine, markdownTable, median, saveResults, startServer } from './harness.js';
+import { POSTGRES_URL, accountOf, api, benchAccount, machineLine, markdownTable, median, p95, saveResults, sentences, startServer } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -30,19 +30,6 @@ const VOCABULARY = `account address agent answer app billing booking browser can
   .split(/\s+/)
   .filter(Boolean);
 
-/** Deterministic sentences (the same in every run), 6–14 words each. */
-function sentences(count: number): string[] {
-  let state = 18;
-  const next = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  return Array.from({ length: count }, () =>
-    Array.from({ length: 6 + Math.floor(next() * 9) }, () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]).join(' '),
-  );
-}
-
-const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.ceil(values.length * 0.95) - 1]!;
 
 async function timed(run: () => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
@@ -79,7 +66,7 @@ async function main() {
        FROM generate_series(0, $4::int - 1) u`,
       [accountId, agent.id, to.toISOString(), USERS],
     );
-    const texts = sentences(2_000);
+    const texts = sentences(2_000, VOCABULARY);
     const rows: string[][] = [];
     let seeded = 0;
     for (const size of SIZES) {

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.js';
 import { rm } from 'node:fs/promises';
-import { accountOf, api, benchAccount, machineLine, markdownTable, median, saveResults, startServer, POSTGRES_URL, type Storage } from './harness.js';
+import { accountOf, api, benchAccount, machineLine, markdownTable, median, p95, saveResults, sentences, startServer, POSTGRES_URL, type Storage } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -34,19 +34,6 @@ const VOCABULARY = `account address agent answer app billing booking browser can
   .split(/\s+/)
   .filter(Boolean);
 
-/** Deterministic sentences (the same in every run), 6–14 words each. */
-function sentences(count: number): string[] {
-  let state = 18;
-  const next = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  return Array.from({ length: count }, () =>
-    Array.from({ length: 6 + Math.floor(next() * 9) }, () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]).join(' '),
-  );
-}
-
-const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.ceil(values.length * 0.95) - 1]!;
 
 type SeedContext = { accountId: string; agentId: string; texts: string[]; from: number; to: number };
 
@@ -101,7 +88,7 @@ async function measure(storage: Storage): Promise<string[][]> {
   const dataDir = server.dataDir;
   const key = await benchAccount(server.url);
   const agent = await api(server.url, key, 'POST', '/v1/agents', { name: 'Manual reader' });
-  const texts = sentences(2_000);
+  const texts = sentences(2_000, VOCABULARY);
   const rows: string[][] = [];
   let accountId: string;
   let seeded = 0;

@@ -7,12 +7,12 @@ import { getAgent } from './agents.js';
 import { listConversations } from './conversations.js';
 import { userIdSchema } from './message-input.js';
 import { DEFAULT_PAGE_SIZE, idOrderedSource, paginate, type Page, type PageArgs, type PageSource } from './pagination.js';
+import { SNIPPET_MARKS } from './snippets.js';
 import { parseInput } from './validation.js';
 
 export const SEARCH_LIMITS = { q: 200 } as const;
 
-/** What marks the matched words in a snippet (plain text, never HTML). */
-export const SNIPPET_MARKS = { start: '«', stop: '»' } as const;
+export { SNIPPET_MARKS };
 
 /** The message of a conversation that best matched a search's `q`. */
 export type ConversationMatch = {

@@ -1,4 +1,4 @@
-import { SNIPPET_MARKS } from '../../services/conversation-search.js';
+import { SNIPPET_MARKS } from '../../services/snippets.js';
 import {
   HYBRID,
   KNOWLEDGE_SEARCH_LIMITS as L,

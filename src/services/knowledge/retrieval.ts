@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../db/client.js';
 import { Prisma } from '../../db/generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
-import { SNIPPET_MARKS } from '../conversation-search.js';
+import { SNIPPET_MARKS } from '../snippets.js';
 import { parseInput } from '../validation.js';
 import type { Embedder } from './embeddings.js';
 

@@ -6,6 +6,7 @@ import { dataSourceOf } from './db/data-source.js';
 import { prepareDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { bootstrapOperator } from './services/bootstrap.js';
+import { indexMissingCharacterKnowledge } from './services/knowledge/documents.js';
 import { RateLimits } from './services/rate-limits.js';
 import { deleteExpiredIdempotencyRecords } from './services/idempotency.js';
 import { recoverInterruptedTurns } from './services/messages.js';
@@ -44,9 +45,12 @@ export async function startOrion(
   const db = await openDatabase(dataSourceOf(config));
   loadingApp.catch(() => {});
   try {
-    const { applied, result: bootstrap } = await prepareDatabase(db, () =>
-      bootstrapOperator(db.prisma, config.adminKey, logger),
-    );
+    const { applied, result: bootstrap } = await prepareDatabase(db, async () => {
+      const operator = await bootstrapOperator(db.prisma, config.adminKey, logger);
+      const indexed = await indexMissingCharacterKnowledge(db.prisma);
+      if (indexed) logger.info({ characters: indexed }, 'indexed the knowledge of characters written before knowledge existed');
+      return operator;
+    });
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
     if (bootstrap.kind === 'first-start') {
       // Printed, never logged: the only time this secret is ever shown.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexMissingCharacterKnowledge } from '../../src/services/knowledge/documents.js';
 import { agentDocumentIds, searchChunks } from '../../src/services/knowledge/retrieval.js';
 import { STORAGES, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
 import { OPS } from '../support/operations.js';
@@ -41,6 +42,16 @@ describe.each(STORAGES)('characters’ knowledge on %s', (storage) => {
     const pinned = (await post('/agents', { name: 'Pinned', characterId: character.id, characterRevision: 1 })).body.data;
     expect(await agentDocumentIds(t.db.prisma, { id: pinned.id, accountId, characterId: character.id, characterRevision: 1 })).toEqual([]);
     expect((await get(`/agents/${pinned.id}/knowledge/search?q=oat`)).body.data.items).toEqual([]);
+  });
+
+  it('indexes at start-up the characters written before knowledge existed, once', async () => {
+    const character = (await post('/characters', { name: 'Veteran', knowledge: ['Decaf is brewed at noon.'] })).body.data;
+    await post('/characters', { name: 'Blank' });
+    // As a character stored before the knowledge migration: entries, no document.
+    await t.db.prisma.knowledgeDocument.deleteMany({ where: { characterId: character.id } });
+    expect(await indexMissingCharacterKnowledge(t.db.prisma)).toBe(1);
+    expect(await documentOf(character.id)).toMatchObject({ title: 'Veteran knowledge', chunkCount: 1 });
+    expect(await indexMissingCharacterKnowledge(t.db.prisma)).toBe(0);
   });
 
   it('replaces the document when the entries change, keeps it when they do not, and drops it when they are cleared', async () => {

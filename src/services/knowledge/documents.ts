@@ -343,3 +343,25 @@ export async function replaceCharacterKnowledge(
   });
   await indexDocument(tx, character.accountId, { ...doc, content, hashedContent: doc.content, title, chunks });
 }
+
+/**
+ * Indexes the knowledge of characters that have entries but no document: those written before
+ * knowledge existed (the migration cannot chunk them). Run at start-up, under the start-up lock;
+ * each character in its own transaction, its row locked as an update would. Returns how many.
+ */
+export async function indexMissingCharacterKnowledge(prisma: PrismaClient): Promise<number> {
+  const missing = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT c."id" FROM "Character" c
+    WHERE jsonb_typeof(c."fields" -> 'knowledge') = 'array' AND jsonb_array_length(c."fields" -> 'knowledge') > 0
+      AND NOT EXISTS (SELECT 1 FROM "KnowledgeDocument" d WHERE d."characterId" = c."id")`;
+  for (const { id } of missing) {
+    await prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<{ id: string; accountId: string; name: string; fields: Prisma.JsonValue }[]>`
+        SELECT "id", "accountId", "name", "fields" FROM "Character" WHERE "id" = ${id} FOR UPDATE`;
+      if (!row) return;
+      const entries = (row.fields as { knowledge?: unknown }).knowledge;
+      if (Array.isArray(entries)) await replaceCharacterKnowledge(tx, row, entries.filter((e): e is string => typeof e === 'string'));
+    });
+  }
+  return missing.length;
+}

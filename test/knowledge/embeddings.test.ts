@@ -45,6 +45,7 @@ describe('createEmbedder', () => {
     });
     server.mode = 'ok';
   });
+
 });
 
 describe('ORION_EMBEDDING_* configuration', () => {
@@ -151,5 +152,12 @@ describe.each(STORAGES)('hybrid ranking on %s', (storage) => {
     expect(gql.body.data.agent.knowledgeSearch.ranking).toBe('full_text');
     expect(warnings.some((w) => w.includes('query embedding failed'))).toBe(true);
     server.mode = 'ok';
+  });
+  it('says full_text for an agent without documents: nothing was ranked, no embedding asked for', async () => {
+    const bare = (await t.http.post('/v1/agents').set(bearer(key)).send({ name: 'Bare' })).body.data.id;
+    const calls = server.requests.length;
+    const rest = await t.http.get(`/v1/agents/${bare}/knowledge/search`).query({ q: QUERY }).set(bearer(key));
+    expect(rest.body.data).toEqual({ ranking: 'full_text', items: [] });
+    expect(server.requests.length).toBe(calls);
   });
 });

@@ -132,7 +132,8 @@ export async function searchKnowledge(
   q: string,
   options: SearchOptions,
 ): Promise<KnowledgeSearchResult> {
-  if (documentIds.length === 0) return { ranking: options.embedder ? 'hybrid' : 'full_text', chunks: [] };
+  // Nothing to rank, and no embedding asked for: say so.
+  if (documentIds.length === 0) return { ranking: 'full_text', chunks: [] };
   const queryEmbedding = options.embedder ? embedQuery(options.embedder, q, options) : undefined;
   // Ranked in the documents' language (usually one), then merged.
   const languages = await prisma.$queryRaw<{ language: string; typos: string[] }[]>(typoSql(accountId, documentIds, q));

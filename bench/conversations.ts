@@ -9,7 +9,7 @@
 // HTTP.
 import pg from 'pg';
 import { aggregateSql } from '../src/services/analytics-sql.js';
-import { POSTGRES_URL, accountOf, api, benchAccount, machineLine, markdownTable, median, p95, saveResults, sentences, startServer } from './harness.js';
+import { POSTGRES_URL, accountOf, api, benchAccount, machineLine, markdownTable, median, p95, saveResults, sentences, timed, startServer } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -29,17 +29,6 @@ const VOCABULARY = `account address agent answer app billing booking browser can
   today yesterday tomorrow quickly slowly new old first last my your our the a an is was it this that`
   .split(/\s+/)
   .filter(Boolean);
-
-
-async function timed(run: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times;
-}
 
 async function get(url: string, key: string): Promise<{ status: number; body: any }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
@@ -101,10 +90,10 @@ async function main() {
         throw new Error(`analytics: ${check.status} ${JSON.stringify(check.body).slice(0, 300)}`);
       }
       await get(accountUrl, key); // warm
-      const agentTimes = await timed(() => get(agentUrl, key));
-      const accountTimes = await timed(() => get(accountUrl, key));
+      const agentTimes = await timed(RUNS, () => get(agentUrl, key));
+      const accountTimes = await timed(RUNS, () => get(accountUrl, key));
       const sql = aggregateSql({ from, to, interval: 'day', timeZone: 'Europe/Berlin' }, { accountId, agentId: agent.id });
-      const sqlTimes = await timed(() => db.query(sql.text, sql.values as unknown[]));
+      const sqlTimes = await timed(RUNS, () => db.query(sql.text, sql.values as unknown[]));
       if (process.env.BENCH_EXPLAIN) {
         const plan = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.values as unknown[]);
         console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
@@ -115,7 +104,7 @@ async function main() {
         const searchUrl = `${server.url}/v1/conversations?agentId=${agent.id}&limit=20${query && `&${query}`}`;
         const search = await get(searchUrl, key);
         if (search.status !== 200) throw new Error(`search ${query}: ${search.status} ${JSON.stringify(search.body).slice(0, 300)}`);
-        const searchTimes = await timed(() => get(searchUrl, key));
+        const searchTimes = await timed(RUNS, () => get(searchUrl, key));
         searchCells.push(median(searchTimes).toFixed(1));
         if (query === `q=${SEARCH_WORD}`) searchCells.push(p95(searchTimes).toFixed(1));
       }

@@ -279,3 +279,14 @@ export function sentences(count: number, vocabulary: string[]): string[] {
     Array.from({ length: 6 + Math.floor(next() * 9) }, () => vocabulary[Math.floor(next() * vocabulary.length)]).join(' '),
   );
 }
+
+/** How long each of `runs` calls of `run` took (ms), one after the other. */
+export async function timed(runs: number, run: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return times;
+}

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.js';
 import { rm } from 'node:fs/promises';
-import { accountOf, api, benchAccount, machineLine, markdownTable, median, p95, saveResults, sentences, startServer, POSTGRES_URL, type Storage } from './harness.js';
+import { accountOf, api, benchAccount, machineLine, markdownTable, median, p95, saveResults, sentences, timed, startServer, POSTGRES_URL, type Storage } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -33,7 +33,6 @@ const VOCABULARY = `account address agent answer app billing booking browser can
   please thanks when where how what can could would should need want try again still not working`
   .split(/\s+/)
   .filter(Boolean);
-
 
 type SeedContext = { accountId: string; agentId: string; texts: string[]; from: number; to: number };
 
@@ -63,16 +62,6 @@ const SEED: { sql: string; params: (c: SeedContext) => unknown[] }[] = [
     params: (c) => [c.accountId, c.texts, c.from, c.to],
   },
 ];
-
-async function timed(run: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times;
-}
 
 async function search(url: string, key: string, agentId: string, q: string): Promise<{ ranking: string; items: unknown[] }> {
   const res = await fetch(`${url}/v1/agents/${agentId}/knowledge/search?q=${encodeURIComponent(q)}&limit=5`, {
@@ -127,7 +116,7 @@ async function measure(storage: Storage): Promise<string[][]> {
       for (const { q } of QUERIES) {
         const first = await search(server.url, key, agent.id, q); // warm, and checked
         if (first.ranking !== 'full_text' || first.items.length === 0) throw new Error(`search ${q}: ${JSON.stringify(first).slice(0, 300)}`);
-        const times = await timed(() => search(server.url, key, agent.id, q));
+        const times = await timed(RUNS, () => search(server.url, key, agent.id, q));
         cells.push(`${median(times).toFixed(1)} / ${p95(times).toFixed(1)}`);
       }
       rows.push([storage === 'pglite' ? 'PGlite' : 'PostgreSQL', size.toLocaleString('en'), seedS.toFixed(1), ...cells]);

@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   evt: 'WebhookEvent',
   dlv: 'WebhookDelivery',
   doc: 'KnowledgeDocument',
+  mcs: 'McpServer',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

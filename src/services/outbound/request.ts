@@ -43,11 +43,39 @@ export type OutboundOptions = {
 export type OutboundResponse = { status: number; contentType: string | undefined; body: Buffer };
 
 /** A `lookup` that answers the address already checked, so the connection goes exactly there. */
-function pinned(target: ResolvedHost): LookupFunction {
+export function pinned(target: ResolvedHost): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all) callback(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);
   }) as LookupFunction;
+}
+
+/** The URL as an http(s) target; OutboundError `invalid_url` otherwise. */
+export function outboundTarget(url: string | URL): URL {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new OutboundError('invalid_url', 'The URL is not valid');
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new OutboundError('invalid_url', 'Only http and https URLs can be called');
+  }
+  return target;
+}
+
+/**
+ * The address to connect to for `target` under the outbound rules (see resolveHost), or an
+ * OutboundError: `refused`, `network`, or whatever `aborted` rejects with first.
+ */
+export async function checkedAddress(target: URL, allowPrivateNetworks: boolean, aborted: Promise<never>): Promise<ResolvedHost> {
+  try {
+    return await Promise.race([resolveHost(target.hostname, allowPrivateNetworks), aborted]);
+  } catch (error) {
+    if (error instanceof OutboundError) throw error;
+    if (error instanceof AddressRefused) throw new OutboundError('refused', error.message);
+    throw new OutboundError('network', `Could not resolve ${target.hostname}`);
+  }
 }
 
 /**
@@ -63,15 +91,7 @@ export async function outboundPost(
   headers: Record<string, string>,
   options: OutboundOptions,
 ): Promise<OutboundResponse> {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    throw new OutboundError('invalid_url', 'The URL is not valid');
-  }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new OutboundError('invalid_url', 'Only http and https URLs can be called');
-  }
+  const target = outboundTarget(url);
   const maxBytes = options.maxResponseBytes ?? OUTBOUND_MAX_RESPONSE_BYTES;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -83,14 +103,7 @@ export async function outboundPost(
   });
   aborted.catch(() => {});
 
-  let address: ResolvedHost;
-  try {
-    address = await Promise.race([resolveHost(target.hostname, options.allowPrivateNetworks), aborted]);
-  } catch (error) {
-    if (error instanceof OutboundError) throw error;
-    if (error instanceof AddressRefused) throw new OutboundError('refused', error.message);
-    throw new OutboundError('network', `Could not resolve ${target.hostname}`);
-  }
+  const address = await checkedAddress(target, options.allowPrivateNetworks, aborted);
 
   const client = target.protocol === 'https:' ? https : http;
   const payload = Buffer.from(body, 'utf8');

@@ -42,6 +42,13 @@ describe.each(STORAGES)('characters’ knowledge on %s', (storage) => {
     const pinned = (await post('/agents', { name: 'Pinned', characterId: character.id, characterRevision: 1 })).body.data;
     expect(await agentDocumentIds(t.db.prisma, { id: pinned.id, accountId, characterId: character.id, characterRevision: 1 })).toEqual([]);
     expect((await get(`/agents/${pinned.id}/knowledge/search?q=oat`)).body.data.items).toEqual([]);
+    // ...and its knowledge lists what it searches: not the character's document (both protocols).
+    const pinnedList = await get(`/agents/${pinned.id}/knowledge`);
+    expect(pinnedList.body.data.items).toEqual([]);
+    expect((await graphql(t, key, OPS.listAgentKnowledge, { agentId: pinned.id })).body.data.knowledgeDocuments).toEqual(pinnedList.body.data);
+    // Following the latest revision again, it has the document again.
+    expect((await t.http.patch(`/v1/agents/${pinned.id}`).set(bearer(key)).send({ characterRevision: null })).status).toBe(200);
+    expect((await get(`/agents/${pinned.id}/knowledge`)).body.data.items.map((d: { id: string }) => d.id)).toEqual([doc!.id]);
   });
 
   it('indexes at start-up the characters written before knowledge existed, once', async () => {

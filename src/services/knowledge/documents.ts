@@ -11,6 +11,7 @@ import { parseInput } from '../validation.js';
 import { chunkDocument, type ChunkSpan } from './chunking.js';
 import type { Embedder } from './embeddings.js';
 import { contentHash, indexDocument } from './indexing.js';
+import { usesCharacterDocument } from './retrieval.js';
 
 export type { KnowledgeDocument };
 
@@ -104,8 +105,12 @@ async function requireAgent(db: Prisma.TransactionClient | PrismaClient, account
 }
 
 /** The document of the account, or NOT_FOUND (never whose). */
-export async function getDocument(prisma: PrismaClient, accountId: string, id: string): Promise<KnowledgeDocument> {
-  const document = isDocumentId(id) ? await prisma.knowledgeDocument.findFirst({ where: { id, accountId } }) : null;
+export async function getDocument(
+  db: Prisma.TransactionClient | PrismaClient,
+  accountId: string,
+  id: string,
+): Promise<KnowledgeDocument> {
+  const document = isDocumentId(id) ? await db.knowledgeDocument.findFirst({ where: { id, accountId } }) : null;
   if (!document) throw documentNotFound(id);
   return document;
 }
@@ -196,8 +201,7 @@ export async function attachDocument(
 ): Promise<KnowledgeDocument> {
   return prisma.$transaction(async (tx) => {
     await requireAgent(tx, accountId, agentId);
-    const document = isDocumentId(documentId) ? await tx.knowledgeDocument.findFirst({ where: { id: documentId, accountId } }) : null;
-    if (!document) throw documentNotFound(documentId);
+    const document = await getDocument(tx, accountId, documentId);
     await attachRow(tx, accountId, agentId, document);
     if (commit) await commit(tx, { type: 'KnowledgeDocument', id: documentId });
     return document;
@@ -214,8 +218,7 @@ export async function detachDocument(
 ): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await requireAgent(tx, accountId, agentId);
-    const document = isDocumentId(documentId) ? await tx.knowledgeDocument.findFirst({ where: { id: documentId, accountId } }) : null;
-    if (!document) throw documentNotFound(documentId);
+    const document = await getDocument(tx, accountId, documentId);
     if (document.characterId) throw characterManaged(documentId);
     const { count } = await tx.agentKnowledge.deleteMany({ where: { agentId, documentId, accountId } });
     if (count === 0) {
@@ -232,15 +235,17 @@ export async function detachDocument(
 export async function deleteDocument(prisma: PrismaClient, accountId: string, id: string, commit?: CommitMark): Promise<void> {
   if (!isDocumentId(id)) throw documentNotFound(id);
   await prisma.$transaction(async (tx) => {
-    const document = await tx.knowledgeDocument.findFirst({ where: { id, accountId } });
-    if (!document) throw documentNotFound(id);
+    const document = await getDocument(tx, accountId, id);
     if (document.characterId) throw characterManaged(id);
     await tx.knowledgeDocument.delete({ where: { id } });
     if (commit) await commit(tx, { type: 'KnowledgeDocument', id });
   });
 }
 
-/** The account's documents (uploaded and characters'), or an agent's (attached, and its character's), newest first. */
+/**
+ * The account's documents (uploaded and characters'), or an agent's (attached, and its
+ * character's when it follows the latest revision), newest first.
+ */
 export async function listDocuments(
   prisma: PrismaClient,
   accountId: string,
@@ -252,7 +257,8 @@ export async function listDocuments(
     const agent = await requireAgent(prisma, accountId, agentId);
     where = {
       accountId,
-      OR: [{ agents: { some: { agentId } } }, ...(agent.characterId ? [{ characterId: agent.characterId }] : [])],
+      // The character's document exactly when retrieval searches it (see usesCharacterDocument).
+      OR: [{ agents: { some: { agentId } } }, ...(usesCharacterDocument(agent) ? [{ characterId: agent.characterId }] : [])],
     };
   }
   return paginate(pageArgs, idOrderedSource<KnowledgeDocument>(prisma.knowledgeDocument, where, isDocumentId));

@@ -38,6 +38,14 @@ export async function agentDocumentIds(prisma: PrismaClient, agent: KnowledgeAge
 type KnowledgeAgent = { id: string; accountId: string; characterId: string | null; characterRevision?: number | null };
 
 /**
+ * Whether the agent's knowledge includes its character's document: only when it follows the
+ * character's latest revision (the document holds the latest entries).
+ */
+export function usesCharacterDocument(agent: Pick<KnowledgeAgent, 'characterId' | 'characterRevision'>): boolean {
+  return agent.characterId !== null && (agent.characterRevision ?? null) === null;
+}
+
+/**
  * The agent's documents, and which of them holds its character's knowledge entries. That one
  * counts only for an agent following its character's latest revision (the document holds the
  * latest entries); an agent pinned to a revision has that revision's entries in its system
@@ -47,7 +55,7 @@ export async function agentKnowledgeSources(
   prisma: PrismaClient,
   agent: KnowledgeAgent,
 ): Promise<{ documentIds: string[]; characterDocumentId: string | null }> {
-  const followsLatest = agent.characterId !== null && (agent.characterRevision ?? null) === null;
+  const followsLatest = usesCharacterDocument(agent);
   const rows = await prisma.$queryRaw<{ id: string; character: boolean }[]>`
     SELECT "documentId" AS id, false AS character FROM "AgentKnowledge" WHERE "agentId" = ${agent.id}
     UNION

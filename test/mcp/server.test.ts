@@ -284,6 +284,23 @@ describe('MCP server at /mcp', () => {
     expect(body).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED', requestId: raw.headers.get('x-request-id') } });
   });
 
+  it('a plain JSON-RPC POST needs no initialize (stateless); the answer carries the request id and rate-limit headers', async () => {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { ...bearer(a.key), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_agent', arguments: { agentId: 'agt_nonsense' } } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('mcp-session-id')).toBeNull();
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    expect(Number(res.headers.get('x-ratelimit-limit'))).toBeGreaterThan(0);
+    const body = await res.json();
+    expect(body.id).toBe(7);
+    expect(body.result.isError).toBe(true);
+    expect(body.result.structuredContent.error).toMatchObject({ code: 'AGENT_NOT_FOUND', requestId: res.headers.get('x-request-id') });
+  });
+
   it('GET and DELETE answer 405 in the envelope with Allow (no stream, no sessions)', async () => {
     for (const method of ['GET', 'DELETE', 'PUT']) {
       const res = await fetch(`${server.url}/mcp`, { method, headers: { ...bearer(a.key), accept: 'text/event-stream' } });

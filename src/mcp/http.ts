@@ -15,8 +15,10 @@ export const MCP_PATH = '/mcp';
 function requireKey(req: Request, res: Response, next: NextFunction): void {
   const { auth } = (req as OrionRequest).orion;
   if (auth.kind === 'key') return next();
-  // The body is left unread: the connection is not reused after the answer.
-  res.set('Connection', 'close');
+  // A body is left unread: the connection is not reused after the answer.
+  if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0) {
+    res.set('Connection', 'close');
+  }
   throw keyRequired(auth);
 }
 

@@ -7,14 +7,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestApp, type TestApp } from '../support/app.js';
+import { STORAGES, bearer, startTestApp, type TestApp } from '../support/app.js';
 import { listen } from '../support/sse.js';
 
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 type Listening = Awaited<ReturnType<typeof listen>>;
 
-describe('MCP server at /mcp', () => {
+describe.each(STORAGES)('MCP server at /mcp on %s', (storage) => {
   let t: TestApp;
   let server: Listening;
   let a: { accountId: string; key: string };
@@ -60,7 +60,7 @@ describe('MCP server at /mcp', () => {
   const messageCount = () => t.db.prisma.message.count({ where: { agentId } });
 
   beforeAll(async () => {
-    t = await startTestApp('pglite');
+    t = await startTestApp(storage);
     server = await listen(t.app);
     a = await t.newAccount('MCP A');
     b = await t.newAccount('MCP B');
@@ -282,6 +282,14 @@ describe('MCP server at /mcp', () => {
     expect(raw.headers.get('www-authenticate')).toBe('Bearer');
     const body = await raw.json();
     expect(body).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED', requestId: raw.headers.get('x-request-id') } });
+    // A body without a key is not read, whatever its size: 401, not 413.
+    const large = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+    });
+    expect(large.status).toBe(401);
+    expect(large.headers.get('connection')).toBe('close');
   });
 
   it('a plain JSON-RPC POST needs no initialize (stateless); the answer carries the request id and rate-limit headers', async () => {

@@ -32,7 +32,11 @@ export const INSTRUCTIONS = [
   'OrionOS’s REST API gives: {"success":false,"error":{"code","message","details","requestId"}}.',
 ].join(' ');
 
-/** A tool as tools/list shows it: its input schema as JSON Schema (bounds included). */
+/**
+ * A tool as tools/list shows it: its input schema as JSON Schema (bounds included). No
+ * outputSchema: the SDK's Client (1.32) checks any structuredContent against it, a failed call's
+ * too, and so would reject the REST error envelope a failed call carries.
+ */
 function describeTool(tool: McpTool): Tool {
   const { $schema: _, ...inputSchema } = z.toJSONSchema(tool.input, { io: 'input' });
   return {

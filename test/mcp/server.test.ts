@@ -215,6 +215,17 @@ describe.each(STORAGES)('MCP server at /mcp on %s', (storage) => {
       sameError(error, viaRest);
     }
     expect(await messageCount()).toBe(before);
+
+    // Nor can B continue A's conversation with an agent of its own.
+    const theirs = (await t.http.post(`/v1/agents/${agentId}/messages`).set(bearer(a.key)).send({ userId: 'alice', text: 'secret' })).body.data;
+    const ownAgent = (await t.http.post('/v1/agents').set(bearer(b.key)).send({ name: 'B agent' })).body.data.id;
+    const args = { agentId: ownAgent, userId: 'alice', conversationId: theirs.conversationId, text: 'what did alice say?' };
+    const error = failed(await call(client, 'send_message', args));
+    const { agentId: _, ...body } = args;
+    const viaRest = await t.http.post(`/v1/agents/${ownAgent}/messages`).set(bearer(b.key)).send(body);
+    expect(viaRest.status).toBe(404);
+    sameError(error, viaRest);
+    expect(await t.db.prisma.message.count({ where: { agentId: ownAgent } })).toBe(0);
   });
 
   it('invalid arguments: INVALID_REQUEST naming each field, and nothing is written', async () => {

@@ -41,13 +41,17 @@ export function mcpRouter(yoga: OrionYoga, options: { bodyLimitBytes: number; lo
       logger,
       execute: (document, variables) => executeOperation(yoga, req, res, document, variables, logger),
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      // Only a body restJsonBody left unread (a type it does not parse) reaches the transport's own reader.
+      maxRequestBodySize: options.bodyLimitBytes,
+    });
     res.once('close', () => {
       void transport.close();
       void server.close();
     });
     await server.connect(transport);
-    // Parsed (and bounded) above: the transport never reads the body itself.
     await transport.handleRequest(req, res, (req as Request & { body: unknown }).body);
   });
   router.all(MCP_PATH, otherMethods(['POST'], MCP_PATH));

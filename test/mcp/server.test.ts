@@ -343,6 +343,16 @@ describe.each(STORAGES)('MCP server at /mcp on %s', (storage) => {
     });
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    // A type OrionOS does not read as JSON: the MCP transport refuses it unread (a JSON-RPC error).
+    for (const [type, status] of [['text/plain', 415], ['application/json-seq', 415]] as const) {
+      const other = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { ...bearer(a.key), 'content-type': type, accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1024 * 1024) } }),
+      });
+      expect(other.status, type).toBe(status);
+      expect((await other.json()).jsonrpc, type).toBe('2.0');
+    }
   });
 });
 

@@ -15,6 +15,7 @@ import { rateLimiting } from './http/rate-limit.js';
 import { accessLog, authentication, requestId } from './http/request-context.js';
 import { corsPolicy, noStore, securityHeaders } from './http/security.js';
 import type { Logger } from './logger.js';
+import { mcpRouter } from './mcp/http.js';
 import { Metrics } from './observability/metrics.js';
 import { openApiRouter } from './openapi/routes.js';
 import { sendError } from './rest/envelope.js';
@@ -115,7 +116,7 @@ export function createApp({
   app.use(accessLog(logger));
   app.use(metrics.httpMiddleware());
   app.use(securityHeaders());
-  app.use(['/graphql', '/v1'], noStore);
+  app.use(['/graphql', '/v1', '/mcp'], noStore);
   const cors = corsPolicy(config.corsOrigins ?? []);
   if (cors) app.use(['/graphql', '/v1'], cors);
 
@@ -159,11 +160,13 @@ export function createApp({
       logger,
     }),
   );
+  // OrionOS as an MCP server (Streamable HTTP, stateless): the REST operations' pipeline as tools.
+  app.use(mcpRouter(yoga, { bodyLimitBytes: config.bodyLimitBytes, logger }));
 
   app.use((req, res) => {
     sendError(res, {
       code: 'NOT_FOUND',
-      message: `No route ${req.method} ${req.path}: the API is under /v1, GraphQL at /graphql`,
+      message: `No route ${req.method} ${req.path}: the API is under /v1, GraphQL at /graphql, MCP at /mcp`,
       details: {},
     });
   });

@@ -7,11 +7,11 @@ describe('schema artefacts', () => {
     expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(printedSchema());
   });
 
-  it('the REST operations were generated from the current schema and documents', async () => {
+  it('the REST and MCP operations were generated from the current schema and documents', async () => {
     const { generate } = await import('@graphql-codegen/cli');
     const { default: config } = await import('../../codegen.js');
-    const [output] = await generate({ ...config, silent: true }, false);
-    const committed = await readFile('src/rest/generated/operations.ts', 'utf8');
-    expect(committed).toBe(output.content);
+    const outputs: { filename: string; content: string }[] = await generate({ ...config, silent: true }, false);
+    expect(outputs.map((o) => o.filename).sort()).toEqual(['src/mcp/generated/operations.ts', 'src/rest/generated/operations.ts']);
+    for (const output of outputs) expect(await readFile(output.filename, 'utf8')).toBe(output.content);
   });
 });

@@ -179,6 +179,7 @@ async function sendContext(
     ? Toolset.build(agent, toolRows, {
         allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
         toolSecret: openToolSecret(deps.serverKey, agent.id, agent.toolSecret),
+        serverKey: deps.serverKey,
         logger: deps.logger,
         // The agent's own documents, of its own account, whatever the model asks for.
         searchKnowledge: (query, limit) =>
@@ -511,6 +512,10 @@ async function callModel(
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, agentId: agent.id }, 'model call failed');
     deps.metrics?.recordModelCall(agent.modelProvider, apiError.code, failedAfter);
     throw apiError;
+  } finally {
+    // The calls are over: the MCP sessions they opened end with the answer (or its failure).
+    // A toolset opens nothing before its first call, so one never used needs no closing.
+    await tools?.toolset.close();
   }
   const latencyMs = Math.round(performance.now() - started);
   deps.metrics?.recordModelCall(agent.modelProvider, 'ok', latencyMs / 1000, {

@@ -98,9 +98,11 @@ export function extractArguments(text: string, parameters: JsonSchema): Record<s
       if (named !== undefined) args[name] = named;
       continue;
     }
-    const labelled = new RegExp(`\\b${escape(name)}\\s*(?:[:=]|is)?\\s*("([^"]+)"|([^\\s,;?!]+))`, 'i').exec(text);
+    // The whole word (a property `a` is not the start of "and").
+    const labelled = new RegExp(`\\b${escape(name)}(?![A-Za-z0-9_])\\s*(?:[:=]|is)?\\s*("([^"]+)"|([^\\s,;?!]+))`, 'i').exec(text);
     if (type === 'number' || type === 'integer') {
-      const value = labelled ? Number(labelled[2] ?? labelled[3]) : numbers[nextNumber++];
+      const given = labelled ? Number(labelled[2] ?? labelled[3]) : Number.NaN;
+      const value = Number.isFinite(given) ? given : numbers[nextNumber++];
       if (value !== undefined && Number.isFinite(value) && (type === 'number' || Number.isInteger(value))) args[name] = value;
       continue;
     }

@@ -1,3 +1,4 @@
+import type { Prisma } from '../../src/db/generated/prisma/client.js';
 import { newId } from '../../src/ids.js';
 import { withMcpSession } from '../../src/services/mcp/client.js';
 import { sealMcpHeaders } from '../../src/services/mcp/headers.js';
@@ -37,7 +38,7 @@ export async function useMcpServer(app: TestApp, agentId: string, spec: McpServe
     headerNames: Object.keys(headers),
     headers: Object.keys(headers).length > 0 ? sealMcpHeaders(TEST_SERVER_KEY, id, headers) : null,
     timeoutMs,
-    tools,
+    tools: tools as unknown as Prisma.InputJsonArray,
     toolsListedAt: new Date(),
   };
   await prisma.mcpServer.upsert({ where: { id }, create: { id, accountId, name, ...row }, update: row });

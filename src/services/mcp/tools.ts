@@ -20,30 +20,26 @@ export type McpToolRow = Pick<AgentMcpServer, 'tools' | 'allTools'> & {
 };
 
 /**
- * The agent's MCP servers, in one statement (the server rows joined). Both rows must be of the
- * agent's account: an id in enabledMcpServers that is stale, or names another account's server,
- * gives nothing. The order is that of `enabledMcpServers` (the order they were enabled in),
- * which the naming rule below depends on.
+ * The agent's MCP servers, in one statement (the server rows joined: Prisma would read a relation
+ * with a second one). Both rows must be of the agent's account: an id in enabledMcpServers that
+ * is stale, or names another account's server, gives nothing. The order is that of
+ * `enabledMcpServers` (the order they were enabled in), which the naming rule below depends on.
  */
 export async function loadMcpToolRows(
   prisma: PrismaClient,
   agent: Pick<Agent, 'id' | 'accountId' | 'enabledMcpServers'>,
 ): Promise<McpToolRow[]> {
-  const rows = await prisma.agentMcpServer.findMany({
-    where: {
-      agentId: agent.id,
-      accountId: agent.accountId,
-      mcpServerId: { in: agent.enabledMcpServers },
-      mcpServer: { accountId: agent.accountId },
-    },
-    select: {
-      tools: true,
-      allTools: true,
-      mcpServer: { select: { id: true, name: true, url: true, headers: true, timeoutMs: true, tools: true } },
-    },
-  });
+  const rows = await prisma.$queryRaw<
+    (Pick<McpServer, 'id' | 'name' | 'url' | 'headers' | 'timeoutMs'> & { serverTools: McpServer['tools'] } & Pick<AgentMcpServer, 'tools' | 'allTools'>)[]
+  >`
+    SELECT s."id", s."name", s."url", s."headers", s."timeoutMs", s."tools" AS "serverTools", a."tools", a."allTools"
+    FROM "AgentMcpServer" a JOIN "McpServer" s ON s."id" = a."mcpServerId"
+    WHERE a."agentId" = ${agent.id} AND a."accountId" = ${agent.accountId} AND s."accountId" = ${agent.accountId}
+      AND a."mcpServerId" = ANY(${agent.enabledMcpServers}::text[])`;
   const position = new Map(agent.enabledMcpServers.map((id, i) => [id, i]));
-  return rows.sort((a, b) => (position.get(a.mcpServer.id) ?? 0) - (position.get(b.mcpServer.id) ?? 0));
+  return rows
+    .sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0))
+    .map(({ serverTools, tools, allTools, ...server }) => ({ tools, allTools, mcpServer: { ...server, tools: serverTools } }));
 }
 
 /** OpenAI's rule for function names (the strictest of the providers'). */

@@ -135,7 +135,7 @@ type SendContext = {
 
 /**
  * Validates a send and reads what answering it needs: the agent, the conversation's history,
- * (only for an agent with plugins) its tools and the ids of its documents, the reads after the
+ * (only for an agent with plugins or MCP servers) its tools and the ids of its documents, the reads after the
  * agent's running together; then, only for an agent with documents, the chunks that match the
  * user's text.
  */
@@ -298,7 +298,7 @@ export async function sendMessage(
 ): Promise<SentMessage> {
   const context = await sendContext(deps, account.id, agentId, rawInput);
   const provider = deps.providers[context.agent.modelProvider];
-  // A custom tool calls out (I/O, up to its timeout): the local engine then no longer answers
+  // A custom or MCP tool calls out (I/O, up to its timeout): the local engine then no longer answers
   // instantly, and the user's turn is stored first like for any other provider.
   if (!provider.answersInstantly || context.toolset?.callsOut || unavailability(deps, context.agent)) {
     return (await storePendingTurn(deps, account, context, commit)).run();

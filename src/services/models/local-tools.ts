@@ -6,7 +6,7 @@ import { quoteChunk } from './local-knowledge.js';
  * How the local engine uses tools, by rule and deterministically: a question about the time
  * calls `current_time` (with the IANA zone it names, if any); an arithmetic expression calls
  * `calculate`; a request to search the knowledge ("search the knowledge for …", "look up …")
- * calls `search_knowledge` with what follows; otherwise a custom tool whose name or description
+ * calls `search_knowledge` with what follows; otherwise a custom or MCP tool whose name or description
  * shares a word with the request is called with arguments extracted from the text (see extractArguments). At most one call a
  * turn, then the reply reports the outcome.
  */

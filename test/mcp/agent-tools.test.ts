@@ -89,9 +89,13 @@ describe('agents call MCP tools during a send', () => {
     expect((stored!.toolCalls as any[])[0]).toMatchObject({ tool: 'kit__echo', result: 'hello' });
   });
 
-  it('GraphQL sendMessage records the same call as REST', async () => {
+  it('GraphQL sendMessage records the same calls as REST, results and errors alike', async () => {
     const agentId = await newAgent('Both protocols');
     await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', headers: { authorization: SECRET } });
+    provider.toolCalls = [
+      { name: 'kit__echo', arguments: { text: 'hello' } },
+      { name: 'kit__fail', arguments: {} },
+    ];
     const rest = await send(agentId, 'Echo', 'gql');
     const gql = await graphql(
       app,
@@ -102,7 +106,10 @@ describe('agents call MCP tools during a send', () => {
     );
     const strip = (calls: any[]) => calls.map(({ latencyMs: _l, ...call }) => call);
     expect(gql.body.data.sendMessage.toolCalls).toEqual(strip(rest.body.data.toolCalls));
-    expect(gql.body.data.sendMessage.toolCalls[0]).toMatchObject({ tool: 'kit__echo', result: 'hello' });
+    expect(gql.body.data.sendMessage.toolCalls).toEqual([
+      expect.objectContaining({ tool: 'kit__echo', result: 'hello', error: null }),
+      expect.objectContaining({ tool: 'kit__fail', result: null, error: { code: 'TOOL_FAILED', message: 'the tool failed on purpose' } }),
+    ]);
   });
 
   it('structured results go to the model as given; one session per server per send however many calls', async () => {
@@ -161,6 +168,15 @@ describe('agents call MCP tools during a send', () => {
       error: { code: 'TOOL_FAILED', message: 'the tool failed on purpose' },
     });
     expect(toolResultsSent(provider.requests[1]!.body)[0]!.content).toContain('the tool failed on purpose');
+  });
+
+  it('an answer over 64 KiB: TOOL_RESPONSE_TOO_LARGE', async () => {
+    const agentId = await newAgent('Flooded');
+    await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', headers: { authorization: SECRET } });
+    provider.toolCalls = [{ name: 'kit__huge', arguments: { bytes: 100_000 } }];
+    const res = await send(agentId, 'Flood', 'huge');
+    expect(res.status).toBe(201);
+    expect(res.body.data.toolCalls[0]).toMatchObject({ tool: 'kit__huge', result: null, error: { code: 'TOOL_RESPONSE_TOO_LARGE' } });
   });
 
   it('an MCP server that is down: TOOL_HTTP_ERROR recorded, not a 5xx', async () => {

@@ -135,7 +135,7 @@ type SendContext = {
 
 /**
  * Validates a send and reads what answering it needs: the agent, the conversation's history,
- * (only for an agent with plugins) its tools and the ids of its documents, the reads after the
+ * (only for an agent with plugins or MCP servers) its tools and the ids of its documents, the reads after the
  * agent's running together; then, only for an agent with documents, the chunks that match the
  * user's text.
  */
@@ -179,6 +179,7 @@ async function sendContext(
     ? Toolset.build(agent, toolRows, {
         allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
         toolSecret: openToolSecret(deps.serverKey, agent.id, agent.toolSecret),
+        serverKey: deps.serverKey,
         logger: deps.logger,
         // The agent's own documents, of its own account, whatever the model asks for.
         searchKnowledge: (query, limit) =>
@@ -297,7 +298,7 @@ export async function sendMessage(
 ): Promise<SentMessage> {
   const context = await sendContext(deps, account.id, agentId, rawInput);
   const provider = deps.providers[context.agent.modelProvider];
-  // A custom tool calls out (I/O, up to its timeout): the local engine then no longer answers
+  // A custom or MCP tool calls out (I/O, up to its timeout): the local engine then no longer answers
   // instantly, and the user's turn is stored first like for any other provider.
   if (!provider.answersInstantly || context.toolset?.callsOut || unavailability(deps, context.agent)) {
     return (await storePendingTurn(deps, account, context, commit)).run();
@@ -511,6 +512,10 @@ async function callModel(
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, agentId: agent.id }, 'model call failed');
     deps.metrics?.recordModelCall(agent.modelProvider, apiError.code, failedAfter);
     throw apiError;
+  } finally {
+    // The calls are over: the MCP sessions they opened end with the answer (or its failure).
+    // A toolset opens nothing before its first call, so one never used needs no closing.
+    await tools?.toolset.close();
   }
   const latencyMs = Math.round(performance.now() - started);
   deps.metrics?.recordModelCall(agent.modelProvider, 'ok', latencyMs / 1000, {

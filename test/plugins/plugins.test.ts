@@ -165,14 +165,14 @@ describe.each(STORAGES)('plugins (%s)', (storage) => {
       .set(bearer(key))
       .send({ name: 'lookup', description: 'Looks up.', parameters: { type: 'object' }, url: 'https://tools.example.com/l' })
       .expect(201);
-    expect(await loadToolRows(app.db.prisma, await row())).toEqual({ plugins: [{ pluginId: 'calculator', config: { precision: 6 } }], tools: [] });
+    expect(await loadToolRows(app.db.prisma, await row())).toEqual({ plugins: [{ pluginId: 'calculator', config: { precision: 6 } }], tools: [], mcpServers: [] });
     await put(agent, 'http').expect(200);
     const rows = await loadToolRows(app.db.prisma, await row());
     expect(rows!.plugins.map((p) => p.pluginId).sort()).toEqual(['calculator', 'http']);
     expect(rows!.tools.map((t) => t.name)).toEqual(['lookup']);
     // Read as another account's agent, it holds nothing of this one.
     const other = await app.db.prisma.agent.findUniqueOrThrow({ where: { id: othersAgentId } });
-    expect(await loadToolRows(app.db.prisma, { ...(await row()), accountId: other.accountId })).toEqual({ plugins: [], tools: [] });
+    expect(await loadToolRows(app.db.prisma, { ...(await row()), accountId: other.accountId })).toEqual({ plugins: [], tools: [], mcpServers: [] });
   });
 });
 

@@ -12,11 +12,13 @@ import { z } from 'zod';
  * - `slow {ms}` → "done" after `ms` milliseconds;
  * - `fail {}` → a result marked isError ("the tool failed on purpose");
  * - `huge {bytes}` → a text of that many bytes.
- * It records every request's headers and every tool call.
+ * It records every request's headers and every tool call, and counts the sessions initialised.
  */
 export type TestMcpServer = {
   url: string;
   calls: { tool: string; arguments: unknown }[];
+  /** Clients that completed initialisation (their `notifications/initialized`): one per session. */
+  readonly initializations: number;
   /** The headers of every HTTP request received, in order. */
   requests: IncomingHttpHeaders[];
   close(): Promise<void>;
@@ -29,8 +31,9 @@ export type TestMcpServerOptions = {
   requireAuthorization?: string;
 };
 
-function buildServer(calls: TestMcpServer['calls']): McpServer {
+function buildServer(calls: TestMcpServer['calls'], onInitialized: () => void): McpServer {
   const server = new McpServer({ name: 'orion-test-tools', version: '1.0.0' });
+  server.server.oninitialized = onInitialized;
   const record = (tool: string, args: unknown) => calls.push({ tool, arguments: args });
   server.registerTool(
     'echo',
@@ -81,6 +84,7 @@ function buildServer(calls: TestMcpServer['calls']): McpServer {
 export async function startMcpServer(options: TestMcpServerOptions = {}): Promise<TestMcpServer> {
   const calls: TestMcpServer['calls'] = [];
   const requests: IncomingHttpHeaders[] = [];
+  let initializations = 0;
   const http: Server = createServer(async (req, res) => {
     requests.push(req.headers);
     if (options.requireAuthorization && req.headers.authorization !== options.requireAuthorization) {
@@ -91,7 +95,7 @@ export async function startMcpServer(options: TestMcpServerOptions = {}): Promis
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const server = buildServer(calls);
+    const server = buildServer(calls, () => initializations++);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       ...(options.jsonResponse ? { enableJsonResponse: true } : {}),
@@ -112,6 +116,9 @@ export async function startMcpServer(options: TestMcpServerOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     calls,
+    get initializations() {
+      return initializations;
+    },
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { quoteChunk } from './local-knowledge.js';
  * How the local engine uses tools, by rule and deterministically: a question about the time
  * calls `current_time` (with the IANA zone it names, if any); an arithmetic expression calls
  * `calculate`; a request to search the knowledge ("search the knowledge for …", "look up …")
- * calls `search_knowledge` with what follows; otherwise a custom tool whose name or description
+ * calls `search_knowledge` with what follows; otherwise a custom or MCP tool whose name or description
  * shares a word with the request is called with arguments extracted from the text (see extractArguments). At most one call a
  * turn, then the reply reports the outcome.
  */
@@ -98,9 +98,11 @@ export function extractArguments(text: string, parameters: JsonSchema): Record<s
       if (named !== undefined) args[name] = named;
       continue;
     }
-    const labelled = new RegExp(`\\b${escape(name)}\\s*(?:[:=]|is)?\\s*("([^"]+)"|([^\\s,;?!]+))`, 'i').exec(text);
+    // The whole word (a property `a` is not the start of "and").
+    const labelled = new RegExp(`\\b${escape(name)}(?![A-Za-z0-9_])\\s*(?:[:=]|is)?\\s*("([^"]+)"|([^\\s,;?!]+))`, 'i').exec(text);
     if (type === 'number' || type === 'integer') {
-      const value = labelled ? Number(labelled[2] ?? labelled[3]) : numbers[nextNumber++];
+      const given = labelled ? Number(labelled[2] ?? labelled[3]) : Number.NaN;
+      const value = Number.isFinite(given) ? given : numbers[nextNumber++];
       if (value !== undefined && Number.isFinite(value) && (type === 'number' || Number.isInteger(value))) args[name] = value;
       continue;
     }

@@ -9,7 +9,8 @@
  *   could not be reached;
  * - TOOL_INVALID_RESPONSE: the answer is not JSON;
  * - TOOL_RESPONSE_TOO_LARGE: the answer is larger than 64 KiB;
- * - TOOL_FAILED: anything else (a calculation without a finite real result, ...).
+ * - TOOL_FAILED: anything else (a calculation without a finite real result, an MCP tool that
+ *   reported an error, MCP header values the server key no longer opens, ...).
  */
 export type ToolErrorCode =
   | 'TOOL_INVALID_ARGUMENTS'

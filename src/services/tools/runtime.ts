@@ -7,28 +7,31 @@ import type { Logger } from '../../logger.js';
 import { OutboundError, outboundPost, type OutboundFailure } from '../outbound/request.js';
 import type { RetrievedChunk } from '../knowledge/retrieval.js';
 import { KNOWLEDGE_TOOL, KNOWLEDGE_TOOL_LIMITS, pluginById, type JsonSchema, type ToolDefinition } from '../plugins/catalog.js';
+import { loadMcpToolRows, McpSessions, mcpTools, type McpToolRow } from '../mcp/tools.js';
 import { calculate, currentTime, type CalculatorConfig, type TimeConfig } from './builtins.js';
 import { ToolFailure, type ToolErrorCode } from './failure.js';
 import type { ToolCallRecord } from './types.js';
 
 /** The rows a send reads for an agent's tools. */
-export type ToolRows = { plugins: Pick<AgentPlugin, 'pluginId' | 'config'>[]; tools: Tool[] };
+export type ToolRows = { plugins: Pick<AgentPlugin, 'pluginId' | 'config'>[]; tools: Tool[]; mcpServers: McpToolRow[] };
 
 /**
- * The agent's plugin configs and (with `http` enabled) custom tools: nothing at all, and no
- * statement, for an agent without plugins; else one statement, or two run together.
+ * The agent's plugin configs, (with `http` enabled) custom tools and (with MCP servers enabled)
+ * MCP servers: nothing at all, and no statement, for an agent with neither plugins nor MCP
+ * servers; else one statement for each kind it has, run together.
  */
 export async function loadToolRows(
   prisma: PrismaClient,
-  agent: Pick<Agent, 'id' | 'accountId' | 'enabledPlugins'>,
+  agent: Pick<Agent, 'id' | 'accountId' | 'enabledPlugins' | 'enabledMcpServers'>,
 ): Promise<ToolRows | undefined> {
-  if (agent.enabledPlugins.length === 0) return undefined;
+  if (agent.enabledPlugins.length === 0 && agent.enabledMcpServers.length === 0) return undefined;
   const where = { agentId: agent.id, accountId: agent.accountId };
-  const [plugins, tools] = await Promise.all([
-    prisma.agentPlugin.findMany({ where, select: { pluginId: true, config: true } }),
-    agent.enabledPlugins.includes('http') ? prisma.tool.findMany({ where, orderBy: { id: 'asc' } }) : Promise.resolve([]),
+  const [plugins, tools, mcpServers] = await Promise.all([
+    agent.enabledPlugins.length > 0 ? prisma.agentPlugin.findMany({ where, select: { pluginId: true, config: true } }) : [],
+    agent.enabledPlugins.includes('http') ? prisma.tool.findMany({ where, orderBy: { id: 'asc' } }) : [],
+    agent.enabledMcpServers.length > 0 ? loadMcpToolRows(prisma, agent) : [],
   ]);
-  return { plugins, tools };
+  return { plugins, tools, mcpServers };
 }
 
 /** Where a tool call happens: part of what a custom tool receives. */
@@ -42,6 +45,8 @@ export type ToolRuntimeOptions = {
   logger: Logger;
   /** Searches the agent's own knowledge, for the `knowledge` plugin (without: that plugin has no tool). */
   searchKnowledge?: KnowledgeSearch;
+  /** Opens the sealed header values of MCP servers. */
+  serverKey?: string;
 };
 
 /** The best chunks of the agent's own documents for a query, at most `limit`. */
@@ -63,8 +68,13 @@ export function knowledgeToolResult(query: string, chunks: RetrievedChunk[]) {
 }
 
 type RunnableTool = ToolDefinition & {
-  /** Custom tools call out (I/O); built-ins run in-process. */
+  /** Custom and MCP tools call out (I/O); built-ins run in-process. */
   remote: boolean;
+  /**
+   * How the arguments are checked, when not with `validatorFor(parameters)` (MCP tools: see
+   * mcpValidatorFor); undefined from it: not checked here (the server checks them).
+   */
+  validator?(): ValidateFunction | undefined;
   run(args: Record<string, unknown>, context: ToolCallContext & { callId: string }, signal: AbortSignal | undefined): Promise<unknown>;
 };
 
@@ -203,6 +213,7 @@ export class Toolset {
     private readonly logger: Logger,
     /** The chunks search_knowledge returned during this send, in order (what the reply cites). */
     readonly knowledgeFound: RetrievedChunk[],
+    private readonly mcpSessions: McpSessions | undefined,
   ) {
     this.byName = new Map(tools.map((tool) => [tool.name, tool]));
   }
@@ -215,7 +226,18 @@ export class Toolset {
       if (pluginId === 'http') tools.push(...rows.tools.map((row) => customTool(row, options)));
       else tools.push(...builtInTools(pluginId, configs.get(pluginId) ?? {}, options, found));
     }
-    return tools.length > 0 ? new Toolset(tools, options.logger, found) : undefined;
+    let sessions: McpSessions | undefined;
+    if (rows.mcpServers.length > 0) {
+      sessions = new McpSessions({ allowPrivateNetworks: options.allowPrivateNetworks, serverKey: options.serverKey });
+      // Named after the agent's own tools, which keep their names (see modelToolName).
+      tools.push(...mcpTools(rows.mcpServers, new Set(tools.map((tool) => tool.name)), sessions));
+    }
+    return tools.length > 0 ? new Toolset(tools, options.logger, found, sessions) : undefined;
+  }
+
+  /** Ends what the send's calls opened (MCP sessions); call it once the model has answered, or failed. */
+  async close(): Promise<void> {
+    await this.mcpSessions?.close();
   }
 
   get definitions(): ToolDefinition[] {
@@ -252,13 +274,13 @@ export class Toolset {
       if (typeof args !== 'object' || args === null || Array.isArray(args)) {
         throw new ToolFailure('TOOL_INVALID_ARGUMENTS', 'The arguments must be a JSON object');
       }
-      let validate: ValidateFunction;
+      let validate: ValidateFunction | undefined;
       try {
-        validate = validatorFor(tool.parameters);
+        validate = tool.validator ? tool.validator() : validatorFor(tool.parameters);
       } catch {
         throw new ToolFailure('TOOL_FAILED', 'The tool’s parameter schema is not valid');
       }
-      if (!validate(args)) {
+      if (validate && !validate(args)) {
         throw new ToolFailure('TOOL_INVALID_ARGUMENTS', `Invalid arguments: ${ajv.errorsText(validate.errors, { dataVar: 'arguments' })}`);
       }
       return record({ result: await tool.run(args as Record<string, unknown>, { ...context, callId: id }, signal) });

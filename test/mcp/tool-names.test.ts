@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { MODEL_TOOL_NAME, mcpValidatorFor, modelToolName } from '../../src/services/mcp/tools.js';
+
+describe('the names models call MCP tools by', () => {
+  const none = new Set<string>();
+
+  it('is <server>__<tool> when that is a valid name', () => {
+    expect(modelToolName('kit', 'echo', none)).toBe('kit__echo');
+    expect(modelToolName('My-Server_2', 'get_weather', none)).toBe('My-Server_2__get_weather');
+  });
+
+  it('replaces what a model name cannot hold, deterministically', () => {
+    expect(modelToolName('acme.tools', 'files/read', none)).toBe('acme_tools__files_read');
+    expect(modelToolName('Café', 'überprüfen', none)).toBe('Caf____berpr_fen');
+    expect(modelToolName('café', 'x y', none)).toBe(modelToolName('café', 'x y', none));
+    // Nothing left but underscores.
+    expect(modelToolName('...', '...', none)).toBe('mcp');
+  });
+
+  it('cuts names longer than 64 characters and ends them with a hash of the whole', () => {
+    const long = modelToolName('s'.repeat(40), `${'t'.repeat(40)}_one`, none);
+    const other = modelToolName('s'.repeat(40), `${'t'.repeat(40)}_two`, none);
+    expect(long).toHaveLength(64);
+    expect(long).toMatch(MODEL_TOOL_NAME);
+    expect(long).toMatch(/^s{40}__t{15}_[0-9a-f]{6}$/);
+    expect(other).not.toBe(long);
+  });
+
+  it('a name already taken gets a hash suffix; a taken suffix gets another; never the same twice', () => {
+    const taken = new Set(['kit__echo']);
+    const first = modelToolName('kit', 'echo', taken);
+    expect(first).toMatch(/^kit__echo_[0-9a-f]{6}$/);
+    taken.add(first);
+    const second = modelToolName('kit', 'echo', taken);
+    expect(second).toMatch(/^kit__echo_[0-9a-f]{6}$/);
+    expect(second).not.toBe(first);
+    // Two servers whose names sanitise alike.
+    const names = new Set<string>();
+    for (const server of ['a.b', 'a_b', 'a b', 'a/b']) names.add(modelToolName(server, 'x', names));
+    expect(names.size).toBe(4);
+    for (const name of names) expect(name).toMatch(MODEL_TOOL_NAME);
+  });
+
+  it('a long name that is taken still fits in 64 characters', () => {
+    const base = modelToolName('s'.repeat(30), 't'.repeat(30), none);
+    expect(base).toHaveLength(62);
+    const again = modelToolName('s'.repeat(30), 't'.repeat(30), new Set([base]));
+    expect(again.length).toBeLessThanOrEqual(64);
+    expect(again).toMatch(MODEL_TOOL_NAME);
+    expect(again).not.toBe(base);
+  });
+});
+
+describe('checking the arguments of MCP tools', () => {
+  it('draft-07 schemas as the TypeScript SDK emits them (tuples as `items` arrays)', () => {
+    const validate = mcpValidatorFor({
+      type: 'object',
+      properties: { point: { type: 'array', items: [{ type: 'number' }, { type: 'number' }], additionalItems: false, minItems: 2, maxItems: 2 } },
+      required: ['point'],
+    })!;
+    expect(validate({ point: [1, 2] })).toBe(true);
+    expect(validate({ point: [1, 'x'] })).toBe(false);
+    expect(validate({})).toBe(false);
+  });
+
+  it('JSON Schema 2020-12 (the protocol default): prefixItems, $defs, unevaluatedProperties, formats', () => {
+    const validate = mcpValidatorFor({
+      type: 'object',
+      $defs: { Unit: { type: 'string', enum: ['c', 'f'] } },
+      properties: {
+        point: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'number' }], items: false },
+        unit: { $ref: '#/$defs/Unit' },
+        at: { type: 'string', format: 'date-time' },
+      },
+      unevaluatedProperties: false,
+    })!;
+    expect(validate({ point: [1, 2], unit: 'c', at: '2026-11-30T12:00:00Z' })).toBe(true);
+    expect(validate({ point: [1, 2, 3] })).toBe(false);
+    expect(validate({ point: ['x', 2] })).toBe(false);
+    expect(validate({ unit: 'k' })).toBe(false);
+    expect(validate({ at: 'yesterday' })).toBe(false);
+    expect(validate({ extra: true })).toBe(false);
+  });
+
+  it('a schema neither draft compiles is not checked here (undefined): the server checks', () => {
+    expect(mcpValidatorFor({ type: 'object', properties: { x: { $ref: 'https://schemas.example/x.json' } } })).toBeUndefined();
+    expect(mcpValidatorFor({ type: 'object', properties: { x: { type: 'strin' } } })).toBeUndefined();
+    // And the answer is remembered, not compiled again (the same result).
+    expect(mcpValidatorFor({ type: 'object', properties: { x: { type: 'strin' } } })).toBeUndefined();
+  });
+
+  it('unknown keywords and formats are ignored', () => {
+    const validate = mcpValidatorFor({ type: 'object', properties: { x: { type: 'string', format: 'color', 'x-ui': 'picker' } } })!;
+    expect(validate({ x: 'red' })).toBe(true);
+  });
+});

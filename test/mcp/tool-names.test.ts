@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MODEL_TOOL_NAME, mcpValidatorFor, modelToolName } from '../../src/services/mcp/tools.js';
+import { McpSessions, MODEL_TOOL_NAME, mcpTools, mcpValidatorFor, modelToolName } from '../../src/services/mcp/tools.js';
+import { MAX_MODEL_TOOLS } from '../../src/services/tools/runtime.js';
 
 describe('the names models call MCP tools by', () => {
   const none = new Set<string>();
@@ -92,5 +93,35 @@ describe('checking the arguments of MCP tools', () => {
   it('unknown keywords and formats are ignored', () => {
     const validate = mcpValidatorFor({ type: 'object', properties: { x: { type: 'string', format: 'color', 'x-ui': 'picker' } } })!;
     expect(validate({ x: 'red' })).toBe(true);
+  });
+});
+
+describe('how many MCP tools a model is offered', () => {
+  const server = (id: string, count: number) => ({
+    allTools: true,
+    tools: [],
+    mcpServer: {
+      id,
+      name: id,
+      url: 'http://127.0.0.1:1/mcp',
+      headers: null,
+      timeoutMs: 1_000,
+      tools: Array.from({ length: count }, (_, i) => ({ name: `t${i}`, description: `tool ${i}`, inputSchema: { type: 'object' } })),
+    },
+  });
+
+  it('offers every tool within the room, in order, and counts those left out beyond it', () => {
+    const sessions = new McpSessions({ allowPrivateNetworks: true, serverKey: undefined });
+    const own = MAX_MODEL_TOOLS - 28; // an agent's own tools come first
+    const { tools, leftOut } = mcpTools([server('first', 20), server('second', 200)], new Set(), sessions, MAX_MODEL_TOOLS - own);
+    expect(tools).toHaveLength(28);
+    expect(leftOut).toBe(192);
+    expect(tools.slice(0, 20).every((t) => t.name.startsWith('first__'))).toBe(true);
+    expect(tools.at(-1)!.name).toBe('second__t7');
+  });
+
+  it('leaves nothing out when everything fits', () => {
+    const sessions = new McpSessions({ allowPrivateNetworks: true, serverKey: undefined });
+    expect(mcpTools([server('only', 3)], new Set(), sessions, MAX_MODEL_TOOLS)).toMatchObject({ leftOut: 0 });
   });
 });

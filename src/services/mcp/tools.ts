@@ -179,14 +179,25 @@ export class McpSessions {
 /**
  * The MCP tools the agent may call, as runnable tools: every tool of the server's snapshot
  * (allTools), else those named that it still lists. `taken` holds the names already used (the
- * agent's other tools); the names given here are added to it.
+ * agent's other tools); the names given here are added to it. At most `room` tools: those
+ * after are left out (counted in `leftOut`).
  */
-export function mcpTools(rows: McpToolRow[], taken: Set<string>, sessions: McpSessions): McpRunnableTool[] {
+export function mcpTools(
+  rows: McpToolRow[],
+  taken: Set<string>,
+  sessions: McpSessions,
+  room: number,
+): { tools: McpRunnableTool[]; leftOut: number } {
   const tools: McpRunnableTool[] = [];
+  let leftOut = 0;
   for (const { mcpServer: server, allTools, tools: chosen } of rows) {
     const snapshot = (Array.isArray(server.tools) ? server.tools : []) as unknown as McpToolDefinition[];
     const allowed = allTools ? snapshot : snapshot.filter((tool) => chosen.includes(tool.name));
     for (const definition of allowed) {
+      if (tools.length >= room) {
+        leftOut++;
+        continue;
+      }
       const name = modelToolName(server.name, definition.name, taken);
       taken.add(name);
       const parameters: JsonSchema = { ...definition.inputSchema, type: 'object' };
@@ -204,5 +215,5 @@ export function mcpTools(rows: McpToolRow[], taken: Set<string>, sessions: McpSe
       });
     }
   }
-  return tools;
+  return { tools, leftOut };
 }

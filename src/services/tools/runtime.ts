@@ -12,6 +12,13 @@ import { calculate, currentTime, type CalculatorConfig, type TimeConfig } from '
 import { ToolFailure, type ToolErrorCode } from './failure.js';
 import type { ToolCallRecord } from './types.js';
 
+/**
+ * The most tools a model is offered in one request (OpenAI's limit, the strictest): the agent's
+ * own tools come first, then its MCP servers' in the order they were enabled; MCP tools beyond
+ * the limit are left out of the send (and logged), never an error.
+ */
+export const MAX_MODEL_TOOLS = 128;
+
 /** The rows a send reads for an agent's tools. */
 export type ToolRows = { plugins: Pick<AgentPlugin, 'pluginId' | 'config'>[]; tools: Tool[]; mcpServers: McpToolRow[] };
 
@@ -230,7 +237,11 @@ export class Toolset {
     if (rows.mcpServers.length > 0) {
       sessions = new McpSessions({ allowPrivateNetworks: options.allowPrivateNetworks, serverKey: options.serverKey });
       // Named after the agent's own tools, which keep their names (see modelToolName).
-      tools.push(...mcpTools(rows.mcpServers, new Set(tools.map((tool) => tool.name)), sessions));
+      const mcp = mcpTools(rows.mcpServers, new Set(tools.map((tool) => tool.name)), sessions, MAX_MODEL_TOOLS - tools.length);
+      tools.push(...mcp.tools);
+      if (mcp.leftOut > 0) {
+        options.logger.warn({ agentId: agent.id, leftOut: mcp.leftOut, offered: tools.length }, 'MCP tools beyond the limit of tools a model is offered were left out');
+      }
     }
     return tools.length > 0 ? new Toolset(tools, options.logger, found, sessions) : undefined;
   }

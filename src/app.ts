@@ -118,7 +118,7 @@ export function createApp({
   app.use(securityHeaders());
   app.use(['/graphql', '/v1', '/mcp'], noStore);
   const cors = corsPolicy(config.corsOrigins ?? []);
-  if (cors) app.use(['/graphql', '/v1'], cors);
+  if (cors) app.use(['/graphql', '/v1', '/mcp'], cors);
 
   app.use(
     healthRouter(state, async () => {

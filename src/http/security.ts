@@ -34,13 +34,14 @@ export function noStore(_req: Request, res: Response, next: NextFunction): void 
   next();
 }
 
-/** CORS, off unless CORS_ORIGINS lists origins (or is "*"). */
+/** CORS for /graphql, /v1 and /mcp, off unless CORS_ORIGINS lists origins (or is "*"). */
 export function corsPolicy(origins: string[]): RequestHandler | undefined {
   if (!origins.length) return undefined;
   return cors({
     origin: origins.includes('*') ? true : origins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Accept'],
+    // Mcp-Protocol-Version: what MCP clients send on /mcp after initialising (browser clients too).
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Accept', 'Mcp-Protocol-Version'],
     exposedHeaders: [
       'X-Request-Id',
       'X-RateLimit-Limit',

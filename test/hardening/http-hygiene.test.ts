@@ -63,6 +63,17 @@ describe('HTTP hygiene, health and readiness', () => {
     const simple = await withCors.http.get('/v1/agents').set(bearer(corsKey)).set('Origin', 'https://app.example');
     expect(simple.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(simple.headers['access-control-expose-headers']).toContain('X-RateLimit-Remaining');
+    // Browser MCP clients: the preflight of /mcp allows the header they send after initialising.
+    const mcp = await withCors.http
+      .options('/mcp')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,mcp-protocol-version');
+    expect(mcp.status).toBe(204);
+    expect(mcp.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(mcp.headers['access-control-allow-headers']).toContain('Mcp-Protocol-Version');
+    const mcpSimple = await withCors.http.post('/mcp').set('Origin', 'https://app.example').send({});
+    expect([mcpSimple.status, mcpSimple.headers['access-control-allow-origin']]).toEqual([401, 'https://app.example']);
   });
 
   it('deeply nested JSON is refused with 400 before anything walks it', async () => {

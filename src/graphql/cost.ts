@@ -39,7 +39,7 @@ export const EXPENSIVE_FIELDS: Record<string, number> = {
  * Object fields read from their parent's own row (a JSON column): their selection costs one
  * scalar, however many objects they hold, since they make the database read nothing more.
  */
-const ROW_FIELDS: ReadonlySet<string> = new Set(['Message.citations', 'SentMessage.citations']);
+const ROW_FIELDS: ReadonlySet<string> = new Set(['Message.citations', 'SentMessage.citations', 'McpServer.tools', 'McpServer.lastError']);
 
 /** Only a search costs extra: the list of one agent's conversations is an ordinary list. */
 const chargedWhen: Record<string, (argumentNames: string[]) => boolean> = {

@@ -33,6 +33,9 @@ export const EXPENSIVE_FIELDS: Record<string, number> = {
   'Query.conversations': 400,
   // Over a default page of 20 agents: 20 × 500 = 10,000, twice the default GRAPHQL_MAX_COST.
   'Agent.knowledgeSearch': 500,
+  // A list without pages of up to 50 MCP servers (the most an account has), each with its tools:
+  // charged as a page of 50, so agents(first: 100) cannot read every server a hundred times over.
+  'Agent.mcpServers': 50,
 };
 
 /**

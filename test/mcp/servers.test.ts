@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { operationCost } from '../../src/graphql/cost.js';
+import { schema } from '../../src/graphql/schema.js';
 import { MCP_SERVER_LIMITS } from '../../src/services/mcp/server-input.js';
 import { openMcpHeaders } from '../../src/services/mcp/headers.js';
 import { STORAGES, TEST_SERVER_KEY, bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
@@ -151,6 +154,18 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
     expect(openMcpHeaders(TEST_SERVER_KEY, 'mcs_01JD4S9X6Q0M4W2T8ZK7Y3N5HB', row!.headers)).toBeUndefined();
   });
 
+  it('an idempotent create is replayed without running again, and its record holds no header value', async () => {
+    const body = { name: unique('idem'), url: guarded.url, headers: { Authorization: SECRET } };
+    const first = await create(body).set('Idempotency-Key', `idem-${counter}`);
+    const requests = guarded.requests.length;
+    const replay = await create(body).set('Idempotency-Key', `idem-${counter}`);
+    expect([first.status, replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 201, 'true']);
+    expect(replay.body).toEqual(first.body);
+    expect(guarded.requests.length).toBe(requests);
+    const records = JSON.stringify(await app.db.prisma.idempotencyRecord.findMany());
+    expect(records).not.toContain('mcp-secret-7f3a9c');
+  });
+
   it('a server that cannot be reached is stored with status error; refresh once it is up makes it ready', async () => {
     const target = new URL(mcp.url);
     const proxy: TcpProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
@@ -213,6 +228,11 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
   });
 
   describe('every invalid input is 400 naming the field, and writes nothing', () => {
+    let existingId: string;
+    beforeAll(async () => {
+      existingId = (await create({ name: unique('existing'), url: mcp.url })).body.data.id;
+    });
+
     const cases: [string, Record<string, unknown>, string][] = [
       ['a name with capitals', { name: 'Bad' }, 'name'],
       ['an empty name', { name: '' }, 'name'],
@@ -228,6 +248,8 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
       ['the host header', { headers: { host: 'evil.example.com' } }, 'headers.host'],
       ['a header given twice', { headers: { 'X-Key': 'a', 'x-key': 'b' } }, 'headers.x-key'],
       ['a header value with a line break', { headers: { 'X-Key': 'a\r\nX-Other: b' } }, 'headers.X-Key'],
+      ['a header value that is no string', { headers: { 'X-Key': 5 } }, 'headers.X-Key'],
+      ['headers that are no object', { headers: ['X-Key'] }, 'headers'],
       ['a header value of 4,097 characters', { headers: { 'X-Key': 'v'.repeat(4_097) } }, 'headers.X-Key'],
       ['a timeout of 999 ms', { timeoutMs: 999 }, 'timeoutMs'],
       ['a timeout of 60,001 ms', { timeoutMs: 60_001 }, 'timeoutMs'],
@@ -247,16 +269,14 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
         expect(gqlError(gql)).toEqual(restError(rest));
       }
       // PATCH refuses it alike (name and url cannot be absent there, so only what was changed).
-      const existing = (await app.db.prisma.mcpServer.findFirst({ where: { url: mcp.url } }))!;
-      const patch = await app.http.patch(`/v1/mcp-servers/${existing.id}`).set(bearer(key)).send(change);
+      const patch = await app.http.patch(`/v1/mcp-servers/${existingId}`).set(bearer(key)).send(change);
       expect(restError(patch).slice(0, 2)).toEqual([400, 'INVALID_REQUEST']);
       expect(await snapshot()).toEqual(before);
     });
 
     it('null name or url in a PATCH', async () => {
-      const existing = (await app.db.prisma.mcpServer.findFirst({ where: { url: mcp.url } }))!;
       for (const field of ['name', 'url']) {
-        const res = await app.http.patch(`/v1/mcp-servers/${existing.id}`).set(bearer(key)).send({ [field]: null });
+        const res = await app.http.patch(`/v1/mcp-servers/${existingId}`).set(bearer(key)).send({ [field]: null });
         expect(restError(res)).toEqual([400, 'INVALID_REQUEST', { fields: [{ field, message: 'cannot be null' }] }]);
       }
     });
@@ -455,6 +475,21 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
     expect(restError(await app.http.get(`/v1/mcp-servers/${server.id}`).set(bearer(noRead)))).toEqual([403, 'FORBIDDEN', { requiredScope: 'agents:read' }]);
     // node(id:) answers its error beside `data` (a partial answer), with the same code and details.
     expect(gqlError(await graphql(app, noRead, NODE, { id: server.id })).slice(1)).toEqual(['FORBIDDEN', { requiredScope: 'agents:read' }]);
+  });
+});
+
+describe('GraphQL cost of MCP servers', () => {
+  const cost = (source: string) => {
+    const document = parse(source);
+    return operationCost(schema, document, document.definitions[0] as OperationDefinitionNode);
+  };
+
+  it('an agent’s servers are charged as a page of 50; a server’s tools as its own row', () => {
+    const one = cost('{ agent(id: "x") { mcpServers { mcpServerId } } }');
+    expect(one).toBeGreaterThanOrEqual(50);
+    // Every agent's servers with their tools, 100 agents at once: over the default limit (5,000).
+    expect(cost('{ agents(first: 100) { nodes { mcpServers { mcpServer { id tools { name inputSchema } } } } } }')).toBeGreaterThan(5_000);
+    expect(cost('{ mcpServer(id: "x") { tools { name title description inputSchema annotations } } }')).toBeLessThan(10);
   });
 });
 

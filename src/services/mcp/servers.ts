@@ -51,6 +51,9 @@ function nameTaken(name: string): ApiError {
   return new ApiError('ALREADY_EXISTS', `Your account already has an MCP server named ${JSON.stringify(name)}`, { field: 'name', name });
 }
 
+/** The most a server's tool list may take as JSON (it is stored with the server and read on every send). */
+export const MCP_SNAPSHOT_BYTES = 1024 * 1024;
+
 /** What a listing stores: the snapshot and when, or why it failed (the previous snapshot is kept). */
 type Listing = { tools: McpToolDefinition[]; error: null } | { tools: null; error: McpServerError };
 
@@ -81,6 +84,12 @@ async function listServerTools(
       { allowPrivateNetworks: rules.allowPrivateNetworks, signal: AbortSignal.timeout(endpoint.timeoutMs * 3) },
       (session) => session.listTools(),
     );
+    if (Buffer.byteLength(JSON.stringify(tools)) > MCP_SNAPSHOT_BYTES) {
+      return {
+        tools: null,
+        error: { code: 'TOOL_RESPONSE_TOO_LARGE', message: `The server's tools take more than ${MCP_SNAPSHOT_BYTES} bytes as JSON` },
+      };
+    }
     return { tools, error: null };
   } catch (error) {
     const failure = error instanceof ToolFailure ? error : mcpFailure(error);

@@ -396,6 +396,30 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
       expect((await app.db.prisma.agent.findUnique({ where: { id: a1 } }))!.enabledMcpServers).toEqual([]);
     });
 
+    it('concurrent changes: enables of one agent take turns (none lost); a delete racing enables leaves no trace of the server', async () => {
+      const agentId = await newAgent();
+      const servers: string[] = [];
+      for (let i = 0; i < 5; i++) servers.push((await create({ name: unique('race'), url: mcp.url })).body.data.id);
+      const enabled = await Promise.all(servers.map((id) => app.http.put(`/v1/agents/${agentId}/mcp-servers/${id}`).set(bearer(key))));
+      expect(enabled.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+      expect((await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers).toEqual([...servers].sort());
+
+      const others = [await newAgent(), await newAgent(), await newAgent()];
+      const doomed = servers[0]!;
+      const results = await Promise.all([
+        ...others.map((a) => app.http.put(`/v1/agents/${a}/mcp-servers/${doomed}`).set(bearer(key))),
+        app.http.delete(`/v1/mcp-servers/${doomed}`).set(bearer(key)),
+        ...others.map((a) => app.http.put(`/v1/agents/${a}/mcp-servers/${doomed}`).set(bearer(key)).send({ tools: ['echo'] })),
+      ]);
+      // Each enable ran before the delete (201/200) or after it (404): never a 5xx.
+      for (const res of results) expect([200, 201, 404], JSON.stringify(res.body)).toContain(res.status);
+      expect(results[others.length]!.status).toBe(200);
+      expect(await app.db.prisma.agentMcpServer.count({ where: { mcpServerId: doomed } })).toBe(0);
+      const agents = await app.db.prisma.agent.findMany({ where: { id: { in: [agentId, ...others] } } });
+      for (const agent of agents) expect(agent.enabledMcpServers).not.toContain(doomed);
+      expect((await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers).toEqual(servers.slice(1).sort());
+    });
+
     it('deleting an agent removes its enablings; the server stays', async () => {
       const agentId = await newAgent();
       const server = (await create({ name: unique('stays'), url: mcp.url })).body.data;

@@ -279,18 +279,22 @@ export async function refreshMcpServer(
 
 /**
  * Deletes the server: its AgentMcpServer rows go with it, and its ID leaves every
- * Agent.enabledMcpServers, in one transaction. The agents that use it are locked first, in ID
- * order, as enabling locks the agent before it refers to the server: the two cannot deadlock.
+ * Agent.enabledMcpServers, in one transaction. The server's row is locked first: an enable that
+ * already refers to it (its foreign key check holds the row) commits before, so its agent is
+ * found below; one that comes after waits, then fails (NOT_FOUND). The agents are then locked in
+ * ID order; an enable waiting for the server holds no lock of theirs, so the two cannot deadlock.
  */
 export async function deleteMcpServer(prisma: PrismaClient, accountId: string, id: string, commit?: CommitMark): Promise<void> {
   if (!isMcpServerId(id)) throw mcpServerNotFound(id);
   const deleted = await prisma.$transaction(async (tx) => {
+    const server = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "McpServer" WHERE "id" = ${id} AND "accountId" = ${accountId} FOR UPDATE`;
+    if (server.length === 0) return false;
     const agents = await tx.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "Agent"
       WHERE "accountId" = ${accountId} AND "id" IN (SELECT "agentId" FROM "AgentMcpServer" WHERE "mcpServerId" = ${id})
       ORDER BY "id" FOR UPDATE`;
-    const { count } = await tx.mcpServer.deleteMany({ where: { id, accountId } });
-    if (count === 0) return false;
+    await tx.mcpServer.delete({ where: { id } });
     for (const agent of agents) await syncEnabledMcpServers(tx, agent.id);
     if (commit) await commit(tx, { type: 'McpServer', id });
     return true;

@@ -227,6 +227,22 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
     expect(gql.body.data.updateMcpServer).toEqual(rest.body.data);
   });
 
+  it('concurrent PATCHes and refreshes all answer, and the stored server is one of the configurations written', async () => {
+    const id = (await create({ name: unique('busy'), url: mcp.url })).body.data.id;
+    const results = await Promise.all([
+      app.http.patch(`/v1/mcp-servers/${id}`).set(bearer(key)).send({ timeoutMs: 2_000 }),
+      app.http.patch(`/v1/mcp-servers/${id}`).set(bearer(key)).send({ url: guarded.url, headers: { Authorization: SECRET } }),
+      app.http.post(`/v1/mcp-servers/${id}/refresh`).set(bearer(key)),
+      app.http.patch(`/v1/mcp-servers/${id}`).set(bearer(key)).send({ description: 'busy' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const final = (await app.http.get(`/v1/mcp-servers/${id}`).set(bearer(key))).body.data;
+    expect(final).toMatchObject({ url: guarded.url, headerNames: ['Authorization'], timeoutMs: 2_000, description: 'busy' });
+    // Listed with the stored configuration: a refresh now finds what the row says.
+    const refreshed = (await app.http.post(`/v1/mcp-servers/${id}/refresh`).set(bearer(key))).body.data;
+    expect([refreshed.status, refreshed.tools.length]).toEqual(['ready', TOOL_NAMES.length]);
+  });
+
   describe('every invalid input is 400 naming the field, and writes nothing', () => {
     let existingId: string;
     beforeAll(async () => {

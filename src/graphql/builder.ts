@@ -25,6 +25,7 @@ const NODE_READ_SCOPES: Record<string, Scope | null> = {
   WebhookDelivery: 'webhooks:manage',
   WebhookEvent: 'webhooks:manage',
   KnowledgeDocument: 'knowledge:read',
+  McpServer: 'agents:read',
 };
 
 type Failure = { parameter?: unknown; failures?: Failure[] };

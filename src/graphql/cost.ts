@@ -33,13 +33,16 @@ export const EXPENSIVE_FIELDS: Record<string, number> = {
   'Query.conversations': 400,
   // Over a default page of 20 agents: 20 × 500 = 10,000, twice the default GRAPHQL_MAX_COST.
   'Agent.knowledgeSearch': 500,
+  // A list without pages of up to 50 MCP servers (the most an account has), each with its tools:
+  // charged as a page of 50, so agents(first: 100) cannot read every server a hundred times over.
+  'Agent.mcpServers': 50,
 };
 
 /**
  * Object fields read from their parent's own row (a JSON column): their selection costs one
  * scalar, however many objects they hold, since they make the database read nothing more.
  */
-const ROW_FIELDS: ReadonlySet<string> = new Set(['Message.citations', 'SentMessage.citations']);
+const ROW_FIELDS: ReadonlySet<string> = new Set(['Message.citations', 'SentMessage.citations', 'McpServer.tools', 'McpServer.lastError']);
 
 /** Only a search costs extra: the list of one agent's conversations is an ordinary list. */
 const chargedWhen: Record<string, (argumentNames: string[]) => boolean> = {

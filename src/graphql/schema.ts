@@ -14,5 +14,6 @@ import './types/plugins.js';
 import './types/tools.js';
 import './types/webhooks.js';
 import './types/knowledge-search.js';
+import './types/mcp-servers.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -14,6 +14,7 @@ import { SCOPES, type Scope } from '../services/scopes.js';
 import { OUTBOUND_URL_MAX_LENGTH } from '../services/outbound/url.js';
 import { WEBHOOK_LIMITS as W } from '../services/webhooks/endpoints.js';
 import { KNOWLEDGE_LANGUAGES, KNOWLEDGE_LIMITS as K } from '../services/knowledge/documents.js';
+import { MCP_SERVER_LIMITS as M, MCP_SERVER_NAME_PATTERN, RESERVED_MCP_HEADERS } from '../services/mcp/server-input.js';
 import { ALL_EVENTS, WEBHOOK_EVENT_TYPES } from '../services/webhooks/event-types.js';
 import type { Refinement, SchemaRefinements } from './graphql-json-schema.js';
 
@@ -57,6 +58,11 @@ export const TAGS = [
     description:
       'Documents (`doc_…`) of your account, chunked and indexed for search; attached to agents, whose answers draw on them. A character’s knowledge entries are a document of their own, managed by OrionOS.',
   },
+  {
+    name: 'MCP servers',
+    description:
+      'MCP servers (`mcs_…`) your account registers as sources of tools (Model Context Protocol, Streamable HTTP): OrionOS lists their tools, and agents use all of them or those chosen.',
+  },
   { name: 'API keys', description: "Your account's keys: create (the secret is shown once), list, revoke, rotate." },
   { name: 'Accounts', description: 'Operators only (the `admin` scope): accounts, their tiers and limits.' },
 ] as const;
@@ -97,6 +103,11 @@ const WEBHOOK_ID = 'The webhook endpoint’s ID (`whk_…`).';
 const EXPORT_LIMITS = `A client that disconnects stops the reading; one that reads nothing for 60 s is cut off. An account runs at most ${MAX_CONCURRENT_EXPORTS} exports at once (per instance): one more is 429 \`RATE_LIMIT_EXCEEDED\` with \`details.reason: "concurrent_exports"\` and \`Retry-After\`, until one ends.`;
 const DELIVERY_ID = 'The delivery’s ID (`dlv_…`).';
 const DOCUMENT_ID = 'The knowledge document’s ID (`doc_…`).';
+const MCP_SERVER_ID = 'The MCP server’s ID (`mcs_…`).';
+const MCP_SERVER_SHAPE =
+  '`data`: `{id, name, description, url, headerNames, timeoutMs, status, tools: [{name, title, description, inputSchema, annotations}], toolsListedAt, lastError: {code, message} | null, createdAt, updatedAt}`. `status` is `ready` when the last listing of its tools worked, `error` when it failed: `lastError.code` says why (`TOOL_NETWORK_REFUSED`, `TOOL_TIMEOUT`, `TOOL_HTTP_ERROR`, `TOOL_RESPONSE_TOO_LARGE`, `TOOL_INVALID_RESPONSE`, `TOOL_FAILED`), and `tools` keeps the last list that worked. Header values are never shown: `headerNames` only.';
+const MCP_LISTING =
+  'OrionOS connects to the server and lists its tools (`tools/list`, at most 200) before answering, outside any lock. A server that cannot be listed (down, refusing, too slow, a private address while the operator does not allow private networks) is stored all the same, with `status: "error"` and `lastError`: the write never fails because the server does; `POST /v1/mcp-servers/{mcpServerId}/refresh` lists again.';
 const KNOWLEDGE_UPLOAD = `Stores a text or Markdown document (\`text\` not blank, at most ${K.textBytes} bytes, 512 KiB, in UTF-8) split in chunks of at most about 1,200 characters (Markdown sections are never mixed) and indexed for full-text search in its \`language\` (default \`english\`), and embedded when an embedding model is configured. \`title\` defaults to the first Markdown heading, else the first line. Idempotent by content: the same text, format and language again answers 200 with the document already stored (the same \`id\`); new content answers 201. An account holds at most ${K.perAccount} uploaded documents (one more is 400 \`INVALID_REQUEST\` on \`text\`).`;
 const CHARACTER_DOCUMENT =
   'A character’s knowledge document (`characterId` set) is managed by OrionOS and read-only here: 400 `INVALID_REQUEST` on `documentId`.';
@@ -674,6 +685,78 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       limit: { description: `How many chunks at most, 1–${KS.limit}.`, minimum: 1, maximum: KS.limit, default: KS.defaultLimit },
     },
   },
+
+  'POST /mcp-servers': {
+    summary: 'Register an MCP server',
+    description: [
+      `Body \`{name, url, description?, headers?, timeoutMs?}\`. \`name\`: 1–${M.name} characters, lower-case letters, digits, \`_\` and \`-\`, starting with a letter or digit, unique in your account (409 \`ALREADY_EXISTS\` otherwise). \`url\`: the server’s Streamable HTTP endpoint, an absolute https:// URL without credentials, at most ${OUTBOUND_URL_MAX_LENGTH} characters (http:// only when the operator allows private networks, \`ORION_ALLOW_PRIVATE_NETWORKS\`, as for webhooks: the headers often carry credentials). \`headers\`: sent with every request (e.g. \`Authorization\`), at most ${M.headers}, names HTTP tokens other than ${RESERVED_MCP_HEADERS.map((h) => `\`${h}\``).join(', ')} (case-insensitive, each once), values at most ${M.headerValue} characters without line breaks; the values are stored sealed under the server key (without one: 503 \`SERVICE_UNAVAILABLE\`) and never returned. \`timeoutMs\`: ${M.timeoutMsMin}–${M.timeoutMsMax} per request (default ${M.timeoutMsDefault}). At most ${M.perAccount} servers per account (400 beyond).`,
+      '',
+      MCP_LISTING,
+      '',
+      MCP_SERVER_SHAPE,
+    ].join('\n'),
+    tag: 'MCP servers',
+    scope: 'agents:write',
+    errors: { ALREADY_EXISTS: 'Your account already has an MCP server with this name.', SERVICE_UNAVAILABLE: 'Headers were given and no server key is configured (`ORION_SECRET_KEY`).' },
+  },
+  'GET /mcp-servers': {
+    summary: 'List MCP servers',
+    description: `Your account’s MCP servers, newest first, a page at a time. ${MCP_SERVER_SHAPE}`,
+    tag: 'MCP servers',
+    scope: 'agents:read',
+  },
+  'GET /mcp-servers/:mcpServerId': {
+    summary: 'Get an MCP server',
+    description: `One MCP server of your account, with the tools it offered when last listed. ${MCP_SERVER_SHAPE}`,
+    tag: 'MCP servers',
+    scope: 'agents:read',
+    params: { mcpServerId: MCP_SERVER_ID },
+  },
+  'PATCH /mcp-servers/:mcpServerId': {
+    summary: 'Update an MCP server',
+    description: `Replaces each field it names, with the bounds of create: \`description: null\` clears it, \`headers\` replaces the whole map (\`null\` removes every header), \`timeoutMs: null\` restores the default; \`name\` and \`url\` cannot be null. When \`url\`, \`headers\` or \`timeoutMs\` change, the tools are listed again, as on create: ${MCP_LISTING}`,
+    tag: 'MCP servers',
+    scope: 'agents:write',
+    params: { mcpServerId: MCP_SERVER_ID },
+    errors: { ALREADY_EXISTS: 'Another MCP server of your account has this name.', SERVICE_UNAVAILABLE: 'Headers were given and no server key is configured (`ORION_SECRET_KEY`).' },
+  },
+  'DELETE /mcp-servers/:mcpServerId': {
+    summary: 'Delete an MCP server',
+    description: 'Deletes the server; every agent that used it stops using it, at once (in the same transaction).',
+    tag: 'MCP servers',
+    scope: 'agents:write',
+    params: { mcpServerId: MCP_SERVER_ID },
+  },
+  'POST /mcp-servers/:mcpServerId/refresh': {
+    summary: 'List an MCP server’s tools again',
+    description: `Connects to the server, lists its tools again and answers the server (200) with its new \`status\`, \`tools\` and \`lastError\`. A failure is no error of the request: it is in \`lastError\`, and the tools of the last listing that worked are kept. No body.`,
+    tag: 'MCP servers',
+    scope: 'agents:write',
+    params: { mcpServerId: MCP_SERVER_ID },
+  },
+  'GET /agents/:agentId/mcp-servers': {
+    summary: 'List the MCP servers an agent uses',
+    description:
+      '`data`: `[{mcpServerId, agentId, tools, mcpServer, createdAt, updatedAt}]`, in the order they were enabled. `tools` is null when the agent uses every tool of the server (also those it offers later), else the names it may call; `mcpServer` is the server as `GET /v1/mcp-servers/{mcpServerId}` shows it.',
+    tag: 'MCP servers',
+    scope: 'agents:read',
+    params: { agentId: AGENT_ID },
+  },
+  'PUT /agents/:agentId/mcp-servers/:mcpServerId': {
+    summary: 'Let an agent use an MCP server',
+    description: `The agent uses the server’s tools: body \`{"tools": ["echo", "add"]}\` for those only (1–${M.agentTools} names from the server’s \`tools\`: any other is 400 \`INVALID_REQUEST\` naming it; refresh the server first if it offers it now), or no body (or \`"tools": null\`) for every tool, including those it offers later. 201 when the agent did not use the server, 200 when its selection was replaced.`,
+    tag: 'MCP servers',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID, mcpServerId: MCP_SERVER_ID },
+  },
+  'DELETE /agents/:agentId/mcp-servers/:mcpServerId': {
+    summary: 'Stop an agent using an MCP server',
+    description: 'The agent no longer uses the server, which stays registered. 404 `NOT_FOUND` when the agent does not use it.',
+    tag: 'MCP servers',
+    scope: 'agents:write',
+    params: { agentId: AGENT_ID, mcpServerId: MCP_SERVER_ID },
+    errors: { NOT_FOUND: 'The agent does not use this MCP server.' },
+  },
 };
 
 const text = (maxLength: number, minLength?: number): Refinement => ({
@@ -745,6 +828,23 @@ function webhookInput(type: 'CreateWebhookInput' | 'UpdateWebhookInput'): Record
   };
 }
 
+/** The bounds of one MCP server input type's fields (create and update share them). */
+function mcpServerInput(type: 'CreateMcpServerInput' | 'UpdateMcpServerInput'): Record<string, Refinement> {
+  const notNull: Refinement = type === 'UpdateMcpServerInput' ? { nullable: false } : {};
+  return {
+    [`${type}.name`]: { minLength: 1, maxLength: M.name, pattern: MCP_SERVER_NAME_PATTERN.source, ...notNull, examples: ['github'] },
+    [`${type}.url`]: { ...text(OUTBOUND_URL_MAX_LENGTH, 1), format: 'uri', ...notNull, examples: ['https://mcp.example.com/mcp'] },
+    [`${type}.description`]: text(M.description),
+    [`${type}.headers`]: {
+      maxProperties: M.headers,
+      propertyNames: { minLength: 1, maxLength: M.headerName, pattern: "^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$" },
+      additionalProperties: { maxLength: M.headerValue },
+      examples: [{ Authorization: 'Bearer <token>' }],
+    },
+    [`${type}.timeoutMs`]: { minimum: M.timeoutMsMin, maximum: M.timeoutMsMax, ...(type === 'CreateMcpServerInput' ? { default: M.timeoutMsDefault } : {}) },
+  };
+}
+
 /** Bounds and defaults the services enforce, which GraphQL types cannot say. */
 export const REFINEMENTS: SchemaRefinements = {
   inputs: {
@@ -792,6 +892,9 @@ export const REFINEMENTS: SchemaRefinements = {
     'UpdateAccountInput.monthlyMessageQuota': { minimum: 0, maximum: 1_000_000_000 },
     ...webhookInput('CreateWebhookInput'),
     ...webhookInput('UpdateWebhookInput'),
+    ...mcpServerInput('CreateMcpServerInput'),
+    ...mcpServerInput('UpdateMcpServerInput'),
+    'EnableMcpServerInput.tools': { minItems: 1, maxItems: M.agentTools, items: { minLength: 1, maxLength: 256 } },
     'CreateApiKeyInput.name': text(100, 1),
     'CreateApiKeyInput.scopes': { minItems: 1, maxItems: SCOPES.length, items: { enum: [...SCOPES] } },
     'CreateApiKeyInput.environment': { default: 'live' },
@@ -823,6 +926,10 @@ export const REFINEMENTS: SchemaRefinements = {
     'PromptMessage.role': { enum: ['system', 'user', 'assistant'] },
     'KnowledgeDocument.language': { enum: [...KNOWLEDGE_LANGUAGES] },
     'KnowledgeDocument.contentHash': { pattern: '^[0-9a-f]{64}$' },
+    'McpServer.name': { pattern: MCP_SERVER_NAME_PATTERN.source },
+    'McpServerError.code': {
+      enum: ['TOOL_NETWORK_REFUSED', 'TOOL_TIMEOUT', 'TOOL_HTTP_ERROR', 'TOOL_RESPONSE_TOO_LARGE', 'TOOL_INVALID_RESPONSE', 'TOOL_FAILED'],
+    },
   },
 };
 

@@ -67,6 +67,15 @@ import {
   UploadAgentKnowledgeDocument,
   UploadKnowledgeDocument,
   SearchAgentKnowledgeDocument,
+  CreateMcpServerDocument,
+  DeleteMcpServerDocument,
+  DisableMcpServerDocument,
+  EnableMcpServerDocument,
+  GetMcpServerDocument,
+  ListAgentMcpServersDocument,
+  ListMcpServersDocument,
+  RefreshMcpServerDocument,
+  UpdateMcpServerDocument,
 } from './generated/operations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -351,4 +360,28 @@ export const routes: RestRoute[] = [
     query: pages,
   }),
   route({ method: 'DELETE', path: '/knowledge/:documentId', operation: DeleteKnowledgeDocumentDocument, field: 'deleteKnowledgeDocument' }),
+  route({ method: 'POST', path: '/mcp-servers', operation: CreateMcpServerDocument, field: 'createMcpServer', status: 201, body: true }),
+  route({ method: 'GET', path: '/mcp-servers', operation: ListMcpServersDocument, field: 'mcpServers', query: pages }),
+  route({ method: 'GET', path: '/mcp-servers/:mcpServerId', operation: GetMcpServerDocument, field: 'mcpServer' }),
+  route({ method: 'PATCH', path: '/mcp-servers/:mcpServerId', operation: UpdateMcpServerDocument, field: 'updateMcpServer', body: true }),
+  route({ method: 'DELETE', path: '/mcp-servers/:mcpServerId', operation: DeleteMcpServerDocument, field: 'deleteMcpServer' }),
+  // Lists the tools again and answers the server: nothing new is made, so 200.
+  route({ method: 'POST', path: '/mcp-servers/:mcpServerId/refresh', operation: RefreshMcpServerDocument, field: 'refreshMcpServer' }),
+  route({ method: 'GET', path: '/agents/:agentId/mcp-servers', operation: ListAgentMcpServersDocument, field: 'agent.mcpServers' }),
+  // 201 when the agent did not use the server, 200 when its tool selection was replaced.
+  route({
+    method: 'PUT',
+    path: '/agents/:agentId/mcp-servers/:mcpServerId',
+    operation: EnableMcpServerDocument,
+    field: 'enableMcpServer.agentMcpServer',
+    createdFlag: 'enableMcpServer.created',
+    status: 201,
+    body: 'optional',
+  }),
+  route({
+    method: 'DELETE',
+    path: '/agents/:agentId/mcp-servers/:mcpServerId',
+    operation: DisableMcpServerDocument,
+    field: 'disableMcpServer',
+  }),
 ];

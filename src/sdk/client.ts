@@ -2,6 +2,7 @@ import { Analytics } from './analytics.js';
 import { HttpClient } from './http.js';
 import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } from './resources.js';
 import { Knowledge } from './knowledge.js';
+import { McpServers } from './mcp-servers.js';
 import { Messages } from './messages.js';
 import { Webhooks } from './webhooks.js';
 
@@ -54,6 +55,8 @@ export class OrionOS {
   readonly messages: Messages;
   /** Knowledge documents: upload, list, get, chunks, attach to / detach from agents, delete. */
   readonly knowledge: Knowledge;
+  /** MCP servers as tool sources: register, list, get, update, refresh, delete; and the agents that use them. */
+  readonly mcpServers: McpServers;
   readonly apiKeys: ApiKeys;
   /** Webhook endpoints, their deliveries, and `verify` for what they receive. */
   readonly webhooks: Webhooks;
@@ -87,6 +90,7 @@ export class OrionOS {
     this.analytics = new Analytics(http);
     this.messages = new Messages(http);
     this.knowledge = new Knowledge(http);
+    this.mcpServers = new McpServers(http);
     this.apiKeys = new ApiKeys(http);
     this.webhooks = new Webhooks(http);
     this.accounts = new Accounts(http);

@@ -46,6 +46,16 @@ export {
   type KnowledgeListParams,
   type KnowledgeUploadParams,
 } from './knowledge.js';
+export {
+  McpServers,
+  type AgentMcpServer,
+  type DeletedMcpServer,
+  type DisabledMcpServer,
+  type McpServer,
+  type McpServerCreateParams,
+  type McpServerEnableParams,
+  type McpServerUpdateParams,
+} from './mcp-servers.js';
 export { MessageStream } from './stream.js';
 export { verifyWebhook, Webhooks, WebhookVerificationError, type WebhookHeaders, type WebhookVerificationReason } from './webhooks.js';
 export type * from './types.js';

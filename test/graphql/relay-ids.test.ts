@@ -41,6 +41,11 @@ describe('global object identification (schema)', () => {
     expect(fields('DeleteCharacterPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
     expect(fields('DeleteToolPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
     expect(fields('DisablePluginPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    expect(fields('DeleteMcpServerPayload')).toEqual(expect.arrayContaining(['deletedId', 'deleted']));
+    // An agent's use of a server names both; it is no object of its own.
+    expect(fields('AgentMcpServer')).toEqual(expect.arrayContaining(['mcpServerId', 'agentId', 'mcpServer']));
+    expect(fields('AgentMcpServer')).not.toContain('id');
+    expect(fields('DisableMcpServerPayload')).toEqual(expect.arrayContaining(['mcpServerId', 'agentId', 'disabled']));
     // A catalog plugin is named, not a Node.
     expect(fields('Plugin')).not.toContain('id');
     // A revision is part of its character, not an object of its own: it has a number, no id.
@@ -51,7 +56,7 @@ describe('global object identification (schema)', () => {
     expect(getNamedType(sentMessage.type).name).toBe('Message');
     const node = sdl.getType('Node');
     expect(isInterfaceType(node) && sdl.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(
-      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'KnowledgeDocument', 'Message', 'Tool', 'Webhook', 'WebhookDelivery', 'WebhookEvent'],
+      ['Account', 'Agent', 'ApiKey', 'Character', 'Conversation', 'KnowledgeDocument', 'McpServer', 'Message', 'Tool', 'Webhook', 'WebhookDelivery', 'WebhookEvent'],
     );
   });
 });
@@ -174,6 +179,39 @@ describe('relay-runtime normalizes real responses without conflicts', () => {
     const foreign = await graphql(app, other.key, 'query ($id: ID!) { node(id: $id) { id ... on ApiKey { name } } }', { id: keyId });
     expect(foreign.body.data?.node ?? null).toBeNull();
     expect(JSON.stringify(foreign.body)).not.toContain('relay key');
+  });
+
+  it('an MCP server is a Node (node(id:) with its mcs_ ID); an agent’s use of it and the delete payload keep its record', async () => {
+    const agent = (await mutate('mutation CreateAgentM($input: CreateAgentInput!) { createAgent(input: $input) { id name } }', { input: { name: 'MCP user' } }))
+      .createAgent;
+    // Private networks are not allowed in this app: the server is stored with status error, which is enough here.
+    const server = (
+      await mutate('mutation CreateMcpR($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id name status } }', {
+        input: { name: 'relay-mcp', url: 'https://mcp.example.com/mcp', timeoutMs: 1000 },
+      })
+    ).createMcpServer;
+    expect(server.id).toMatch(/^mcs_/);
+    expect(typeOfRecord(server.id)).toBe('McpServer');
+    await mutate(
+      'mutation EnableMcpR($a: ID!, $m: ID!) { enableMcpServer(agentId: $a, mcpServerId: $m) { created agentMcpServer { mcpServerId agentId tools mcpServer { id name } } } }',
+      { a: agent.id, m: server.id },
+    );
+    const read: any = await query('query McpNodeR($id: ID!) { node(id: $id) { __typename id ... on McpServer { name headerNames } } }', { id: server.id });
+    expect(read.node).toEqual({ __typename: 'McpServer', id: server.id, name: 'relay-mcp', headerNames: [] });
+    await query('query McpListR($id: ID!) { mcpServers(first: 10) { nodes { id name } } agent(id: $id) { id mcpServers { mcpServerId mcpServer { id status } } } }', {
+      id: agent.id,
+    });
+    expect(typeOfRecord(server.id)).toBe('McpServer');
+    expect(typeOfRecord(agent.id)).toBe('Agent');
+    const deleted = (await mutate('mutation DeleteMcpR($id: ID!) { deleteMcpServer(id: $id) { deletedId deleted } }', { id: server.id })).deleteMcpServer;
+    expect(deleted).toEqual({ deletedId: server.id, deleted: true });
+    expect(typeOfRecord(server.id)).toBe('McpServer');
+    expect(warnings).toEqual([]);
+    // Another account does not find it through node(id:).
+    const other = await app.newAccount('Other MCP');
+    const kept = (await graphql(app, key, 'mutation { createMcpServer(input: {name: "kept", url: "https://mcp.example.com/k", timeoutMs: 1000}) { id } }')).body.data
+      .createMcpServer.id;
+    expect((await graphql(app, other.key, 'query ($id: ID!) { node(id: $id) { id } }', { id: kept })).body.data.node).toBeNull();
   });
 
   it('REST keeps its documented shapes: `id` in a send and in delete answers', async () => {

@@ -87,7 +87,16 @@ describe('logs and metrics', () => {
       expect.stringMatching(/^whsec_/),
       expect.stringMatching(/^whsec_/),
     ]);
+    // An MCP server's header values: stored sealed, never answered, never logged.
+    const mcpHeaderValue = 'mcp-header-value-that-must-not-be-logged';
+    const mcp = await app.http
+      .post('/v1/mcp-servers')
+      .set(bearer(key))
+      .send({ name: 'logged', url: 'https://mcp.example.com/mcp', timeoutMs: 1000, headers: { 'X-Api-Key': mcpHeaderValue } });
+    expect(mcp.status).toBe(201);
+    await app.http.patch(`/v1/mcp-servers/${mcp.body.data.id}`).set(bearer(key)).send({ headers: { 'X-Api-Key': `${mcpHeaderValue}-2` } });
     const all = lines.join('\n');
+    expect(all).not.toContain(mcpHeaderValue);
     expect(lines.length).toBeGreaterThan(5);
     const toolSecrets = [toolSecret, rotatedSecret, gqlRotated.body.data.rotateToolSecret.secret, TEST_SERVER_KEY];
     for (const secret of [key, newSecret, app.adminKey, PROVIDER_CREDENTIAL, METRICS_TOKEN, 'this-is-a-wrong-key', 'dXNlcjpwYXNzd29yZA', 'Bearer ', ...toolSecrets]) {

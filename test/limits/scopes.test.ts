@@ -23,6 +23,7 @@ describe('scope matrix', () => {
     deliveryId: string;
     eventId: string;
     documentId: string;
+    mcpServerId: string;
   };
   const keys = new Map<Scope, string>();
 
@@ -46,7 +47,11 @@ describe('scope matrix', () => {
     ).body.data.webhook;
     const delivery = (await app.http.post(`/v1/webhooks/${webhook.id}/test`).set(bearer(owner.key))).body.data;
     const document = (await app.http.post(`/v1/agents/${agent.id}/knowledge`).set(bearer(owner.key)).send({ text: 'Scoped knowledge.' })).body.data;
+    // Private networks are not allowed here: the server is stored with status error, which is enough.
+    const mcpServer = (await app.http.post('/v1/mcp-servers').set(bearer(owner.key)).send({ name: 'scoped', url: 'https://mcp.example.com/mcp', timeoutMs: 1_000 })).body.data;
+    await app.http.put(`/v1/agents/${agent.id}/mcp-servers/${mcpServer.id}`).set(bearer(owner.key)).expect(201);
     ids = {
+      mcpServerId: mcpServer.id,
       documentId: document.id,
       webhookId: webhook.id,
       deliveryId: delivery.id,
@@ -137,6 +142,15 @@ describe('scope matrix', () => {
     'GET /knowledge/:documentId/chunks': { scope: 'knowledge:read' },
     'DELETE /knowledge/:documentId': { scope: 'knowledge:write' },
     'GET /agents/:agentId/knowledge/search': { scope: 'knowledge:read', query: '?q=hi', alsoNeeds: ['agents:read'] },
+    'POST /mcp-servers': { scope: 'agents:write', body: { name: 'other', url: 'https://mcp.example.com/other' } },
+    'GET /mcp-servers': { scope: 'agents:read' },
+    'GET /mcp-servers/:mcpServerId': { scope: 'agents:read' },
+    'PATCH /mcp-servers/:mcpServerId': { scope: 'agents:write', body: { description: 'changed' } },
+    'DELETE /mcp-servers/:mcpServerId': { scope: 'agents:write' },
+    'POST /mcp-servers/:mcpServerId/refresh': { scope: 'agents:write' },
+    'GET /agents/:agentId/mcp-servers': { scope: 'agents:read' },
+    'PUT /agents/:agentId/mcp-servers/:mcpServerId': { scope: 'agents:write', body: { tools: null } },
+    'DELETE /agents/:agentId/mcp-servers/:mcpServerId': { scope: 'agents:write' },
   };
 
   it('covers every REST route', () => {
@@ -163,6 +177,9 @@ describe('scope matrix', () => {
         app.db.prisma.knowledgeDocument.count(),
         app.db.prisma.knowledgeChunk.count(),
         app.db.prisma.agentKnowledge.count(),
+        app.db.prisma.mcpServer.findMany({ orderBy: { id: 'asc' } }),
+        app.db.prisma.agentMcpServer.findMany({ orderBy: { mcpServerId: 'asc' } }),
+        app.db.prisma.agent.findMany({ select: { enabledMcpServers: true }, orderBy: { id: 'asc' } }),
       ]);
     const before = await counts();
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -333,6 +350,27 @@ describe('scope matrix', () => {
       variables: (i) => ({ id: i.documentId }),
     },
     'Mutation.updateAccount': { scope: 'admin', query: 'mutation($id: ID!) { updateAccount(id: $id, input: {tier: pro}) { id } }', variables: (i) => ({ id: i.accountId }) },
+    'Query.mcpServer': { scope: 'agents:read', query: 'query($id: ID!) { mcpServer(id: $id) { id } }', variables: (i) => ({ id: i.mcpServerId }) },
+    'Query.mcpServers': { scope: 'agents:read', query: '{ mcpServers { totalCount } }' },
+    'Query.node(McpServer)': { scope: 'agents:read', query: 'query($id: ID!) { node(id: $id) { id } }', variables: (i) => ({ id: i.mcpServerId }) },
+    'Mutation.createMcpServer': { scope: 'agents:write', query: 'mutation { createMcpServer(input: {name: "gql", url: "https://mcp.example.com/gql"}) { id } }' },
+    'Mutation.updateMcpServer': {
+      scope: 'agents:write',
+      query: 'mutation($id: ID!) { updateMcpServer(id: $id, input: {description: "x"}) { id } }',
+      variables: (i) => ({ id: i.mcpServerId }),
+    },
+    'Mutation.refreshMcpServer': { scope: 'agents:write', query: 'mutation($id: ID!) { refreshMcpServer(id: $id) { id } }', variables: (i) => ({ id: i.mcpServerId }) },
+    'Mutation.deleteMcpServer': { scope: 'agents:write', query: 'mutation($id: ID!) { deleteMcpServer(id: $id) { deletedId } }', variables: (i) => ({ id: i.mcpServerId }) },
+    'Mutation.enableMcpServer': {
+      scope: 'agents:write',
+      query: 'mutation($a: ID!, $m: ID!) { enableMcpServer(agentId: $a, mcpServerId: $m) { created } }',
+      variables: (i) => ({ a: i.agentId, m: i.mcpServerId }),
+    },
+    'Mutation.disableMcpServer': {
+      scope: 'agents:write',
+      query: 'mutation($a: ID!, $m: ID!) { disableMcpServer(agentId: $a, mcpServerId: $m) { disabled } }',
+      variables: (i) => ({ a: i.agentId, m: i.mcpServerId }),
+    },
     'Agent.knowledgeSearch': {
       scope: 'knowledge:read',
       query: 'query($id: ID!) { agent(id: $id) { knowledgeSearch(q: "hi") { ranking } } }',

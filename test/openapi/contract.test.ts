@@ -34,6 +34,7 @@ type Ids = {
   deliveryId: string;
   messageId: string;
   documentId: string;
+  mcpServerId: string;
 };
 type Sample = {
   query?: Record<string, string>;
@@ -59,6 +60,7 @@ const MISSING: Ids = {
   deliveryId: `dlv_${'0'.repeat(26)}`,
   messageId: `msg_${'0'.repeat(26)}`,
   documentId: `doc_${'0'.repeat(26)}`,
+  mcpServerId: `mcs_${'0'.repeat(26)}`,
 };
 
 let app: TestApp;
@@ -268,6 +270,48 @@ const SAMPLES: Record<string, Sample> = {
       return { agentId };
     },
   },
+  'POST /mcp-servers': {
+    body: {
+      name: 'contract',
+      url: 'https://mcp.example.com/contract',
+      description: 'Contract tools',
+      headers: { Authorization: 'Bearer contract-token' },
+      timeoutMs: 1000,
+    },
+    invalidBody: { name: 'Not A Name', url: 'https://mcp.example.com/x' },
+    otherBody: { name: 'contract-2', url: 'https://mcp.example.com/other', timeoutMs: 1000 },
+    // Names are unique per account: each call starts without the sample's servers.
+    fresh: async () => {
+      await app.db.prisma.mcpServer.deleteMany({ where: { accountId: ownerAccountId, name: { in: ['contract', 'contract-2'] } } });
+      return {};
+    },
+  },
+  'GET /mcp-servers': { query: { page: '1', limit: '5' } },
+  'GET /mcp-servers/:mcpServerId': {},
+  'PATCH /mcp-servers/:mcpServerId': {
+    body: { description: 'Changed.', timeoutMs: null },
+    invalidBody: { timeoutMs: 50 },
+  },
+  'DELETE /mcp-servers/:mcpServerId': {
+    fresh: async () => ({
+      mcpServerId: (await post('/v1/mcp-servers', ownerKey, { name: `doomed-${Math.random().toString(36).slice(2, 10)}`, url: 'https://mcp.example.com/doomed', timeoutMs: 1000 })).id,
+    }),
+  },
+  'POST /mcp-servers/:mcpServerId/refresh': { otherBody: { unused: true } },
+  'GET /agents/:agentId/mcp-servers': {},
+  'PUT /agents/:agentId/mcp-servers/:mcpServerId': {
+    body: { tools: null },
+    invalidBody: { tools: [] },
+    // An agent that does not use the server yet: 201 (the fixture agent's answers 200).
+    fresh: async () => ({ agentId: (await post('/v1/agents', ownerKey, { name: 'MCP newcomer' })).id }),
+  },
+  'DELETE /agents/:agentId/mcp-servers/:mcpServerId': {
+    fresh: async () => {
+      const agentId = (await post('/v1/agents', ownerKey, { name: 'MCP user' })).id;
+      await app.http.put(`/v1/agents/${agentId}/mcp-servers/${ids.mcpServerId}`).set(bearer(ownerKey)).expect(201);
+      return { agentId };
+    },
+  },
 };
 
 /** The success statuses of a route: an upload of content already stored answers 200 instead of 201. */
@@ -332,7 +376,11 @@ describe('the REST API answers as its OpenAPI document says', () => {
     });
     const webhook = await post('/v1/webhooks', ownerKey, { url: 'https://hooks.example.com/fixture', events: ['*'] });
     const delivery = await post(`/v1/webhooks/${webhook.webhook.id}/test`, ownerKey, {});
+    // Private networks are not allowed here: the server is stored with status error, which is enough.
+    const mcpServer = await post('/v1/mcp-servers', ownerKey, { name: 'fixture', url: 'https://mcp.example.com/fixture', timeoutMs: 1000 });
+    await app.http.put(`/v1/agents/${agent.id}/mcp-servers/${mcpServer.id}`).set(bearer(ownerKey)).expect(201);
     ids = {
+      mcpServerId: mcpServer.id,
       messageId: '',
       documentId: '',
       webhookId: webhook.webhook.id,
@@ -462,6 +510,19 @@ describe('the REST API answers as its OpenAPI document says', () => {
     expect((taken.body as any).error.details).toEqual({ field: 'name', name: 'fixture_tool' });
     const other = await post(`/v1/agents/${ids.agentId}/tools`, ownerKey, { ...body, name: 'second_tool' });
     expectCode(await call(patch, { params: { toolId: other.tool.id }, body: { name: 'fixture_tool' } }), 'ALREADY_EXISTS');
+  });
+
+  it('POST and PATCH /mcp-servers: 409 ALREADY_EXISTS for a name the account has; PUT /agents/:agentId/mcp-servers/:mcpServerId: 200 when replaced', async () => {
+    const create = routes.find((r) => r.method === 'POST' && r.path === '/mcp-servers')!;
+    const patch = routes.find((r) => r.method === 'PATCH' && r.path === '/mcp-servers/:mcpServerId')!;
+    const enable = routes.find((r) => r.method === 'PUT' && r.path === '/agents/:agentId/mcp-servers/:mcpServerId')!;
+    const taken = await call(create, { body: { name: 'fixture', url: 'https://mcp.example.com/again', timeoutMs: 1000 } });
+    expectCode(taken, 'ALREADY_EXISTS');
+    expect((taken.body as any).error.details).toEqual({ field: 'name', name: 'fixture' });
+    const other = await post('/v1/mcp-servers', ownerKey, { name: 'second', url: 'https://mcp.example.com/second', timeoutMs: 1000 });
+    expectCode(await call(patch, { params: { mcpServerId: other.id }, body: { name: 'fixture' } }), 'ALREADY_EXISTS');
+    const replaced = await call(enable, { body: { tools: null } });
+    expect(replaced.status).toBe(200);
   });
 
   it('POST /webhooks/:webhookId/test and …/redeliver: 409 WEBHOOK_DISABLED on a disabled endpoint', async () => {

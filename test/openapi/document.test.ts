@@ -103,11 +103,13 @@ describe('the OpenAPI document', () => {
     const expected = (route: RestRoute): Record<string, string[]> => {
       const codes: ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
       if (route.path.includes(':agentId')) codes.push('AGENT_NOT_FOUND');
-      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId|webhookId|deliveryId|messageId|documentId)/.test(route.path)) codes.push('NOT_FOUND');
+      if (/:(conversationId|keyId|accountId|characterId|pluginId|toolId|webhookId|deliveryId|messageId|documentId|mcpServerId)/.test(route.path)) codes.push('NOT_FOUND');
       // A search's agentId must name an agent of the account.
       if (route.path === '/conversations' && route.method === 'GET') codes.push('AGENT_NOT_FOUND');
       // A tool's name is unique per agent; tool secrets need the server key.
       if (/^\/agents\/:agentId\/tools(\/:toolId)?$/.test(route.path) && ['POST', 'PATCH'].includes(route.method)) codes.push('ALREADY_EXISTS');
+      // An MCP server's name is unique per account.
+      if (/^\/mcp-servers(\/:mcpServerId)?$/.test(route.path) && ['POST', 'PATCH'].includes(route.method)) codes.push('ALREADY_EXISTS');
       // An agent's characterId must name a character of the account.
       if (route.path === '/agents' && route.method === 'POST') codes.push('NOT_FOUND');
       if (route.path === '/agents/:agentId' && route.method === 'PATCH') codes.push('NOT_FOUND');

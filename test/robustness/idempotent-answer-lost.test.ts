@@ -126,6 +126,29 @@ describe.each(STORAGES)('a mutation whose answer was lost is not run again (%s)'
     expectAnswerLost(await loseAnswerThenRetry('mutation($id: ID!) { deleteTool(id: $id) { deletedId } }', { id }), { type: 'Tool', id });
   });
 
+  it('MCP servers: create (no second server), update, refresh, enable, disable, delete', async () => {
+    // Private networks are not allowed in this app: the server is stored with status error, which is enough.
+    const input = { name: 'lost', url: 'https://mcp.example.com/mcp', timeoutMs: 1000 };
+    const created = await loseAnswerThenRetry('mutation($i: CreateMcpServerInput!) { createMcpServer(input: $i) { id } }', { i: input });
+    expect(created.body.errors?.[0]?.extensions?.details?.reason, JSON.stringify(created.body)).toBe('answer_lost');
+    const servers = await app.db.prisma.mcpServer.findMany({ where: { accountId, name: 'lost' } });
+    expect(servers).toHaveLength(1);
+    const id = servers[0]!.id;
+    expect(created.body.errors[0].extensions.details.outcome).toEqual({ type: 'McpServer', id });
+    expectAnswerLost(await loseAnswerThenRetry('mutation($id: ID!) { updateMcpServer(id: $id, input: { description: "e" }) { id } }', { id }), { type: 'McpServer', id });
+    expectAnswerLost(await loseAnswerThenRetry('mutation($id: ID!) { refreshMcpServer(id: $id) { id } }', { id }), { type: 'McpServer', id });
+    const agentId = await newAgent();
+    expectAnswerLost(
+      await loseAnswerThenRetry('mutation($a: ID!, $m: ID!) { enableMcpServer(agentId: $a, mcpServerId: $m) { created } }', { a: agentId, m: id }),
+      { type: 'Agent', id: agentId },
+    );
+    expectAnswerLost(
+      await loseAnswerThenRetry('mutation($a: ID!, $m: ID!) { disableMcpServer(agentId: $a, mcpServerId: $m) { disabled } }', { a: agentId, m: id }),
+      { type: 'Agent', id: agentId },
+    );
+    expectAnswerLost(await loseAnswerThenRetry('mutation($id: ID!) { deleteMcpServer(id: $id) { deletedId } }', { id }), { type: 'McpServer', id });
+  });
+
   it('updateAccount (operator)', async () => {
     const retry = await loseAnswerThenRetry('mutation($id: ID!) { updateAccount(id: $id, input: { name: "Renamed" }) { id } }', { id: accountId }, app.adminKey);
     expectAnswerLost(retry, { type: 'Account', id: accountId });

@@ -2,6 +2,7 @@ import type { PrismaClient } from '../../db/client.js';
 import type { AgentPlugin, Prisma } from '../../db/generated/prisma/client.js';
 import { agentNotFound, invalidRequest, notFound, type FieldError } from '../../errors.js';
 import { typeOfId } from '../../ids.js';
+import { changingAgent, syncEnabledPlugins } from '../agent-lock.js';
 import type { CommitMark } from '../idempotency.js';
 import { catalogValidator, schemaFieldErrors } from '../json-schema.js';
 import { PLUGINS, pluginById, type PluginDefinition } from './catalog.js';
@@ -118,27 +119,12 @@ export async function disablePlugin(
   });
 }
 
-/**
- * Runs a change of the agent's plugins with the agent's row locked (AGENT_NOT_FOUND when it is
- * not the account's), then brings Agent.enabledPlugins in step with its AgentPlugin rows in the
- * same transaction: the send path reads no plugin rows for an agent whose list is empty. The lock
- * makes concurrent changes of one agent's plugins take turns, so neither list loses the other's.
- */
-async function changingPlugins<T>(
+/** A change of the agent's plugins, with Agent.enabledPlugins kept in step (see changingAgent). */
+function changingPlugins<T>(
   prisma: PrismaClient,
   accountId: string,
   agentId: string,
   change: (tx: Prisma.TransactionClient) => Promise<T>,
 ): Promise<T> {
-  if (typeOfId(agentId) !== 'Agent') throw agentNotFound(agentId);
-  return prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "Agent" WHERE "id" = ${agentId} AND "accountId" = ${accountId} FOR UPDATE`;
-    if (locked.length === 0) throw agentNotFound(agentId);
-    const result = await change(tx);
-    await tx.$executeRaw`
-      UPDATE "Agent" SET "enabledPlugins" = ARRAY(SELECT "pluginId" FROM "AgentPlugin" WHERE "agentId" = ${agentId} ORDER BY "pluginId")
-      WHERE "id" = ${agentId}`;
-    return result;
-  });
+  return changingAgent(prisma, accountId, agentId, change, syncEnabledPlugins);
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sealMcpHeaders } from '../../src/services/mcp/headers.js';
 import { bearer, graphql, startTestApp, type TestApp } from '../support/app.js';
-import { useMcpServer } from '../support/mcp.js';
+import { useMcpServer, writeMcpServerRows } from '../support/mcp.js';
 import { startMcpServer, type TestMcpServer } from '../support/mcp-server.js';
 import { startOpenAIServer, type ProviderServer } from '../support/provider-servers.js';
 import { expectOneToolCallFirst, listen, postSse } from '../support/sse.js';
@@ -145,12 +145,12 @@ describe('agents call MCP tools during a send', () => {
 
   it('a slow tool beyond the server timeout: TOOL_TIMEOUT recorded and told to the model, the send answers', async () => {
     const agentId = await newAgent('Patient');
-    await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', headers: { authorization: SECRET }, timeoutMs: 500 });
-    provider.toolCalls = [{ name: 'kit__slow', arguments: { ms: 3_000 } }];
+    await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', headers: { authorization: SECRET }, timeoutMs: 1_000 });
+    provider.toolCalls = [{ name: 'kit__slow', arguments: { ms: 4_000 } }];
     const started = Date.now();
     const res = await send(agentId, 'Be slow', 'slow');
     expect(res.status).toBe(201);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
     expect(res.body.data.response).toBe('Done with the tool.');
     expect(res.body.data.toolCalls[0]).toMatchObject({ tool: 'kit__slow', result: null, error: { code: 'TOOL_TIMEOUT' } });
     expect(toolResultsSent(provider.requests[1]!.body)[0]!.content).toContain('TOOL_TIMEOUT');
@@ -225,9 +225,17 @@ describe('agents call MCP tools during a send', () => {
 
   it('only the chosen tools are offered when the agent names some', async () => {
     const agentId = await newAgent('Chooser');
-    await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', headers: { authorization: SECRET }, tools: ['echo', 'add', 'gone-since'] });
+    const { mcpServerId } = await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', headers: { authorization: SECRET }, tools: ['echo', 'add'] });
     const res = await send(agentId, 'Echo', 'chosen');
     expect(res.status).toBe(201);
+    expect(offered(provider.requests[0]!.body).map((t) => t.name).sort()).toEqual(['kit__add', 'kit__echo']);
+    // A chosen tool the server stopped listing (seen at a later refresh) is simply not offered.
+    await app.db.prisma.agentMcpServer.update({
+      where: { agentId_mcpServerId: { agentId, mcpServerId } },
+      data: { tools: ['echo', 'add', 'gone-since'] },
+    });
+    provider.requests.length = 0;
+    expect((await send(agentId, 'Echo', 'chosen')).status).toBe(201);
     expect(offered(provider.requests[0]!.body).map((t) => t.name).sort()).toEqual(['kit__add', 'kit__echo']);
   });
 
@@ -335,7 +343,8 @@ describe('MCP tools under the outbound rules', () => {
     const { key } = await app.newAccount();
     const agentId = (await app.http.post('/v1/agents').set(bearer(key)).send({ name: 'Fenced', model: { provider: 'openai', name: 'gpt-test' } })).body
       .data.id;
-    await useMcpServer(app, agentId, { url: mcp.url, name: 'kit' });
+    // Registered while the operator allowed private networks (the API refuses it now).
+    await writeMcpServerRows(app, agentId, { url: mcp.url, name: 'kit' });
     const requestsBefore = mcp.requests.length;
     provider.toolCalls = [{ name: 'kit__echo', arguments: { text: 'hello' } }];
     provider.reply = 'Could not.';

@@ -209,6 +209,25 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
     expect((await app.db.prisma.mcpServer.findUnique({ where: { id } }))!.headers).toBeNull();
   });
 
+  it('moving the url to another origin needs the headers again: stored values never go to a new host (both protocols)', async () => {
+    const res = await create({ name: unique('moved'), url: guarded.url, headers: { authorization: SECRET } });
+    expect(res.body.data.status).toBe('ready');
+    const id = res.body.data.id;
+    const elsewhere = mcp.url.replace('127.0.0.1', 'localhost');
+    const before = { guarded: guarded.requests.length, mcp: mcp.requests.length, row: await app.db.prisma.mcpServer.findUnique({ where: { id } }) };
+    const refused = await app.http.patch(`/v1/mcp-servers/${id}`).set(bearer(key)).send({ url: elsewhere });
+    expect([refused.status, refused.body.error.code, refused.body.error.details.fields[0].field]).toEqual([400, 'INVALID_REQUEST', 'headers']);
+    const gql = await graphql(app, key, UPDATE, { id, input: { url: elsewhere } });
+    expect(gql.body.errors[0].extensions).toMatchObject({ code: 'INVALID_REQUEST', details: refused.body.error.details });
+    expect(await app.db.prisma.mcpServer.findUnique({ where: { id } })).toEqual(before.row);
+    expect([guarded.requests.length, mcp.requests.length]).toEqual([before.guarded, before.mcp]);
+    // Another path on the same origin keeps them; another origin with headers given (or null) is fine.
+    const samePlace = await app.http.patch(`/v1/mcp-servers/${id}`).set(bearer(key)).send({ url: `${guarded.url}?v=2` });
+    expect(samePlace.body.data).toMatchObject({ status: 'ready', headerNames: ['authorization'] });
+    const moved = await app.http.patch(`/v1/mcp-servers/${id}`).set(bearer(key)).send({ url: elsewhere, headers: null });
+    expect(moved.body.data).toMatchObject({ status: 'ready', headerNames: [], url: elsewhere });
+  });
+
   it('PATCH replaces the fields named; only url, headers or timeoutMs list the tools again', async () => {
     const res = await create({ name: unique('patch'), url: mcp.url, timeoutMs: 2_000 });
     const id = res.body.data.id;

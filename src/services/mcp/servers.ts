@@ -178,11 +178,18 @@ export function listMcpServers(prisma: PrismaClient, accountId: string, args: Pa
 /** Tries of an update whose row another write changed between its read and its write (the last one writes regardless). */
 const UPDATE_TRIES = 3;
 
+/** Whether two URLs have the same scheme, host and port. */
+function sameOrigin(a: string, b: string): boolean {
+  return new URL(a).origin === new URL(b).origin;
+}
+
 /**
  * PATCH: each field named replaces the stored one (`description: null` clears it, `headers`
  * replaces the whole map and null removes them all, `timeoutMs: null` restores the default).
  * When url, headers or timeoutMs change, the tools are listed again (outside any transaction)
- * and the answer carries the new status.
+ * and the answer carries the new status. A url of another origin needs `headers` in the same
+ * PATCH when the server has some: a key that may write servers cannot send the stored
+ * credentials to a host of its choosing.
  */
 export async function updateMcpServer(
   prisma: PrismaClient,
@@ -198,6 +205,14 @@ export async function updateMcpServer(
   const key = newHeaders && Object.keys(newHeaders).length ? requireServerKey(serverKey) : undefined;
   for (let attempt = 1; ; attempt++) {
     const current = await getMcpServer(prisma, accountId, id);
+    if (values.url !== undefined && newHeaders === undefined && current.headerNames.length > 0 && !sameOrigin(values.url!, current.url)) {
+      throw invalidRequest([
+        {
+          field: 'headers',
+          message: 'must be given again (or null) when the url moves to another origin: stored header values are never sent to a new host',
+        },
+      ]);
+    }
     if (values.name !== undefined && values.name !== current.name) {
       const other = await prisma.mcpServer.findFirst({ where: { accountId, name: values.name }, select: { id: true } });
       if (other) throw nameTaken(values.name);

@@ -457,12 +457,22 @@ async function failTurn(
 
 type TimedReply = ModelReply & { latencyMs: number; citations: Citation[] };
 
+/**
+ * Of a send's model time, what its tool calls may not use: the model's last turn (the answer
+ * after the tools) needs time too. Tool calls that would run past the rest time out
+ * (TOOL_TIMEOUT, told to the model) rather than the whole send (a 503 that loses the turn).
+ */
+export function toolReserveMs(modelTimeoutMs: number): number {
+  return Math.min(10_000, Math.max(1_000, Math.round(modelTimeoutMs * 0.25)));
+}
+
 /** The toolset as the model request carries it: each call runs in `context` and is reported to the stream. */
 function requestTools(
   agent: Agent,
   toolset: Toolset,
   context: ToolCallContext,
   signal: AbortSignal,
+  toolsDeadline: number,
   sink: ReplySink | undefined,
 ): RequestTools {
   return {
@@ -470,7 +480,8 @@ function requestTools(
     maxSteps: agent.maxToolSteps,
     async call(id, name, args) {
       sink?.tool?.({ kind: 'tool.call', id, tool: name, arguments: args ?? null });
-      const record = await toolset.call(id, name, args, context, signal);
+      const left = Math.max(0, toolsDeadline - Date.now());
+      const record = await toolset.call(id, name, args, context, AbortSignal.any([signal, AbortSignal.timeout(left)]));
       sink?.tool?.({ kind: 'tool.result', ...record });
       return record;
     },
@@ -490,6 +501,7 @@ async function callModel(
 ): Promise<TimedReply> {
   const started = performance.now();
   const signal = AbortSignal.timeout(deps.modelTimeoutMs);
+  const toolsDeadline = Date.now() + deps.modelTimeoutMs - toolReserveMs(deps.modelTimeoutMs);
   let reply: ModelReply;
   try {
     reply = await deps.providers[agent.modelProvider].generate(
@@ -498,7 +510,7 @@ async function callModel(
         userId,
         messages: assemblePrompt(agent, history, text, knowledge).messages,
         signal,
-        ...(tools ? { tools: requestTools(agent, tools.toolset, tools.context, signal, sink) } : {}),
+        ...(tools ? { tools: requestTools(agent, tools.toolset, tools.context, signal, toolsDeadline, sink) } : {}),
         ...(knowledge.length ? { knowledge } : {}),
       },
       sink && ((delta) => sink.delta(delta)),

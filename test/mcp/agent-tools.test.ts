@@ -354,3 +354,43 @@ describe('MCP tools under the outbound rules', () => {
     expect(mcp.requests.length).toBe(requestsBefore);
   });
 });
+
+// Tool calls of a send share its model time: those that would run past what the model's last
+// turn needs time out (TOOL_TIMEOUT, told to the model), never the send (503, the turn lost).
+describe('MCP tools slower than the send allows', () => {
+  let provider: ProviderServer;
+  let mcp: TestMcpServer;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    provider = await startOpenAIServer();
+    mcp = await startMcpServer();
+    app = await startTestApp('pglite', {
+      modelTimeoutMs: 4_000,
+      openaiApiKey: 'sk-test-openai-credential-0123456789',
+      openaiBaseUrl: provider.baseUrl,
+      allowPrivateNetworks: true,
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await provider?.close();
+    await mcp?.close();
+  });
+
+  it('a tool within its server timeout but past the send’s tool time: TOOL_TIMEOUT, and the send answers 201', async () => {
+    const { key } = await app.newAccount();
+    const agentId = (await app.http.post('/v1/agents').set(bearer(key)).send({ name: 'Hurried', model: { provider: 'openai', name: 'gpt-test' } }))
+      .body.data.id;
+    // The server allows 10 s a request; the send has 4 s, of which 1 s is kept for the answer.
+    await useMcpServer(app, agentId, { url: mcp.url, name: 'kit', timeoutMs: 10_000 });
+    provider.toolCalls = [{ name: 'kit__slow', arguments: { ms: 3_500 } }];
+    provider.toolRounds = 1;
+    provider.reply = 'It took too long.';
+    const res = await app.http.post(`/v1/agents/${agentId}/messages`).set(bearer(key)).send({ text: 'Be slow', userId: 'u1' });
+    expect(res.status).toBe(201);
+    expect(res.body.data.response).toBe('It took too long.');
+    expect(res.body.data.toolCalls[0]).toMatchObject({ tool: 'kit__slow', result: null, error: { code: 'TOOL_TIMEOUT' } });
+    expect(toolResultsSent(provider.requests.at(-1)!.body)[0]!.content).toContain('TOOL_TIMEOUT');
+  });
+});

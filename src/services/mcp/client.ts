@@ -69,11 +69,12 @@ export function mcpFailure(error: unknown, transportError?: unknown): ToolFailur
     return new ToolFailure('TOOL_HTTP_ERROR', `The MCP server answered HTTP ${error.code ?? 'error'}`);
   }
   if (error instanceof McpError) return new ToolFailure('TOOL_FAILED', `The MCP server refused: ${truncate(error.message, 300)}`);
-  if (error instanceof Error && error.name === 'AbortError') return new ToolFailure('TOOL_TIMEOUT', 'The call was cancelled');
-  if (error instanceof SyntaxError || error instanceof TypeError) {
-    return new ToolFailure('TOOL_INVALID_RESPONSE', 'The MCP server did not answer as the protocol says');
-  }
-  return new ToolFailure('TOOL_HTTP_ERROR', 'The MCP server could not be reached');
+  // The caller's deadline (an aborted signal's reason: AbortError, or TimeoutError from AbortSignal.timeout).
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'TimeoutError') return new ToolFailure('TOOL_TIMEOUT', 'No answer from the MCP server in the time left');
+  // Anything else (an answer that does not parse, a schema the SDK cannot use...): the server's
+  // answer was not one OrionOS could use. Failures to reach it are OutboundErrors, handled above.
+  return new ToolFailure('TOOL_INVALID_RESPONSE', 'The MCP server did not answer as the protocol says');
 }
 
 function truncate(text: string, max: number): string {
@@ -87,7 +88,6 @@ export class McpSession {
   private constructor(
     private readonly client: Client,
     private readonly endpoint: McpEndpoint,
-    private readonly signal: AbortSignal | undefined,
   ) {}
 
   /** Connects and initialises (one round trip, plus the `initialized` notification). */
@@ -99,12 +99,12 @@ export class McpSession {
       reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
     });
     const client = new Client(CLIENT_INFO, { capabilities: {} });
-    const session = new McpSession(client, endpoint, options.signal);
+    const session = new McpSession(client, endpoint);
     client.onerror = (error) => {
       session.transportError = (error as { cause?: unknown }).cause ?? error;
     };
     try {
-      await client.connect(transport, session.requestOptions());
+      await client.connect(transport, session.requestOptions(options.signal));
     } catch (error) {
       await client.close().catch(() => {});
       throw mcpFailure(error, session.transportError);
@@ -112,17 +112,18 @@ export class McpSession {
     return session;
   }
 
-  private requestOptions() {
-    return { timeout: this.endpoint.timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };
+  /** Each request within the server's timeout, and cancelled with `signal` (the caller's deadline). */
+  private requestOptions(signal?: AbortSignal) {
+    return { timeout: this.endpoint.timeoutMs, ...(signal ? { signal } : {}) };
   }
 
   /** Every tool the server offers (following pages), normalised; at most MCP_LIMITS.tools. */
-  async listTools(): Promise<McpToolDefinition[]> {
+  async listTools(signal?: AbortSignal): Promise<McpToolDefinition[]> {
     const tools: McpToolDefinition[] = [];
     let cursor: string | undefined;
     try {
       for (let page = 0; page < MCP_LIMITS.listPages && tools.length < MCP_LIMITS.tools; page++) {
-        const answer = await this.client.listTools(cursor ? { cursor } : {}, this.requestOptions());
+        const answer = await this.client.listTools(cursor ? { cursor } : {}, this.requestOptions(signal));
         for (const tool of answer.tools) {
           if (tools.length >= MCP_LIMITS.tools) break;
           const { $schema: _ignored, ...inputSchema } = tool.inputSchema as JsonSchema;
@@ -149,10 +150,10 @@ export class McpSession {
    * server marks `isError` is a TOOL_FAILED with its text; an answer above
    * MCP_LIMITS.resultBytes is TOOL_RESPONSE_TOO_LARGE.
    */
-  async callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
+  async callTool(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     let result: CallToolResult;
     try {
-      result = (await this.client.callTool({ name, arguments: args }, undefined, this.requestOptions())) as CallToolResult;
+      result = (await this.client.callTool({ name, arguments: args }, undefined, this.requestOptions(signal))) as CallToolResult;
     } catch (error) {
       throw mcpFailure(error, this.transportError);
     }

@@ -210,7 +210,7 @@ export function mcpTools(
         validator: () => mcpValidatorFor(parameters),
         async run(args, _context, signal) {
           const session = await sessions.session(server, signal);
-          return session.callTool(definition.name, args);
+          return session.callTool(definition.name, args, signal);
         },
       });
     }

@@ -294,6 +294,9 @@ export class Toolset {
       if (validate && !validate(args)) {
         throw new ToolFailure('TOOL_INVALID_ARGUMENTS', `Invalid arguments: ${ajv.errorsText(validate.errors, { dataVar: 'arguments' })}`);
       }
+      if (tool.remote && signal?.aborted) {
+        throw new ToolFailure('TOOL_TIMEOUT', 'No time was left in this reply for another tool call');
+      }
       return record({ result: await tool.run(args as Record<string, unknown>, { ...context, callId: id }, signal) });
     } catch (error) {
       const failure =

@@ -237,7 +237,7 @@ async function main() {
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (chunk) => {
         log.write(chunk);
-        if (listening && adminKeyShown) return;
+        if (listening) return; // The key, if any, is printed before the instance listens.
         out += chunk;
         // The first start on an empty database prints the operator's key once: pass it on.
         const key = /admin API key\.[\s\S]*?\n\n\s+(orn_\S+)/.exec(out);
@@ -245,14 +245,23 @@ async function main() {
           adminKeyShown = true;
           console.log(`\ncluster: the first start created the operator account; its admin API key (shown once, never stored):\n\n  ${key[1]}\n`);
         }
-        if (!listening && out.includes('"msg":"OrionOS is listening"')) {
-          listening = true;
-          resolve(child);
-        }
       });
+      // Ready when /readyz says so (whatever LOG_LEVEL hides): migrated, database and Redis reachable.
+      const poll = async () => {
+        while (!listening && child.exitCode === null && child.signalCode === null) {
+          const ready = await fetch(`http://${instance.host}:${instance.port}/readyz`).then((r) => r.ok, () => false);
+          if (ready) {
+            listening = true;
+            resolve(child);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      void poll();
       child.stderr.on('data', (chunk) => {
         log.write(chunk);
-        out += chunk;
+        if (!listening) out += chunk;
       });
       child.once('exit', (code, signal) => {
         log.end();

@@ -73,7 +73,7 @@ export async function startCluster(options: { instances?: number; env?: Record<s
     statsBind: `127.0.0.1:${statsPort}`,
   });
   const states = () => instanceStates(haproxy.statsUrl);
-  const waitFor = async (status: 'UP' | 'DOWN', names = instances.map((i) => i.name), timeoutMs = 15_000) => {
+  const waitFor = async (status: 'UP' | 'DOWN', names = instances.map((i) => i.name), timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const now = await states();

@@ -103,7 +103,7 @@ try {
           return { ...result, perInstance, proxyCpu: result.total ? ((await cpuMs(haproxy.pid)) - proxyBefore) / result.total : NaN };
         };
         await run(WARMUP_S);
-        const runs = [];
+        const runs: Awaited<ReturnType<typeof run>>[] = [];
         for (let round = 0; round < ROUNDS; round++) runs.push(await run(DURATION_S));
         const perInstance = members.map((_, i) => ({
           share: median(runs.map((r) => r.perInstance[i]!.served / Math.max(1, r.perInstance.reduce((t, p) => t + p.served, 0)))),

@@ -5,9 +5,9 @@
 //   npm run cluster -- --instances 2 --port 8080
 //
 // Configuration: DATABASE_URL (default: the local PostgreSQL, database orion_cluster, created if
-// missing), REDIS_URL (default: the local Redis), ORION_SECRET_KEY (generated for this run when
-// unset: set it to keep custom tools' secrets readable across runs), ORION_ADMIN_KEY, and any
-// other variable of the server, passed to every instance. HAPROXY_BIN names haproxy if it is not
+// missing), REDIS_URL (default: the local Redis), ORION_SECRET_KEY (shared by every instance;
+// when unset, generated once into ORION_DATA_DIR, ./data by default, and reused by later runs),
+// ORION_ADMIN_KEY, and any other variable of the server, passed to every instance. HAPROXY_BIN names haproxy if it is not
 // on PATH.
 //
 // Also a module: the tests and the benchmark render deploy/haproxy.cfg and run HAProxy with it.
@@ -152,6 +152,28 @@ export async function ensureDatabase(url) {
   }
 }
 
+/**
+ * ORION_SECRET_KEY when set; else one generated once into the data directory (ORION_DATA_DIR,
+ * ./data by default; mode 0600) and read back by later runs, as a single embedded server does, so
+ * that secrets sealed in one run (custom tools' signing secrets) open in the next.
+ */
+async function clusterSecretKey() {
+  if (process.env.ORION_SECRET_KEY) return { secretKey: process.env.ORION_SECRET_KEY, secretFile: undefined, generated: false };
+  const dir = path.resolve(process.env.ORION_DATA_DIR || './data');
+  const secretFile = path.join(dir, 'cluster-secret.key');
+  try {
+    const stored = (await readFile(secretFile, 'utf8')).trim();
+    if (stored.length >= 32) return { secretKey: stored, secretFile, generated: false };
+    throw new Error(`${secretFile} holds no key (at least 32 characters): remove it or set ORION_SECRET_KEY`);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  await mkdir(dir, { recursive: true });
+  const secretKey = randomBytes(32).toString('base64url');
+  await writeFile(secretFile, `${secretKey}\n`, { mode: 0o600, flag: 'wx' });
+  return { secretKey, secretFile, generated: true };
+}
+
 const USAGE = `Usage: npm run cluster -- [--instances N] [--port PORT] [--host HOST] [--first-instance-port PORT] [--stats-port PORT] [--logs DIR]
 
   --instances            how many OrionOS instances (default 3)
@@ -190,8 +212,14 @@ async function main() {
 
   const databaseUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/orion_cluster';
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const generatedSecret = !process.env.ORION_SECRET_KEY;
-  const secretKey = process.env.ORION_SECRET_KEY || randomBytes(32).toString('base64url');
+  let secret;
+  try {
+    secret = await clusterSecretKey();
+  } catch (error) {
+    console.error(`cluster: ${error.message}`);
+    process.exit(1);
+  }
+  const { secretKey, secretFile, generated } = secret;
   const logs = values.logs ? path.resolve(values.logs) : await mkdtemp(path.join(tmpdir(), 'orion-cluster-'));
   await mkdir(logs, { recursive: true });
 
@@ -319,7 +347,7 @@ async function main() {
       `  HAProxy:    statistics at http://127.0.0.1:${statsPort}/`,
       `  database:   ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}; Redis: ${new URL(redisUrl).host}`,
       `  logs:       ${logs}`,
-      ...(generatedSecret ? ['  ORION_SECRET_KEY was not set: generated one for this run (custom tools written now need it again)'] : []),
+      ...(secretFile ? [`  secret key: ORION_SECRET_KEY is not set: ${generated ? 'generated into' : 'read from'} ${secretFile} (kept for later runs)`] : []),
       ...(!process.env.ORION_ADMIN_KEY && !adminKeyShown ? ['  admin key:  the one printed at the first start on this database (or set ORION_ADMIN_KEY)'] : []),
       '',
       'Ctrl-C stops everything.',

@@ -2,6 +2,7 @@
 // printed (and the admin key the first start made), every instance behind it, and Ctrl-C
 // (SIGINT) stopping everything it started.
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,14 +68,16 @@ describe('npm run cluster', () => {
     const second = first + 1;
     running = runCluster(
       ['--instances', '2', '--port', String(port), '--stats-port', String(statsPort), '--first-instance-port', String(first), '--logs', logs],
-      { DATABASE_URL: databaseUrl, REDIS_URL: SHARED_REDIS_URL, LOG_LEVEL: 'warn' },
+      { DATABASE_URL: databaseUrl, REDIS_URL: SHARED_REDIS_URL, LOG_LEVEL: 'warn', ORION_DATA_DIR: logs },
     );
     await running.waitFor('Ctrl-C stops everything');
     const out = running.output();
     const url = `http://127.0.0.1:${port}`;
     expect(out).toContain(`URL:        ${url}`);
     expect(out).toContain(`orion1 127.0.0.1:${first}, orion2 127.0.0.1:${second}`);
-    expect(out).toContain('ORION_SECRET_KEY was not set: generated one');
+    const secretFile = path.join(logs, 'cluster-secret.key');
+    expect(out).toContain(`ORION_SECRET_KEY is not set: generated into ${secretFile} (kept for later runs)`);
+    expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
     const adminKey = /admin API key \(shown once, never stored\):\s+(orn_live_\S+)/.exec(out)?.[1];
     expect(adminKey).toBeDefined();
 
@@ -92,5 +95,18 @@ describe('npm run cluster', () => {
     expect(await running.exited).toEqual({ code: 0, signal: null });
     expect(running.output()).toContain('cluster: stopped');
     expect(await Promise.all([port, statsPort, first, second].map(listening))).toEqual([false, false, false, false]);
+
+    // Again, on the same database: the same secret key, no new admin key, the data still there.
+    running = runCluster(
+      ['--instances', '1', '--port', String(port), '--stats-port', String(statsPort), '--first-instance-port', String(first), '--logs', logs],
+      { DATABASE_URL: databaseUrl, REDIS_URL: SHARED_REDIS_URL, LOG_LEVEL: 'warn', ORION_DATA_DIR: logs },
+    );
+    await running.waitFor('Ctrl-C stops everything');
+    expect(running.output()).toContain(`ORION_SECRET_KEY is not set: read from ${secretFile}`);
+    expect(running.output()).not.toContain('admin API key (shown once');
+    const again = await fetch(`${url}/v1/agents`, { headers: auth });
+    expect((await again.json()).data.items.map((a: { name: string }) => a.name)).toEqual(['Through the cluster']);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -256,6 +256,9 @@ async function main() {
           // connections there rather than per address here.
           TRUST_PROXY: process.env.TRUST_PROXY || 'loopback',
           MAX_CONNECTIONS_PER_ADDRESS: process.env.MAX_CONNECTIONS_PER_ADDRESS || '0',
+          // After SIGTERM, serve on until HAProxy's checks (deploy/haproxy.cfg) have taken the
+          // instance out of rotation (within 1.5 s), then stop accepting.
+          SHUTDOWN_DELAY_MS: process.env.SHUTDOWN_DELAY_MS || '3000',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

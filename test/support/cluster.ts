@@ -53,6 +53,8 @@ export async function startCluster(options: { instances?: number; env?: Record<s
     ORION_SECRET_KEY: CLUSTER_SECRET_KEY,
     TRUST_PROXY: 'loopback',
     MAX_CONNECTIONS_PER_ADDRESS: '0',
+    // As `npm run cluster` sets it: serve on after SIGTERM until HAProxy has taken the instance out.
+    SHUTDOWN_DELAY_MS: '3000',
     METRICS_PORT: '',
     METRICS_TOKEN: '',
     ...options.env,

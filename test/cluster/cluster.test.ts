@@ -396,6 +396,8 @@ describe('a cluster behind HAProxy', () => {
         call(cluster.url, key, 'POST', '/v1/agents', { name: 'During the outage' }),
         gql(cluster.url, key, '{ viewer { id } }'),
       ]);
+      // A GraphQL client reads a GraphQL error, whoever answered.
+      expect(graphql.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
       for (const a of [read, write, graphql]) {
         expect([a.status, codeOf(a)]).toEqual([503, 'SERVICE_UNAVAILABLE']);
         seen.add(a.body?.error?.details?.reason ?? a.body?.errors?.[0]?.extensions?.details?.reason ?? 'none');

@@ -305,7 +305,7 @@ async function main() {
   const stopAll = async (signal) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\ncluster: ${signal}: stopping HAProxy and ${children.length} instances (streams in flight may finish)…`);
+    console.log(`\ncluster: ${signal}: stopping HAProxy and ${children.length} instance${children.length === 1 ? '' : 's'} (streams in flight may finish)…`);
     const exits = children
       .filter((c) => c.exitCode === null && c.signalCode === null)
       .map((c) => new Promise((resolve) => {
@@ -329,6 +329,8 @@ async function main() {
       logFile: path.join(logs, 'haproxy.log'),
     });
   } catch (error) {
+    // Ctrl-C during start-up: stopAll is already stopping what started.
+    if (stopping) return;
     console.error(`cluster: ${error.message}`);
     stopping = true;
     for (const c of children) c.kill('SIGTERM');

@@ -302,6 +302,7 @@ async function main() {
     });
 
   let haproxy;
+  let haproxyStarting;
   const stopAll = async (signal) => {
     if (stopping) return;
     stopping = true;
@@ -312,7 +313,9 @@ async function main() {
         c.once('exit', resolve);
         c.kill('SIGTERM');
       }));
-    await Promise.all([haproxy?.stop('SIGUSR1'), ...exits]);
+    // HAProxy may be starting right now: stop it once it has.
+    const proxy = haproxy ?? (await haproxyStarting?.catch(() => undefined));
+    await Promise.all([proxy?.stop('SIGUSR1'), ...exits]);
     console.log('cluster: stopped');
     process.exit(0);
   };
@@ -322,18 +325,27 @@ async function main() {
   try {
     // Migrations run once, under the instances' start-up lock, whichever starts first.
     await Promise.all(instances.map(startInstance));
-    haproxy = await startHaproxy({
+    haproxy = await (haproxyStarting = startHaproxy({
       servers: instances,
       bind: `${values.host}:${port}`,
       statsBind: `127.0.0.1:${statsPort}`,
       logFile: path.join(logs, 'haproxy.log'),
-    });
+    }));
+    // The URL is printed once HAProxy's own checks have every instance in rotation.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const states = await instanceStates(haproxy.statsUrl).catch(() => ({}));
+      if (instances.every((i) => states[i.name] === 'UP')) break;
+      if (Date.now() > deadline) throw new Error(`HAProxy does not see every instance up: ${JSON.stringify(states)}; see ${logs}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } catch (error) {
     // Ctrl-C during start-up: stopAll is already stopping what started.
     if (stopping) return;
     console.error(`cluster: ${error.message}`);
     stopping = true;
     for (const c of children) c.kill('SIGTERM');
+    await haproxy?.stop('SIGTERM');
     process.exit(1);
   }
   void haproxy.exited.then((exit) => {

@@ -69,6 +69,7 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(300_000).default(30_000)),
   MAX_CONNECTIONS_PER_ADDRESS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1_000_000).default(100)),
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600_000).default(25_000)),
+  SHUTDOWN_DELAY_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600_000).default(0)),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   ORION_ALLOW_PRIVATE_NETWORKS: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('false')),
   ORION_WEBHOOK_RETRY_SCHEDULE: optionalString,
@@ -122,6 +123,11 @@ export type Config = {
   maxConnectionsPerAddress: number;
   /** How long shutdown waits for requests and streams in flight. */
   shutdownTimeoutMs: number;
+  /**
+   * Before that: how long after SIGTERM the instance keeps serving with readiness failed, so a
+   * load balancer takes it out of rotation before it stops accepting (0: stop accepting at once).
+   */
+  shutdownDelayMs: number;
   /** Outbound requests (custom tools) may reach private, loopback and link-local addresses: development and tests only. */
   allowPrivateNetworks: boolean;
   webhooks: WebhookConfig;
@@ -251,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     allowPrivateNetworks: e.ORION_ALLOW_PRIVATE_NETWORKS === 'true',
     webhooks: {
       ...DEFAULT_DISPATCH_SETTINGS,

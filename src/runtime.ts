@@ -175,8 +175,16 @@ export async function startOrion(
     url,
     close: () =>
       (closing ??= (async () => {
-        // Readiness fails at once and new requests are turned away; requests and streams in
-        // flight get up to shutdownTimeoutMs to finish, then their connections are closed.
+        // Readiness fails at once. Behind a load balancer, requests are still served for
+        // shutdownDelayMs, until its checks have taken this instance out of rotation: a request
+        // it sent meanwhile must not be refused (nor a connection it opened be reset).
+        state.draining = true;
+        if (config.shutdownDelayMs > 0) {
+          logger.info({ delayMs: config.shutdownDelayMs }, 'draining: readiness fails, still serving until the delay ends');
+          await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+        }
+        // Then new requests are turned away; requests and streams in flight get up to
+        // shutdownTimeoutMs to finish, then their connections are closed.
         state.shuttingDown = true;
         clearInterval(cleanup);
         const deadlineAt = Date.now() + config.shutdownTimeoutMs;

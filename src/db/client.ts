@@ -44,9 +44,13 @@ const unwrapped = (factory: SqlDriverAdapterFactory) => factory;
 // Arbitrary, fixed: identifies OrionOS's start-up lock among PostgreSQL advisory locks.
 const STARTUP_LOCK_KEY = 4_242_017_301;
 
+/** Connections in an instance's pool unless DATABASE_URL says `?connection_limit=`. */
+export const DEFAULT_POOL_SIZE = 10;
+
 /**
- * Splits Prisma's `?schema=` convention off a PostgreSQL URL. The schema is applied both to the
- * queries Prisma generates and, through search_path, to the migrations' unqualified SQL.
+ * Splits Prisma's `?schema=` and `?connection_limit=` conventions off a PostgreSQL URL. The
+ * schema is applied both to the queries Prisma generates and, through search_path, to the
+ * migrations' unqualified SQL; the limit is the size of the app's pool (per instance).
  */
 export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema: string } {
   const parsed = new URL(url);
@@ -54,6 +58,11 @@ export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema
   parsed.searchParams.delete('schema');
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`DATABASE_URL schema ${JSON.stringify(schema)} is not a plain identifier`);
+  }
+  const limit = parsed.searchParams.get('connection_limit');
+  parsed.searchParams.delete('connection_limit');
+  if (limit !== null && !/^[1-9][0-9]{0,2}$/.test(limit)) {
+    throw new Error(`DATABASE_URL connection_limit ${JSON.stringify(limit)} must be a whole number from 1 to 999`);
   }
   return {
     schema,
@@ -65,7 +74,7 @@ export function postgresConfig(url: string): { poolConfig: pg.PoolConfig; schema
       // A database that is gone answers within seconds (503), rather than hanging requests.
       connectionTimeoutMillis: 5_000,
       query_timeout: 15_000,
-      max: 10,
+      max: limit === null ? DEFAULT_POOL_SIZE : Number(limit),
     },
   };
 }

@@ -74,15 +74,29 @@ export function idempotency(prisma: PrismaClient, logger: Logger, staleAfterMs: 
     res.set('Idempotent-Replayed', 'false');
     // Keep what is written, even after the client has gone: the work goes on and its answer
     // must be the one a retry gets. A stream's events go out as they come (a retry meanwhile is
-    // 409 "in progress"); only its end waits for the record.
+    // 409 "in progress"); only its end waits for the record. Any other answer is held back whole
+    // until it is recorded: written before its end (GraphQL answers are, with a Content-Length),
+    // a client would have all of it, and retry, before the record said so.
     const chunks: Buffer[] = [];
+    const held: Buffer[] = [];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    const streamed = () => /^\s*(text\/event-stream|multipart\/)/i.test(String(res.getHeader('Content-Type') ?? ''));
+    const release = () => {
+      for (const chunk of held.splice(0)) write(chunk);
+    };
     let ending = false;
     res.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
       const kept = toBuffer(chunk, encoding);
       if (kept) chunks.push(kept);
-      return write(chunk, encoding, cb);
+      if (ending || streamed()) {
+        release();
+        return write(chunk, encoding, cb);
+      }
+      if (kept) held.push(kept);
+      const callback = typeof encoding === 'function' ? encoding : cb;
+      if (typeof callback === 'function') process.nextTick(callback as () => void);
+      return true;
     }) as Response['write'];
     res.end = ((chunk?: unknown, encoding?: unknown, cb?: unknown) => {
       if (ending) return end(chunk, encoding, cb);
@@ -96,7 +110,10 @@ export function idempotency(prisma: PrismaClient, logger: Logger, staleAfterMs: 
       };
       settle(prisma, claim, answer)
         .catch((error: unknown) => logger.error({ requestId, err: error }, 'could not record an idempotent answer'))
-        .finally(() => end(chunk, encoding, cb));
+        .finally(() => {
+          release();
+          end(chunk, encoding, cb);
+        });
       return res;
     }) as Response['end'];
     next();

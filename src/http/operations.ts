@@ -6,8 +6,12 @@ import { sendData, sendError } from '../rest/envelope.js';
 
 export type ReadinessCheck = () => Promise<Record<string, 'ok' | 'unavailable'>>;
 
-/** Shared, mutable: set when shutdown begins so load balancers stop sending traffic. */
-export type LifecycleState = { shuttingDown: boolean };
+/**
+ * Shared, mutable. `draining`: SIGTERM was received; readiness fails so load balancers stop
+ * sending traffic, and requests are still served (SHUTDOWN_DELAY_MS). `shuttingDown`: new
+ * requests are turned away and the listener is closed.
+ */
+export type LifecycleState = { shuttingDown: boolean; draining?: boolean };
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -28,7 +32,7 @@ export function healthRouter(state: LifecycleState, checks: ReadinessCheck): Rou
   const router = Router();
   router.get('/healthz', (_req, res) => sendData(res, 200, { status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
-    if (state.shuttingDown) {
+    if (state.shuttingDown || state.draining) {
       sendError(res, SHUTTING_DOWN);
       return;
     }

@@ -100,6 +100,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 30_000,
       maxConnectionsPerAddress: 100,
       shutdownTimeoutMs: 25_000,
+      shutdownDelayMs: 0,
       allowPrivateNetworks: false,
       webhooks: {
         dispatch: true,
@@ -183,6 +184,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 4000,
       maxConnectionsPerAddress: 0,
       shutdownTimeoutMs: 5000,
+      shutdownDelayMs: 0,
       allowPrivateNetworks: true,
       webhooks: {
         ...DEFAULT_DISPATCH_SETTINGS,

@@ -11,6 +11,8 @@ import { createMcpServer } from './server.js';
 
 export const MCP_PATH = '/mcp';
 
+const JSON_RPC_INVALID_REQUEST = -32600;
+
 /** Every MCP request needs a valid key: 401 (WWW-Authenticate: Bearer) before its body is read. */
 function requireKey(req: Request, res: Response, next: NextFunction): void {
   const { auth } = (req as OrionRequest).orion;
@@ -35,6 +37,16 @@ export function mcpRouter(yoga: OrionYoga, options: { bodyLimitBytes: number; lo
   router.post(MCP_PATH, requireKey, restJsonBody(options.bodyLimitBytes), async (req: Request, res: Response) => {
     const { auth, requestId } = (req as OrionRequest).orion;
     if (auth.kind !== 'key') throw keyRequired(auth); // requireKey let it through only with one
+    // One JSON-RPC message per request (batches left the protocol in 2025-06-18): a batch would
+    // run up to 100 tool calls for one count of the rate limit.
+    if (Array.isArray((req as Request & { body: unknown }).body)) {
+      res.status(400).json({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: JSON_RPC_INVALID_REQUEST, message: 'Batches are not supported: send one JSON-RPC message per request' },
+      });
+      return;
+    }
     const server = createMcpServer({
       caller: { keyId: auth.key.id, scopes: auth.key.scopes },
       requestId,

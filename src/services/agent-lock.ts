@@ -35,9 +35,13 @@ export function syncEnabledPlugins(tx: Prisma.TransactionClient, agentId: string
     WHERE "id" = ${agentId}`;
 }
 
-/** Agent.enabledMcpServers := the MCP server IDs of its AgentMcpServer rows, sorted. */
+/**
+ * Agent.enabledMcpServers := the MCP server IDs of its AgentMcpServer rows, in the order they
+ * were enabled (the order its model's tool names are given in: see modelToolName).
+ */
 export function syncEnabledMcpServers(tx: Prisma.TransactionClient, agentId: string): Promise<number> {
   return tx.$executeRaw`
-    UPDATE "Agent" SET "enabledMcpServers" = ARRAY(SELECT "mcpServerId" FROM "AgentMcpServer" WHERE "agentId" = ${agentId} ORDER BY "mcpServerId")
+    UPDATE "Agent" SET "enabledMcpServers" = ARRAY(
+      SELECT "mcpServerId" FROM "AgentMcpServer" WHERE "agentId" = ${agentId} ORDER BY "createdAt", "mcpServerId")
     WHERE "id" = ${agentId}`;
 }

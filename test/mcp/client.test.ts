@@ -1,7 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCP_LIMITS, McpSession, withMcpSession, type McpEndpoint } from '../../src/services/mcp/client.js';
+import { outboundFetch } from '../../src/services/outbound/fetch.js';
 import { ToolFailure } from '../../src/services/tools/failure.js';
 import { startMcpServer, type TestMcpServer } from '../support/mcp-server.js';
 
@@ -107,6 +109,24 @@ describe('the MCP client under the outbound rules', () => {
       McpSession.open({ url: 'http://169.254.169.254/mcp', headers: {}, timeoutMs: 1_000 }, { allowPrivateNetworks: false }),
     );
     expect(failure.code).toBe('TOOL_NETWORK_REFUSED');
+  });
+
+  it('the fetch leaves no listener on a signal that serves many requests', async () => {
+    const fetch = outboundFetch({ allowPrivateNetworks: true, maxResponseBytes: 1024 });
+    const plain = createServer((_req, res) => res.end('{"ok":true}'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = plain.address() as AddressInfo;
+      const controller = new AbortController();
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}', signal: controller.signal });
+        expect(await res.json()).toEqual({ ok: true });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    } finally {
+      plain.close();
+    }
   });
 
   it('follows no redirect (TOOL_HTTP_ERROR)', async () => {

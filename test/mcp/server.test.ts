@@ -320,6 +320,19 @@ describe.each(STORAGES)('MCP server at /mcp on %s', (storage) => {
     expect(body.result.structuredContent.error).toMatchObject({ code: 'AGENT_NOT_FOUND', requestId: res.headers.get('x-request-id') });
   });
 
+  it('a JSON-RPC batch is refused (400, -32600) and runs nothing: one message per request, one count of the rate limit', async () => {
+    const before = await messageCount();
+    const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'send_message', arguments: { agentId, text: 'hi' } } });
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { ...bearer(a.key), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify([call(1), call(2), call(3)]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
+    expect(await messageCount()).toBe(before);
+  });
+
   it('GET and DELETE answer 405 in the envelope with Allow (no stream, no sessions)', async () => {
     for (const method of ['GET', 'DELETE', 'PUT']) {
       const res = await fetch(`${server.url}/mcp`, { method, headers: { ...bearer(a.key), accept: 'text/event-stream' } });

@@ -371,7 +371,7 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
       ]);
       expect((await graphql(app, key, AGENT_SERVERS, { id: agentId })).body.data.agent.mcpServers).toEqual(list.body.data);
       const agent = await app.db.prisma.agent.findUnique({ where: { id: agentId } });
-      expect(agent!.enabledMcpServers).toEqual([a.id, b.id].sort());
+      expect(agent!.enabledMcpServers).toEqual([a.id, b.id]);
 
       const off = await app.http.delete(`/v1/agents/${agentId}/mcp-servers/${a.id}`).set(bearer(key));
       expect([off.status, off.body.data]).toEqual([200, { agentId, mcpServerId: a.id, disabled: true }]);
@@ -382,6 +382,19 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
       const gqlOff = await graphql(app, key, DISABLE, { agentId, id: b.id });
       expect(gqlOff.body.data.disableMcpServer).toEqual({ agentId, mcpServerId: b.id, disabled: true });
       expect((await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers).toEqual([]);
+    });
+
+    it('an agent’s servers keep the order it enabled them in, not the order they were created in', async () => {
+      const agentId = await newAgent();
+      const older = (await create({ name: unique('older'), url: mcp.url })).body.data;
+      const newer = (await create({ name: unique('newer'), url: mcp.url })).body.data;
+      await app.http.put(`/v1/agents/${agentId}/mcp-servers/${newer.id}`).set(bearer(key)).expect(201);
+      await app.http.put(`/v1/agents/${agentId}/mcp-servers/${older.id}`).set(bearer(key)).expect(201);
+      // Replacing a selection keeps the server's place.
+      await app.http.put(`/v1/agents/${agentId}/mcp-servers/${newer.id}`).set(bearer(key)).send({ tools: ['echo'] }).expect(200);
+      expect((await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers).toEqual([newer.id, older.id]);
+      const list = await app.http.get(`/v1/agents/${agentId}/mcp-servers`).set(bearer(key));
+      expect(list.body.data.map((r: any) => r.mcpServerId)).toEqual([newer.id, older.id]);
     });
 
     it('enabling with tools the server does not offer is 400 naming them, and changes nothing', async () => {

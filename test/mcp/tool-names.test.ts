@@ -90,6 +90,27 @@ describe('checking the arguments of MCP tools', () => {
     expect(mcpValidatorFor({ type: 'object', properties: { x: { type: 'strin' } } })).toBeUndefined();
   });
 
+  it('a server’s regular expressions are not run here (no backtracking in this process), nor its $id kept', () => {
+    const evil = '^(a+)+$';
+    const validate = mcpValidatorFor({
+      $id: 'https://schemas.example/shared',
+      type: 'object',
+      properties: {
+        // A property named like a keyword stays a property.
+        pattern: { type: 'string', pattern: evil },
+        tags: { type: 'object', patternProperties: { [evil]: { type: 'number' } } },
+        nested: { type: 'array', items: { type: 'string', pattern: evil } },
+      },
+      required: ['pattern'],
+    })!;
+    // 2^40 steps of backtracking if the patterns ran: the test would not end.
+    expect(validate({ pattern: `${'a'.repeat(40)}!`, tags: { [`${'a'.repeat(40)}!`]: 1 }, nested: [`${'a'.repeat(40)}!`] })).toBe(true);
+    expect(validate({ pattern: 7 })).toBe(false);
+    expect(validate({})).toBe(false);
+    // Another server's schema with the same $id compiles too.
+    expect(mcpValidatorFor({ $id: 'https://schemas.example/shared', type: 'object', properties: { y: { type: 'number' } } })).toBeDefined();
+  });
+
   it('unknown keywords and formats are ignored', () => {
     const validate = mcpValidatorFor({ type: 'object', properties: { x: { type: 'string', format: 'color', 'x-ui': 'picker' } } })!;
     expect(validate({ x: 'red' })).toBe(true);

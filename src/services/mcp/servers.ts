@@ -139,7 +139,8 @@ export async function createMcpServer(
   try {
     return await prisma.$transaction(async (tx) => {
       // Counted under the account's row lock, so two creates at once cannot both take the last place.
-      await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${accountId} FOR UPDATE`;
+      // NO KEY: the account's other writes (rows referencing it) need not wait for this one.
+      await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${accountId} FOR NO KEY UPDATE`;
       await ensureRoom(tx, accountId, values.name);
       const server = await tx.mcpServer.create({
         data: {
@@ -205,7 +206,10 @@ export async function updateMcpServer(
   const key = newHeaders && Object.keys(newHeaders).length ? requireServerKey(serverKey) : undefined;
   for (let attempt = 1; ; attempt++) {
     const current = await getMcpServer(prisma, accountId, id);
-    if (values.url !== undefined && newHeaders === undefined && current.headerNames.length > 0 && !sameOrigin(values.url!, current.url)) {
+    // Moving to another origin without new headers: only a server without headers may (checked
+    // again by the write itself, should headers be set in between).
+    const movesWithoutHeaders = values.url !== undefined && newHeaders === undefined && !sameOrigin(values.url!, current.url);
+    if (movesWithoutHeaders && current.headerNames.length > 0) {
       throw invalidRequest([
         {
           field: 'headers',
@@ -238,9 +242,17 @@ export async function updateMcpServer(
     }
     // Only over the row as read: a write in between (another update, a refresh) means the
     // listing may be of another configuration, so the update starts again from the new row.
-    const written = await writeIfUnchanged(prisma, current, { ...data, updatedAt: now }, commit, attempt >= UPDATE_TRIES, (error) => {
-      if (isUniqueViolation(error)) throw nameTaken(String(values.name));
-    });
+    const written = await writeIfUnchanged(
+      prisma,
+      current,
+      { ...data, updatedAt: now },
+      commit,
+      attempt >= UPDATE_TRIES,
+      (error) => {
+        if (isUniqueViolation(error)) throw nameTaken(String(values.name));
+      },
+      movesWithoutHeaders ? { headers: null } : {},
+    );
     if (written) return written;
   }
 }
@@ -253,11 +265,13 @@ async function writeIfUnchanged(
   /** The last try writes whatever happened in between (the last write wins). */
   unconditional: boolean,
   onError: (error: unknown) => void = () => {},
+  /** Conditions the write needs whatever try it is (none left unchecked by the last). */
+  guard: Prisma.McpServerWhereInput = {},
 ): Promise<McpServer | null> {
   try {
     return await prisma.$transaction(async (tx) => {
       const [row] = await tx.mcpServer.updateManyAndReturn({
-        where: { id: current.id, accountId: current.accountId, ...(unconditional ? {} : { updatedAt: current.updatedAt }) },
+        where: { id: current.id, accountId: current.accountId, ...guard, ...(unconditional ? {} : { updatedAt: current.updatedAt }) },
         data,
       });
       if (!row) {

@@ -98,7 +98,38 @@ const ajv07 = addFormats(new Ajv({ strict: false, logger: false }));
 const validators = new Map<string, ValidateFunction | null>();
 const MAX_VALIDATORS = 1000;
 
-export function mcpValidatorFor(schema: JsonSchema): ValidateFunction | undefined {
+/** Keywords whose value is one subschema, a list of them, or a map of them. */
+const ONE = ['items', 'additionalItems', 'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else', 'unevaluatedItems', 'unevaluatedProperties'];
+const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
+const MAP = ['properties', '$defs', 'definitions', 'dependentSchemas'];
+
+/**
+ * What OrionOS checks of an MCP server's schema: the schema without `pattern` and
+ * `patternProperties` (a server's regular expression, run by this process for every account,
+ * could backtrack for seconds: the server checks its own patterns) and without `$id` (one
+ * server's id could collide with another's in the shared compilers). Keywords are removed
+ * where they are keywords only, never a property that happens to bear the name.
+ */
+export function checkableSchema(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (keyword === 'pattern' || keyword === 'patternProperties' || keyword === '$id') continue;
+    if (MAP.includes(keyword) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      out[keyword] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, checkableSchema(sub)]));
+    } else if (LIST.includes(keyword) && Array.isArray(value)) {
+      out[keyword] = value.map(checkableSchema);
+    } else if (ONE.includes(keyword)) {
+      out[keyword] = checkableSchema(value);
+    } else {
+      out[keyword] = value;
+    }
+  }
+  return out;
+}
+
+export function mcpValidatorFor(serverSchema: JsonSchema): ValidateFunction | undefined {
+  const schema = checkableSchema(serverSchema) as JsonSchema;
   const key = JSON.stringify(schema);
   let validate = validators.get(key);
   if (validate === undefined) {

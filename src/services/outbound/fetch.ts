@@ -35,12 +35,20 @@ export function outboundFetch(options: OutboundFetchOptions): OutboundFetch {
     const target = outboundTarget(url);
     const signal = init.signal ?? undefined;
     const abortedError = () => new OutboundError('timeout', 'The request was cancelled');
+    let onAbortWhileResolving: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       if (signal?.aborted) reject(abortedError());
-      signal?.addEventListener('abort', () => reject(abortedError()), { once: true });
+      onAbortWhileResolving = () => reject(abortedError());
+      signal?.addEventListener('abort', onAbortWhileResolving, { once: true });
     });
     aborted.catch(() => {});
-    const address = await checkedAddress(target, options.allowPrivateNetworks, aborted);
+    let address;
+    try {
+      address = await checkedAddress(target, options.allowPrivateNetworks, aborted);
+    } finally {
+      // A session's signal serves many requests: each leaves no listener behind.
+      if (onAbortWhileResolving) signal?.removeEventListener('abort', onAbortWhileResolving);
+    }
     const payload = requestBody(init.body);
     const headers: Record<string, string> = { 'user-agent': OUTBOUND_USER_AGENT };
     new Headers(init.headers).forEach((value, name) => {

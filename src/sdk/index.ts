@@ -44,6 +44,8 @@ export {
   type KnowledgeDocument,
   type KnowledgeDocumentWithContent,
   type KnowledgeListParams,
+  type KnowledgeSearchParams,
+  type KnowledgeSearchResult,
   type KnowledgeUploadParams,
 } from './knowledge.js';
 export {

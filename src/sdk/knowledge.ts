@@ -6,6 +6,7 @@ import type {
   GetKnowledgeDocumentQuery,
   KnowledgeDocumentFieldsFragment,
   ListKnowledgeChunksQuery,
+  SearchAgentKnowledgeQuery,
   UploadKnowledgeInput,
 } from '../rest/generated/operations.js';
 
@@ -22,6 +23,14 @@ export type KnowledgeChunk = NonNullable<ListKnowledgeChunksQuery['knowledgeDocu
 export type KnowledgeUploadParams = UploadKnowledgeInput;
 export type DetachedKnowledge = DetachKnowledgeMutation['detachKnowledge'];
 export type DeletedKnowledgeDocument = DeleteKnowledgeDocumentMutation['deleteKnowledgeDocument'];
+/** What a knowledge search answers: `{ranking: "full_text" | "hybrid", items: [{documentId, documentTitle, chunk, heading, text, score, snippet}]}`. */
+export type KnowledgeSearchResult = SearchAgentKnowledgeQuery['agent']['knowledgeSearch'];
+export type KnowledgeSearchParams = {
+  /** What to look for, in words. */
+  q: string;
+  /** How many passages at most. */
+  limit?: number;
+};
 export type KnowledgeListParams = PageParams & {
   /** Only the documents this agent reads (attached, and its character's). */
   agentId?: string;
@@ -77,6 +86,14 @@ export class Knowledge {
   detach(agentId: string, documentId: string, options?: RequestOptions): Promise<ApiResponse<DetachedKnowledge>> {
     return this.http.request(
       { method: 'DELETE', path: `/agents/${segment('agentId', agentId)}/knowledge/${segment('documentId', documentId)}` },
+      options,
+    );
+  }
+
+  /** GET /agents/{agentId}/knowledge/search: the passages of the agent's documents that best match `q`, best first. */
+  search(agentId: string, params: KnowledgeSearchParams, options?: RequestOptions): Promise<ApiResponse<KnowledgeSearchResult>> {
+    return this.http.request(
+      { method: 'GET', path: `/agents/${segment('agentId', agentId)}/knowledge/search`, query: { q: params.q, limit: params.limit } },
       options,
     );
   }

@@ -7,11 +7,12 @@ import { listen } from '../support/sse.js';
 let app: TestApp;
 let socket: Awaited<ReturnType<typeof listen>>;
 let orion: OrionOS;
+let key: string;
 
 beforeAll(async () => {
   app = await startTestApp('pglite');
   socket = await listen(app.app);
-  const { key } = await app.newAccount('SDK knowledge');
+  ({ key } = await app.newAccount('SDK knowledge'));
   orion = new OrionOS({ apiKey: key, baseUrl: `${socket.url}/v1` });
 });
 
@@ -46,6 +47,15 @@ describe('orion.knowledge', () => {
     expect((await orion.knowledge.get(uploaded.data.id)).data.content).toBe(text);
     const chunks = await orion.knowledge.chunks(uploaded.data.id, { limit: 1, page: 2 });
     expect(chunks.data.items).toMatchObject([{ position: 1, heading: 'Library > Loans' }]);
+
+    // search: what GET /agents/{id}/knowledge/search answers.
+    const found = await orion.knowledge.search(agent.data.id, { q: 'how long are books lent', limit: 1 });
+    expect(found.data).toMatchObject({ ranking: 'full_text', items: [{ documentId: uploaded.data.id, chunk: 1, heading: 'Library > Loans' }] });
+    const rest = await fetch(`${socket.url}/v1/agents/${agent.data.id}/knowledge/search?q=${encodeURIComponent('how long are books lent')}&limit=1`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect((await rest.json()).data).toEqual(found.data);
+    expect(await caught(orion.knowledge.search(agent.data.id, { q: '' }))).toBeInstanceOf(InvalidRequestError);
 
     expect((await orion.knowledge.attach(agent.data.id, loose.data.id)).data.agentIds).toEqual([agent.data.id]);
     expect((await orion.knowledge.detach(agent.data.id, loose.data.id)).data).toEqual({

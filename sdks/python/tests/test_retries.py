@@ -170,3 +170,21 @@ def test_connection_errors_are_retried_with_backoff():
     assert caught.value.code == "CONNECTION_ERROR"
     assert len(waits) == 2
     assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0  # exponential, with jitter
+
+
+def test_retry_delay_reads_retry_after_forms():
+    import email.utils
+    from orionos._http import retry_delay
+    from orionos.errors import OrionOSError as Error
+
+    seconds = Error.from_code("RATE_LIMIT_EXCEEDED", "x", status=429, headers={"Retry-After": "7"})
+    assert retry_delay(seconds, 0, 60) == 7
+    assert retry_delay(seconds, 0, 2) == 2  # capped by max_retry_delay
+    date = email.utils.formatdate(time.time() + 10, usegmt=True)
+    dated = Error.from_code("SERVICE_UNAVAILABLE", "x", status=503, headers={"retry-after": date})
+    assert 8 <= retry_delay(dated, 0, 60) <= 10
+    detailed = Error.from_code("RATE_LIMIT_EXCEEDED", "x", status=429, details={"retryAfter": 3})
+    assert retry_delay(detailed, 0, 60) == 3
+    bare = Error.from_code("SERVICE_UNAVAILABLE", "x", status=503)
+    assert 2 * 0.75 <= retry_delay(bare, 2, 60) <= 2.0
+    assert retry_delay(bare, 10, 60) <= 8.0

@@ -29,8 +29,37 @@ def _wrap(value: Any, cls: Optional[type] = None) -> Any:
     return value
 
 
+class _ItemsField(list):  # type: ignore[type-arg]
+    """The ``items`` field of a model (a list), still callable as ``dict.items()``."""
+
+    def __init__(self, values: Any, owner: "Model") -> None:
+        super().__init__(values)
+        self._owner = owner
+
+    def __call__(self) -> Any:
+        return dict.items(self._owner)
+
+
+class _Items:
+    """``model.items``: the ``items`` field when the object has one (pages, search results), else
+    the dict method; either way ``model.items()`` is the dict's items (``json.dumps`` needs it)."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return dict.items
+        if dict.__contains__(obj, "items") and isinstance(dict.__getitem__(obj, "items"), list):
+            return _ItemsField(dict.__getitem__(obj, "items"), obj)
+        return dict.items.__get__(obj)
+
+
 class Model(Dict[str, Any]):
-    """A JSON object from the API with attribute access (snake_case or camelCase)."""
+    """A JSON object from the API with attribute access (snake_case or camelCase).
+
+    ``model.items`` is the ``items`` field when there is one (a page's items); calling it,
+    ``model.items()``, is still the dict method.
+    """
+
+    items = _Items()  # type: ignore[assignment]
 
     #: Fields whose objects are of a given model class.
     _nested: Dict[str, type] = {}
@@ -236,13 +265,8 @@ class Pagination(Model):
 
 
 class Page(Model, Generic[T]):
-    """A page of a list: ``items`` and ``pagination``. (``page.items`` is the list of items, not
-    the dict method; ``to_dict()`` gives a plain dict.)"""
+    """A page of a list: ``items`` (the list) and ``pagination``."""
     pagination: Pagination
-
-    @property
-    def items(self) -> List[Any]:  # type: ignore[override]
-        return dict.get(self, "items", [])
 
 
 def page_of(item_class: type) -> type:

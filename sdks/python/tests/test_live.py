@@ -122,6 +122,9 @@ def test_pagination_over_several_pages(admin: OrionOS, api_url: str):
     assert first.data.pagination.total_items == 5
     assert first.data.pagination.total_pages == 3
     assert first.data.pagination.items_per_page == 2
+    # A model is the JSON as sent: json.dumps takes it as it is.
+    assert json.loads(json.dumps(first.data))["pagination"]["totalItems"] == 5
+    assert json.loads(json.dumps(first.to_dict()))["success"] is True
     seen = [a.id for a in paginate(fresh.agents.list, limit=2)]
     assert len(seen) == 5 and set(seen) == ids
     assert [a.id for a in fresh.paginate(fresh.agents.list, limit=100)] == seen
@@ -202,7 +205,7 @@ def test_characters_tools_plugins_knowledge(orion: OrionOS):
     assert orion.knowledge.chunks(document.id).data.items
     assert document.id in [d.id for d in orion.knowledge.list(agent_id=agent.id).data.items]
     found = orion.knowledge.search(agent.id, q="returns")
-    assert found.success is True
+    assert found.data.items and found.data.items[0].document_id == document.id
     orion.knowledge.detach(agent.id, document.id)
     assert orion.knowledge.attach(agent.id, document.id).id == document.id
     assert orion.knowledge.delete(document.id).data.deleted is True

@@ -188,3 +188,24 @@ def test_retry_delay_reads_retry_after_forms():
     bare = Error.from_code("SERVICE_UNAVAILABLE", "x", status=503)
     assert 2 * 0.75 <= retry_delay(bare, 2, 60) <= 2.0
     assert retry_delay(bare, 10, 60) <= 8.0
+
+
+def test_timeout_is_typed_and_retried():
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections (the kernel does), never answers
+    port = listener.getsockname()[1]
+    try:
+        orion = OrionOS("orn_test_x", base_url=f"http://127.0.0.1:{port}/v1", timeout=0.3, max_retries=1)
+        waits: List[float] = []
+        orion._http.sleep = waits.append
+        started = time.monotonic()
+        from orionos import APITimeoutError
+        with pytest.raises(APITimeoutError) as caught:
+            orion.agents.list()
+        assert caught.value.code == "TIMEOUT"
+        assert len(waits) == 1
+        assert 0.55 <= time.monotonic() - started < 5
+    finally:
+        listener.close()

@@ -237,3 +237,44 @@ def test_real_rate_limit_is_a_typed_error(admin: OrionOS, api_url: str):
         limited.agents.list()
     assert caught.value.status == 429 and caught.value.code == "RATE_LIMIT_EXCEEDED"
     assert caught.value.retry_after is not None and caught.value.retry_after > 0
+
+
+def test_tools_and_mcp_servers(orion: OrionOS):
+    agent = orion.agents.create(name="Builder")
+    created = orion.tools.create(agent.id, name="get_weather", description="The weather of a city",
+                                 url="https://tools.example.com/weather",
+                                 parameters={"type": "object", "properties": {"city": {"type": "string"}}})
+    tool = created.data.tool
+    assert tool.id.startswith("tol_") and created.data.signing_secret.startswith("whsec_")
+    assert orion.tools.get(agent.id, tool.id).data.name == "get_weather"
+    assert orion.tools.update(agent.id, tool.id, timeout_ms=2000).data.timeout_ms == 2000
+    assert [t.id for t in orion.tools.list(agent.id).data.items] == [tool.id]
+    from orionos import ConflictError
+    with pytest.raises(ConflictError) as taken:
+        orion.tools.create(agent.id, name="get_weather", description="again", url="https://tools.example.com/w",
+                           parameters={"type": "object"})
+    assert taken.value.status == 409
+    rotated = orion.tools.rotate_secret(agent.id)
+    assert rotated.success is True
+    assert orion.tools.delete(agent.id, tool.id).data.deleted is True
+
+    # A server nobody answers on: registered all the same, with status "error".
+    import socket
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    try:
+        server = orion.mcp_servers.create(name="nobody", url=f"http://127.0.0.1:{port}/mcp",
+                                          headers={"Authorization": "Bearer x"}, timeout_ms=1000)
+    except InvalidRequestError as refused:
+        pytest.skip(f"the server refuses loopback MCP servers (ORION_ALLOW_PRIVATE_NETWORKS): {refused}")
+    assert server.data.status == "error" and server.data.header_names == ["Authorization"]
+    assert orion.mcp_servers.get(server.id).data.name == "nobody"
+    assert server.id in [s.id for s in orion.mcp_servers.list().data.items]
+    assert orion.mcp_servers.update(server.id, description="offline").data.description == "offline"
+    assert orion.mcp_servers.refresh(server.id).data.status == "error"
+    assert orion.mcp_servers.list_for_agent(agent.id).data == []
+    with pytest.raises(NotFoundError):
+        orion.mcp_servers.disable(agent.id, server.id)
+    assert orion.mcp_servers.delete(server.id).data.deleted is True

@@ -109,6 +109,14 @@ def test_a_real_delivery_from_orionos(orion: OrionOS):
         with pytest.raises(WebhookVerificationError):
             orion.webhooks.verify(got["body"] + b" ", got["headers"], secret)
         assert orion.webhooks.delivery(webhook_id, delivery.id).id == delivery.id
+        deadline = time.monotonic() + 10
+        while orion.webhooks.delivery(webhook_id, delivery.id).data.status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        arrived.clear()
+        again = orion.webhooks.redeliver(webhook_id, delivery.id)
+        assert again.id == delivery.id
+        assert arrived.wait(20), "no redelivery arrived"
+        assert orion.webhooks.verify(received[-1]["body"], received[-1]["headers"], secret).type == "webhook.test"
         assert delivery.id in [d.id for d in orion.webhooks.deliveries(webhook_id).data.items]
         assert orion.webhooks.update(webhook_id, description="sdk").data.description == "sdk"
         rotated = orion.webhooks.rotate_secret(webhook_id)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -14,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -189,10 +189,12 @@ func (c *Client) url(path string, query url.Values) string {
 
 // opened is a success answer whose body is left to read; cancel ends its request.
 type opened struct {
-	resp    *http.Response
-	cancel  context.CancelFunc
-	timer   *time.Timer
-	timeout time.Duration
+	ctx      context.Context
+	resp     *http.Response
+	cancel   context.CancelFunc
+	timer    *time.Timer
+	timedOut chan struct{}
+	timeout  time.Duration
 }
 
 // send makes one try; it answers the open response (any status) or a client-side *Error.
@@ -232,7 +234,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		cancel()
 		return nil, clientError(ctx, timedOut, err)
 	}
-	return &opened{resp: resp, cancel: cancel, timer: timer, timeout: timeout}, nil
+	return &opened{ctx: ctx, resp: resp, cancel: cancel, timer: timer, timedOut: timedOut, timeout: timeout}, nil
 }
 
 // clientError classifies a failure without an HTTP answer.
@@ -319,7 +321,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		defer open.close()
 		text, err := io.ReadAll(open.resp.Body)
 		if err != nil {
-			return &Error{Code: "CONNECTION_ERROR", Message: "Reading the answer failed: " + err.Error(), Details: map[string]any{}, Cause: err}
+			return clientError(open.ctx, open.timedOut, err)
 		}
 		var envelope struct {
 			Success bool            `json:"success"`
@@ -363,27 +365,24 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 // idleReader reads a body, ending it (TIMEOUT) when no byte comes for the timeout.
 type idleReader struct {
-	open     *opened
-	timedOut chan struct{}
-	fired    bool
+	open  *opened
+	fired int32
 }
 
 func newIdleReader(open *opened) *idleReader {
-	r := &idleReader{open: open, timedOut: make(chan struct{})}
-	return r
+	return &idleReader{open: open}
 }
 
 func (r *idleReader) Read(p []byte) (int, error) {
-	timer := time.AfterFunc(r.open.timeout, func() { r.fired = true; r.open.cancel() })
+	timer := time.AfterFunc(r.open.timeout, func() { atomic.StoreInt32(&r.fired, 1); r.open.cancel() })
 	n, err := r.open.resp.Body.Read(p)
 	timer.Stop()
 	if err != nil && err != io.EOF {
-		if r.fired {
+		if atomic.LoadInt32(&r.fired) == 1 {
 			return n, &Error{Code: "TIMEOUT", Message: "The answer went silent for longer than the timeout", Details: map[string]any{}, Cause: err}
 		}
-		var e *Error
-		if errors.As(err, &e) {
-			return n, e
+		if r.open.ctx.Err() != nil {
+			return n, &Error{Code: "ABORTED", Message: "The request was aborted: " + r.open.ctx.Err().Error(), Details: map[string]any{}, Cause: err}
 		}
 	}
 	return n, err

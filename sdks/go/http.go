@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	mathrand "math/rand"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,6 +70,8 @@ func newUUID() string {
 	b[8] = (b[8] & 0x3f) | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
+
+var errNoBody = errors.New("orionos: the request body must not be nil")
 
 // pathPart is a checked path segment.
 type pathPart struct {
@@ -263,7 +267,9 @@ func (c *Client) withRetries(ctx context.Context, method, path string, query url
 		maxRetries = *cfg.maxRetries
 	}
 	var payload []byte
-	if body != nil {
+	if v := reflect.ValueOf(body); body != nil && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Map) && v.IsNil() {
+		payload = []byte("{}") // No parameters: an empty object, never null.
+	} else if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("orionos: the request body is not JSON: %w", err)

@@ -411,6 +411,32 @@ func TestOtherResources(t *testing.T) {
 	if err != nil || len(plugins) == 0 {
 		t.Fatalf("plugins: %v %v", plugins, err)
 	}
+	// A nil body is an empty object: a plugin whose config is all optional enables with nil.
+	agent, err := c.Agents.Create(ctx, &orionos.CreateAgentInput{Name: "Plugged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enabled := ""
+	for _, p := range plugins {
+		if _, err := c.Plugins.Enable(ctx, agent.ID, p.ID, nil); err == nil {
+			enabled = p.ID
+			break
+		} else if !errors.Is(err, orionos.ErrInvalidRequest) {
+			t.Fatalf("enable %s: %v", p.ID, err)
+		}
+	}
+	if enabled == "" {
+		t.Fatal("no plugin enables without config")
+	}
+	if list, err := c.Plugins.ListEnabled(ctx, agent.ID); err != nil || len(list) != 1 || list[0].PluginID != enabled {
+		t.Fatalf("enabled plugins: %+v %v", list, err)
+	}
+	if _, err := c.Plugins.Disable(ctx, agent.ID, enabled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Agents.SendMessage(ctx, agent.ID, nil); err == nil {
+		t.Fatal("a nil message was sent")
+	}
 	keys, err := c.APIKeys.List(ctx, nil)
 	if err != nil || len(keys.Items) == 0 {
 		t.Fatalf("keys: %v %v", keys, err)

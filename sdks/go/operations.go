@@ -118,6 +118,9 @@ func (s *AgentsService) SendMessage(ctx context.Context, agentID string, body *S
 	if err != nil {
 		return nil, err
 	}
+	if body == nil {
+		return nil, errNoBody
+	}
 	send := *body
 	send.Stream = nil
 	var out SentMessage
@@ -1639,8 +1642,8 @@ func (params *ListMCPServersParams) startPage() int {
 }
 
 // Get calls GET /mcp-servers/{mcpServerId} (getMcpServer). Get an MCP server.
-func (s *MCPServersService) Get(ctx context.Context, mCPServerID string, opts ...RequestOption) (*MCPServer, error) {
-	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mCPServerID))
+func (s *MCPServersService) Get(ctx context.Context, mcpServerID string, opts ...RequestOption) (*MCPServer, error) {
+	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mcpServerID))
 	if err != nil {
 		return nil, err
 	}
@@ -1652,8 +1655,8 @@ func (s *MCPServersService) Get(ctx context.Context, mCPServerID string, opts ..
 }
 
 // Update calls PATCH /mcp-servers/{mcpServerId} (updateMcpServer). Update an MCP server.
-func (s *MCPServersService) Update(ctx context.Context, mCPServerID string, body *UpdateMCPServerInput, opts ...RequestOption) (*MCPServer, error) {
-	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mCPServerID))
+func (s *MCPServersService) Update(ctx context.Context, mcpServerID string, body *UpdateMCPServerInput, opts ...RequestOption) (*MCPServer, error) {
+	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mcpServerID))
 	if err != nil {
 		return nil, err
 	}
@@ -1665,8 +1668,8 @@ func (s *MCPServersService) Update(ctx context.Context, mCPServerID string, body
 }
 
 // Delete calls DELETE /mcp-servers/{mcpServerId} (deleteMcpServer). Delete an MCP server.
-func (s *MCPServersService) Delete(ctx context.Context, mCPServerID string, opts ...RequestOption) (*DeleteMCPServerResult, error) {
-	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mCPServerID))
+func (s *MCPServersService) Delete(ctx context.Context, mcpServerID string, opts ...RequestOption) (*DeleteMCPServerResult, error) {
+	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mcpServerID))
 	if err != nil {
 		return nil, err
 	}
@@ -1678,8 +1681,8 @@ func (s *MCPServersService) Delete(ctx context.Context, mCPServerID string, opts
 }
 
 // Refresh calls POST /mcp-servers/{mcpServerId}/refresh (refreshMcpServer). List an MCP server’s tools again.
-func (s *MCPServersService) Refresh(ctx context.Context, mCPServerID string, opts ...RequestOption) (*MCPServer, error) {
-	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mCPServerID), "/refresh")
+func (s *MCPServersService) Refresh(ctx context.Context, mcpServerID string, opts ...RequestOption) (*MCPServer, error) {
+	p, err := joinPath("/mcp-servers/", segment("mcpServerId", mcpServerID), "/refresh")
 	if err != nil {
 		return nil, err
 	}
@@ -1704,8 +1707,8 @@ func (s *MCPServersService) ListForAgent(ctx context.Context, agentID string, op
 }
 
 // Enable calls PUT /agents/{agentId}/mcp-servers/{mcpServerId} (enableMcpServer). Let an agent use an MCP server.
-func (s *MCPServersService) Enable(ctx context.Context, agentID string, mCPServerID string, body *EnableMCPServerInput, opts ...RequestOption) (*AgentMCPServer, error) {
-	p, err := joinPath("/agents/", segment("agentId", agentID), "/mcp-servers/", segment("mcpServerId", mCPServerID))
+func (s *MCPServersService) Enable(ctx context.Context, agentID string, mcpServerID string, body *EnableMCPServerInput, opts ...RequestOption) (*AgentMCPServer, error) {
+	p, err := joinPath("/agents/", segment("agentId", agentID), "/mcp-servers/", segment("mcpServerId", mcpServerID))
 	if err != nil {
 		return nil, err
 	}
@@ -1717,8 +1720,8 @@ func (s *MCPServersService) Enable(ctx context.Context, agentID string, mCPServe
 }
 
 // Disable calls DELETE /agents/{agentId}/mcp-servers/{mcpServerId} (disableMcpServer). Stop an agent using an MCP server.
-func (s *MCPServersService) Disable(ctx context.Context, agentID string, mCPServerID string, opts ...RequestOption) (*DisableMCPServerResult, error) {
-	p, err := joinPath("/agents/", segment("agentId", agentID), "/mcp-servers/", segment("mcpServerId", mCPServerID))
+func (s *MCPServersService) Disable(ctx context.Context, agentID string, mcpServerID string, opts ...RequestOption) (*DisableMCPServerResult, error) {
+	p, err := joinPath("/agents/", segment("agentId", agentID), "/mcp-servers/", segment("mcpServerId", mcpServerID))
 	if err != nil {
 		return nil, err
 	}

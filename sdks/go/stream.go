@@ -62,6 +62,9 @@ func (s *AgentsService) StreamMessage(ctx context.Context, agentID string, body 
 	if err != nil {
 		return nil, err
 	}
+	if body == nil {
+		return nil, errNoBody
+	}
 	send := *body
 	yes := true
 	send.Stream = &yes

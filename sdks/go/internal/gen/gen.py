@@ -65,6 +65,11 @@ def go_name(raw):
     return ''.join(INITIALISMS.get(p, p[0].upper() + p[1:]) for p in parts)
 
 
+def param_name(raw):
+    """A Go parameter name: mcpServerId -> mcpServerID."""
+    return re.sub(r'Id$', 'ID', raw)
+
+
 def ref_name(ref):
     name = ref.split('/')[-1]
     return RENAME.get(name, name)
@@ -189,8 +194,7 @@ for path, method, op in ops:
     gopath = path[len('/v1'):]
     path_expr = []
     for p in path_params:
-        pname = go_name(p['name'])
-        pname = pname[0].lower() + pname[1:]
+        pname = param_name(p['name'])
         ptype = 'int' if p['schema'].get('type') == 'integer' else 'string'
         sig.append(f'{pname} {ptype}')
     # Build the path expression.
@@ -201,8 +205,7 @@ for path, method, op in ops:
             continue
         m = re.fullmatch(r'\{([^}]+)\}', piece)
         if m:
-            pname = go_name(m.group(1))
-            pname = pname[0].lower() + pname[1:]
+            pname = param_name(m.group(1))
             ptype = next('int' if p['schema'].get('type') == 'integer' else 'string' for p in path_params if p['name'] == m.group(1))
             expr.append(f'segment("{m.group(1)}", {pname})' if ptype == 'string' else f'numberPart("{m.group(1)}", {pname})')
         else:
@@ -267,7 +270,7 @@ for path, method, op in ops:
     ptr = '' if rtype.startswith('[]') or rtype.startswith('map') else '*'
     if opid == 'sendMessage':
         sig_body = 'body *SendMessageRequest'
-        out.append(head + f'// The reply is in the result\'s Response; StreamMessage streams it.\n{recv}{", ".join(sig)}) (*SentMessage, error) {{\n\t{out_path}\tsend := *body\n\tsend.Stream = nil\n\tvar out SentMessage\n\tif err := s.c.do(ctx, "{method}", p, {query}, &send, &out, opts); err != nil {{\n\t\treturn nil, err\n\t}}\n\treturn &out, nil\n}}\n\n')
+        out.append(head + f'// The reply is in the result\'s Response; StreamMessage streams it.\n{recv}{", ".join(sig)}) (*SentMessage, error) {{\n\t{out_path}\tif body == nil {{\n\t\treturn nil, errNoBody\n\t}}\n\tsend := *body\n\tsend.Stream = nil\n\tvar out SentMessage\n\tif err := s.c.do(ctx, "{method}", p, {query}, &send, &out, opts); err != nil {{\n\t\treturn nil, err\n\t}}\n\treturn &out, nil\n}}\n\n')
         continue
     if ptr:
         ret = f'\tvar out {rtype}\n\tif err := s.c.do(ctx, "{method}", p, {query}, {body}, &out, opts); err != nil {{\n\t\treturn nil, err\n\t}}\n\treturn &out, nil\n'

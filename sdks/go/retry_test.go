@@ -160,3 +160,34 @@ func TestRetryOn429ForAGetAndGivingUp(t *testing.T) {
 		t.Fatalf("timeout: %v", err)
 	}
 }
+
+// A connection dropped before any answer is retried, with the same Idempotency-Key.
+func TestRetryAfterADroppedConnection(t *testing.T) {
+	var mu sync.Mutex
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		first := len(keys) == 1
+		mu.Unlock()
+		if first {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(201)
+		_, _ = w.Write([]byte(`{"success":true,"data":{"id":"agt_1","name":"Dropped"}}`))
+	}))
+	defer srv.Close()
+	client, _ := orionos.NewClient(orionos.Options{APIKey: "orn_live_x", BaseURL: srv.URL + "/v1"})
+	agent, err := client.Agents.Create(context.Background(), &orionos.CreateAgentInput{Name: "Dropped"})
+	if err != nil || agent.ID != "agt_1" {
+		t.Fatalf("after a dropped connection: %v %v", agent, err)
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Fatalf("keys: %q", keys)
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/OrionOS-dev/orionos-go
+
+go 1.19

@@ -28,7 +28,7 @@ module LiveServer
 
   # A fresh account of this test run, with its first key (every scope a new account's key has).
   def account
-    @account ||= admin.accounts.create(name: "ruby-sdk-#{SecureRandom.hex(4)}")
+    @account ||= admin.accounts.create(name: "ruby-sdk-#{SecureRandom.hex(4)}", tier: "enterprise", rate_limit_per_minute: 10_000)
   end
 
   def client(**options)
@@ -37,7 +37,7 @@ module LiveServer
 
   # Another account, for isolation tests.
   def other_client
-    @other ||= admin.accounts.create(name: "ruby-sdk-other-#{SecureRandom.hex(4)}")
+    @other ||= admin.accounts.create(name: "ruby-sdk-other-#{SecureRandom.hex(4)}", tier: "enterprise")
     OrionOS::Client.new(api_key: @other.secret, base_url: base_url)
   end
 end

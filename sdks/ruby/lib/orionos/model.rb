@@ -165,7 +165,7 @@ module OrionOS
   end
 
   class Account < Model
-    field :id, :name, :plan, :monthly_message_quota, :rate_limit_per_minute, :created_at, :updated_at
+    field :id, :name, :tier, :monthly_message_quota, :rate_limit_per_minute, :created_at, :updated_at
   end
 
   class CreatedAccount < Model

@@ -96,6 +96,28 @@ class AgentsTest < Minitest::Test
     assert_equal message.conversation_id, final.conversation_id
   end
 
+  def test_a_streamed_send_with_a_tool_call_yields_the_call_then_its_result_then_the_reply
+    agent = orion.agents.create(name: "Calculator")
+    orion.plugins.enable(agent.id, "calculator")
+    events = orion.agents.stream_message(agent.id, text: "What is (17 + 25) * 3?", user_id: "user_calc").to_a
+    types = events.map(&:type)
+    call = types.index(:tool_call)
+    result = types.index(:tool_result)
+    refute_nil call, "a tool.call event (#{types.inspect})"
+    refute_nil result, "a tool.result event (#{types.inspect})"
+    assert_operator call, :<, result
+    assert_operator result, :<, types.index(:delta)
+    assert_equal :completed, types.last
+    tool_call = events[call]
+    assert_instance_of OrionOS::StreamEvents::ToolCall, tool_call
+    assert_equal "calculate", tool_call.tool
+    assert_equal tool_call.call_id, events[result].tool_call.call_id
+    assert_instance_of OrionOS::ToolCall, events[result].tool_call
+    message = events.last.message
+    assert_includes message.response, "126"
+    assert_equal [tool_call.call_id], message.tool_calls.map(&:call_id)
+  end
+
   def test_a_stream_of_a_missing_agent_raises_before_any_event
     error = assert_raises(OrionOS::NotFoundError) do
       orion.agents.stream_message("agt_missing", text: "Hi", user_id: "u").each { flunk "no event" }

@@ -117,6 +117,62 @@ class RetriesTest < Minitest::Test
     server&.close
   end
 
+  def sse(*events)
+    [200, { "content-type" => "text/event-stream", "x-request-id" => "req_sse" },
+     events.map { |name, data| "event: #{name}\ndata: #{JSON.generate(data)}\n\n" }.join(": heartbeat\n\n")]
+  end
+
+  def test_a_stream_is_retried_before_it_starts_with_the_same_key
+    server = TinyServer.new do |_request, count|
+      count == 1 ? unavailable(0) : sse(["message.delta", { delta: "Hi" }], ["message.completed", { id: "msg_1", response: "Hi" }])
+    end
+    events = client_for(server).agents.stream_message("agt_1", text: "x", user_id: "u").to_a
+    assert_equal %i[delta completed], events.map(&:type)
+    keys = server.seen.map { |request| request.headers["idempotency-key"] }
+    assert_equal 2, keys.size
+    assert_equal keys.first, keys.last
+    assert_equal true, JSON.parse(server.seen.last.body)["stream"]
+  ensure
+    server&.close
+  end
+
+  def test_a_stream_cut_before_its_reply_is_stream_interrupted_and_not_retried
+    server = TinyServer.new { sse(["message.delta", { delta: "Hel" }], ["message.delta", { delta: "lo" }]) }
+    seen = []
+    error = assert_raises(OrionOS::Error) do
+      client_for(server).agents.stream_message("agt_1", text: "x", user_id: "u").each { |event| seen << event.delta }
+    end
+    assert_equal "STREAM_INTERRUPTED", error.code
+    assert_equal "req_sse", error.request_id
+    assert_equal %w[Hel lo], seen
+    assert_equal 1, server.seen.size
+  ensure
+    server&.close
+  end
+
+  def test_an_error_event_raises_its_typed_error
+    server = TinyServer.new do
+      sse(["message.delta", { delta: "a" }],
+          ["error", { code: "MODEL_ERROR", message: "the provider failed", details: { provider: "openai" }, requestId: "req_e" }])
+    end
+    stream = client_for(server).agents.stream_message("agt_1", text: "x", user_id: "u")
+    error = assert_raises(OrionOS::ModelError) { stream.each { nil } }
+    assert_equal ["MODEL_ERROR", 502, "openai", "req_e"], [error.code, error.status, error.details["provider"], error.request_id]
+    assert_equal 1, server.seen.size
+  ensure
+    server&.close
+  end
+
+  def test_the_sse_parser_follows_the_rules
+    events = []
+    parser = OrionOS::SseParser.new { |event| events << [event.event, event.data] }
+    parser.feed(": comment\r\nevent: a\r\ndata: 1\r\ndata:2\r\n\r\nda")
+    parser.feed("ta: x\n\nevent: ignored-without-data\n\n")
+    parser.feed("data: last\n\n")
+    parser.finish
+    assert_equal [["a", "1\n2"], ["message", "x"], ["message", "last"]], events
+  end
+
   def test_backoff_grows_and_honours_retry_after
     error = OrionOS::Error.from(code: "SERVICE_UNAVAILABLE", message: "x", status: 503)
     delays = (0..4).map { |attempt| OrionOS::HttpClient.retry_delay(error, attempt, 60) }

@@ -57,9 +57,11 @@ module OrionOS
     def decode_secret(secret)
       raise ArgumentError, "secret must be the endpoint's signing secret (whsec_...)" unless secret.is_a?(String) && !secret.empty?
 
-      Base64.strict_decode64(secret.delete_prefix("whsec_"))
-    rescue ArgumentError => e
-      raise ArgumentError, "secret is not a signing secret (whsec_...): #{e.message}"
+      begin
+        Base64.strict_decode64(secret.delete_prefix("whsec_"))
+      rescue ArgumentError => e
+        raise ArgumentError, "secret is not a signing secret (whsec_...): #{e.message}"
+      end
     end
 
     def signature_headers(headers)

@@ -12,7 +12,7 @@ Gem::Specification.new do |spec|
   spec.authors = ["OrionOS"]
   spec.homepage = "https://github.com/OrionOS-dev/orionos"
   spec.required_ruby_version = ">= 3.1"
-  spec.files = Dir["lib/**/*.rb"] + ["README.md", "orionos.gemspec"]
+  spec.files = Dir.glob("lib/**/*.rb", base: __dir__).sort + ["README.md", "orionos.gemspec"]
   spec.require_paths = ["lib"]
   spec.metadata["rubygems_mfa_required"] = "true"
 end

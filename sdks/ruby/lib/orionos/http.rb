@@ -177,6 +177,7 @@ module OrionOS
       http.open_timeout = timeout
       http.read_timeout = timeout
       http.write_timeout = timeout
+      http.max_retries = 0 # retries are this client's, with backoff and the same Idempotency-Key
       http.start do |connection|
         connection.request(request) do |response|
           return block.call(response)

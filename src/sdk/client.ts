@@ -4,6 +4,8 @@ import { Accounts, Agents, ApiKeys, Characters, Conversations, Plugins, Tools } 
 import { Knowledge } from './knowledge.js';
 import { McpServers } from './mcp-servers.js';
 import { Messages } from './messages.js';
+import { paginate, type ListParams, type PageLister } from './paginate.js';
+import type { PageParams, RequestOptions } from './types.js';
 import { Webhooks } from './webhooks.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/v1';
@@ -22,6 +24,22 @@ export type OrionOSOptions = {
   /** A fetch implementation (default: the global one). */
   fetch?: typeof globalThis.fetch;
 };
+
+/**
+ * Makes each method of a resource its own bound property, so it can be passed around detached
+ * (`orion.paginate(orion.agents.list)`, `const { get } = orion.agents`). Not enumerable: the
+ * resource still logs and serializes as before.
+ */
+function bindMethods<R extends object>(resource: R): R {
+  for (let proto = Object.getPrototypeOf(resource); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const method: unknown = (resource as Record<string, unknown>)[name];
+      if (name === 'constructor' || typeof method !== 'function' || Object.hasOwn(resource, name)) continue;
+      Object.defineProperty(resource, name, { value: method.bind(resource), writable: true, configurable: true, enumerable: false });
+    }
+  }
+  return resource;
+}
 
 function environment(name: string): string | undefined {
   const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -82,17 +100,31 @@ export class OrionOS {
       maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
       fetch: fetchImpl.bind(globalThis),
     });
-    this.agents = new Agents(http);
-    this.characters = new Characters(http);
-    this.plugins = new Plugins(http);
-    this.tools = new Tools(http);
-    this.conversations = new Conversations(http);
-    this.analytics = new Analytics(http);
-    this.messages = new Messages(http);
-    this.knowledge = new Knowledge(http);
-    this.mcpServers = new McpServers(http);
-    this.apiKeys = new ApiKeys(http);
-    this.webhooks = new Webhooks(http);
-    this.accounts = new Accounts(http);
+    this.agents = bindMethods(new Agents(http));
+    this.characters = bindMethods(new Characters(http));
+    this.plugins = bindMethods(new Plugins(http));
+    this.tools = bindMethods(new Tools(http));
+    this.conversations = bindMethods(new Conversations(http));
+    this.analytics = bindMethods(new Analytics(http));
+    this.messages = bindMethods(new Messages(http));
+    this.knowledge = bindMethods(new Knowledge(http));
+    this.mcpServers = bindMethods(new McpServers(http));
+    this.apiKeys = bindMethods(new ApiKeys(http));
+    this.webhooks = bindMethods(new Webhooks(http));
+    this.accounts = bindMethods(new Accounts(http));
+  }
+
+  /**
+   * Every item of a paged list, page after page:
+   * `for await (const agent of orion.paginate(orion.agents.list, { limit: 50 }))`; for a list that
+   * takes an id first, `orion.paginate((params) => orion.tools.list(agentId, params))`. Fetches a
+   * page only when the loop reaches it and stops after the last one; see `paginate`.
+   */
+  paginate<T, P extends PageParams | undefined = PageParams>(
+    list: PageLister<T, P>,
+    params?: ListParams<P>,
+    options?: RequestOptions,
+  ): AsyncGenerator<T, void, undefined> {
+    return paginate(list, params, options);
   }
 }

@@ -59,5 +59,6 @@ export {
   type McpServerUpdateParams,
 } from './mcp-servers.js';
 export { MessageStream } from './stream.js';
+export { paginate, type PageLister } from './paginate.js';
 export { verifyWebhook, Webhooks, WebhookVerificationError, type WebhookHeaders, type WebhookVerificationReason } from './webhooks.js';
 export type * from './types.js';

@@ -45,7 +45,7 @@ const QUICK_START_CJS = `const { OrionOS } = require('@orionos/sdk');\n\n(async 
 const QUICK_START_ESM = `import { OrionOS } from '@orionos/sdk';\n\n${QUICK_START_BODY}\n`;
 
 /** Typed usage: a wrong call must be a type error, so `any` types cannot pass for good ones. */
-const TYPED_USAGE = `import { OrionOS, OrionOSError, RateLimitError, type Agent, type MessageStreamEvent, type SentMessage } from '@orionos/sdk';
+const TYPED_USAGE = `import { OrionOS, OrionOSError, paginate, RateLimitError, type Agent, type MessageStreamEvent, type SentMessage } from '@orionos/sdk';
 
 export async function main(): Promise<string> {
   const orion = new OrionOS({ apiKey: 'orn_test_key', baseUrl: 'http://127.0.0.1:3000/v1', maxRetries: 0 });
@@ -65,6 +65,13 @@ export async function main(): Promise<string> {
   }
   // @ts-expect-error: an agent needs a name
   await orion.agents.create({ personality: { traits: [] } });
+  for await (const listed of orion.paginate(orion.agents.list, { limit: 50 })) {
+    const item: Agent = listed;
+    console.log(item.name);
+  }
+  for await (const tool of paginate((params) => orion.tools.list(stored.id, params), { limit: 10 })) console.log(tool.name);
+  // @ts-expect-error: a tool is not an agent
+  for await (const tool of paginate((params) => orion.tools.list(stored.id, params))) { const wrong: Agent = tool; console.log(wrong); }
   return sent.response;
 }
 `;

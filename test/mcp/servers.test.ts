@@ -450,7 +450,8 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
       for (let i = 0; i < 5; i++) servers.push((await create({ name: unique('race'), url: mcp.url })).body.data.id);
       const enabled = await Promise.all(servers.map((id) => app.http.put(`/v1/agents/${agentId}/mcp-servers/${id}`).set(bearer(key))));
       expect(enabled.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
-      expect((await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers).toEqual([...servers].sort());
+      // All five, in the order the concurrent enables took their turns (not known in advance).
+      expect([...(await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers].sort()).toEqual([...servers].sort());
 
       const others = [await newAgent(), await newAgent(), await newAgent()];
       const doomed = servers[0]!;
@@ -465,7 +466,7 @@ describe.each(STORAGES)('MCP servers (%s)', (storage) => {
       expect(await app.db.prisma.agentMcpServer.count({ where: { mcpServerId: doomed } })).toBe(0);
       const agents = await app.db.prisma.agent.findMany({ where: { id: { in: [agentId, ...others] } } });
       for (const agent of agents) expect(agent.enabledMcpServers).not.toContain(doomed);
-      expect((await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers).toEqual(servers.slice(1).sort());
+      expect([...(await app.db.prisma.agent.findUnique({ where: { id: agentId } }))!.enabledMcpServers].sort()).toEqual(servers.slice(1).sort());
     });
 
     it('deleting an agent removes its enablings; the server stays', async () => {

@@ -2,9 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { outboundFetch } from '../outbound/fetch.js';
-import { OutboundError, type OutboundFailure } from '../outbound/request.js';
+import { OutboundError } from '../outbound/request.js';
 import type { JsonSchema } from '../plugins/catalog.js';
-import { ToolFailure, type ToolErrorCode } from '../tools/failure.js';
+import { OUTBOUND_CODES, ToolFailure } from '../tools/failure.js';
 
 /** Where an MCP server is and what every request to it carries. */
 export type McpEndpoint = {
@@ -43,15 +43,6 @@ export const MCP_LIMITS = {
 } as const;
 
 const CLIENT_INFO = { name: 'orionos', version: '1' };
-
-const OUTBOUND_CODES: Record<OutboundFailure, ToolErrorCode> = {
-  invalid_url: 'TOOL_HTTP_ERROR',
-  refused: 'TOOL_NETWORK_REFUSED',
-  timeout: 'TOOL_TIMEOUT',
-  redirect: 'TOOL_HTTP_ERROR',
-  too_large: 'TOOL_RESPONSE_TOO_LARGE',
-  network: 'TOOL_HTTP_ERROR',
-};
 
 /**
  * What went wrong talking to an MCP server, as a ToolFailure (the codes a tool call records).

@@ -1,3 +1,5 @@
+import type { OutboundFailure } from '../outbound/request.js';
+
 /**
  * Why a tool call failed, as recorded in `toolCalls[].error.code` and handed to the model:
  * - TOOL_INVALID_ARGUMENTS: the arguments do not satisfy the tool's schema (the tool is not run);
@@ -30,3 +32,13 @@ export class ToolFailure extends Error {
     super(message);
   }
 }
+
+/** What an outbound request's failure is as a tool call's error (custom tools, MCP servers). */
+export const OUTBOUND_CODES: Record<OutboundFailure, ToolErrorCode> = {
+  invalid_url: 'TOOL_HTTP_ERROR',
+  refused: 'TOOL_NETWORK_REFUSED',
+  timeout: 'TOOL_TIMEOUT',
+  redirect: 'TOOL_HTTP_ERROR',
+  too_large: 'TOOL_RESPONSE_TOO_LARGE',
+  network: 'TOOL_HTTP_ERROR',
+};

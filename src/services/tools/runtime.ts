@@ -4,12 +4,12 @@ import { Webhook } from 'standardwebhooks';
 import type { PrismaClient } from '../../db/client.js';
 import type { Agent, AgentPlugin, Tool } from '../../db/generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
-import { OutboundError, outboundPost, type OutboundFailure } from '../outbound/request.js';
+import { OutboundError, outboundPost } from '../outbound/request.js';
 import type { RetrievedChunk } from '../knowledge/retrieval.js';
 import { KNOWLEDGE_TOOL, KNOWLEDGE_TOOL_LIMITS, pluginById, type JsonSchema, type ToolDefinition } from '../plugins/catalog.js';
 import { loadMcpToolRows, McpSessions, mcpTools, type McpToolRow } from '../mcp/tools.js';
 import { calculate, currentTime, type CalculatorConfig, type TimeConfig } from './builtins.js';
-import { ToolFailure, type ToolErrorCode } from './failure.js';
+import { OUTBOUND_CODES, ToolFailure, type ToolErrorCode } from './failure.js';
 import type { ToolCallRecord } from './types.js';
 
 /**
@@ -103,15 +103,6 @@ function validatorFor(schema: JsonSchema): ValidateFunction {
   }
   return validate;
 }
-
-const OUTBOUND_CODES: Record<OutboundFailure, ToolErrorCode> = {
-  invalid_url: 'TOOL_HTTP_ERROR',
-  refused: 'TOOL_NETWORK_REFUSED',
-  timeout: 'TOOL_TIMEOUT',
-  redirect: 'TOOL_HTTP_ERROR',
-  too_large: 'TOOL_RESPONSE_TOO_LARGE',
-  network: 'TOOL_HTTP_ERROR',
-};
 
 /** The JSON body a custom tool receives. */
 export type ToolRequestPayload = {

@@ -213,6 +213,28 @@ describe.each(STORAGES)('custom tools (%s)', (storage) => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('a regular expression that could backtrack is refused (400 naming where it is, both protocols); a safe one is kept', async () => {
+    const agentId = await newAgent();
+    const before = await snapshot();
+    const parameters = {
+      type: 'object',
+      properties: {
+        code: { type: 'string', pattern: '^(a+)+$' },
+        tags: { type: 'object', patternProperties: { '^(x|y*)*$': { type: 'string' } } },
+      },
+    };
+    const rest = await create(agentId, tool({ parameters }));
+    expect(restError(rest).slice(0, 2)).toEqual([400, 'INVALID_REQUEST']);
+    expect(rest.body.error.details.fields.map((f: any) => f.field)).toEqual([
+      'parameters.properties.code.pattern',
+      'parameters.properties.tags.patternProperties.^(x|y*)*$',
+    ]);
+    expect(gqlError(await graphql(app, key, CREATE, { agentId, input: tool({ parameters }) }))).toEqual(restError(rest));
+    expect(await snapshot()).toEqual(before);
+    const safe = await create(agentId, tool({ parameters: { type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]{3}-\\d{4}$' } } } }));
+    expect(safe.status).toBe(201);
+  });
+
   it('a name the agent already has: 409 ALREADY_EXISTS on create and update (both protocols); another agent may use it', async () => {
     const agentId = await newAgent();
     await create(agentId, tool()).expect(201);

@@ -85,6 +85,20 @@ describe.each(STORAGES)('custom tools over HTTP, private networks allowed (%s)',
     expect(ok.body.data.toolCalls[0]).toMatchObject({ arguments: { orderNumber: 1234 }, result: { echo: { orderNumber: 1234 } } });
   });
 
+  it('a schema stored with a regular expression that could backtrack (before they were refused) is not checked here: the call goes', async () => {
+    const tool = await app.db.prisma.tool.findFirstOrThrow({ where: { agentId, name: 'order_status' } });
+    const evil = { type: 'object', properties: { orderNumber: { type: 'integer' }, note: { type: 'string', pattern: '^(a+)+$' } } };
+    await app.db.prisma.tool.update({ where: { id: tool.id }, data: { parameters: evil } });
+    try {
+      const before = callsTo('/ok').length;
+      const res = await send('What is the status of order 77?');
+      expect(res.body.data.toolCalls[0]).toMatchObject({ tool: 'order_status', arguments: { orderNumber: 77 }, result: { echo: { orderNumber: 77 } } });
+      expect(callsTo('/ok').length).toBe(before + 1);
+    } finally {
+      await app.db.prisma.tool.update({ where: { id: tool.id }, data: { parameters: tool.parameters as object } });
+    }
+  });
+
   it.each([
     ['Ask the slow service', 'slow_service', 'TOOL_TIMEOUT'],
     ['Ask the plaintext service', 'plaintext_service', 'TOOL_INVALID_RESPONSE'],

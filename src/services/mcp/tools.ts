@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import type { PrismaClient } from '../../db/client.js';
 import type { Agent, AgentMcpServer, McpServer } from '../../db/generated/prisma/client.js';
 import type { JsonSchema, ToolDefinition } from '../plugins/catalog.js';
+import { unsafePatternPaths, withoutIds } from '../schema-patterns.js';
 import { ToolFailure } from '../tools/failure.js';
 import { McpSession, type McpToolDefinition } from './client.js';
 import { openMcpHeaders } from './headers.js';
@@ -90,46 +91,20 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
  * default (prefixItems, $defs, unevaluatedProperties...), while many servers (the TypeScript
  * SDK's included) still emit draft-07 (`items` as an array, `additionalItems`). A schema is
  * compiled as 2020-12, else as draft-07; one neither compiles (an external `$ref`...) is not
- * checked here at all: the server validates its own arguments, and every call still goes.
- * Not strict: unknown keywords and formats are ignored, as the servers' own validators do.
+ * checked here at all: the server validates its own arguments, and every call still goes; so
+ * is one with a regular expression that could backtrack. `$id`s are left out (the compilers are
+ * shared by every server). Not strict: unknown keywords and formats are ignored, as the servers'
+ * own validators do.
  */
 const ajv2020 = addFormats(new Ajv2020({ strict: false, logger: false }));
 const ajv07 = addFormats(new Ajv({ strict: false, logger: false }));
 const validators = new Map<string, ValidateFunction | null>();
 const MAX_VALIDATORS = 1000;
 
-/** Keywords whose value is one subschema, a list of them, or a map of them. */
-const ONE = ['items', 'additionalItems', 'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else', 'unevaluatedItems', 'unevaluatedProperties'];
-const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
-const MAP = ['properties', '$defs', 'definitions', 'dependentSchemas'];
-
-/**
- * What OrionOS checks of an MCP server's schema: the schema without `pattern` and
- * `patternProperties` (a server's regular expression, run by this process for every account,
- * could backtrack for seconds: the server checks its own patterns) and without `$id` (one
- * server's id could collide with another's in the shared compilers). Keywords are removed
- * where they are keywords only, never a property that happens to bear the name.
- */
-export function checkableSchema(schema: unknown): unknown {
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [keyword, value] of Object.entries(schema)) {
-    if (keyword === 'pattern' || keyword === 'patternProperties' || keyword === '$id') continue;
-    if (MAP.includes(keyword) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      out[keyword] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, checkableSchema(sub)]));
-    } else if (LIST.includes(keyword) && Array.isArray(value)) {
-      out[keyword] = value.map(checkableSchema);
-    } else if (ONE.includes(keyword)) {
-      out[keyword] = checkableSchema(value);
-    } else {
-      out[keyword] = value;
-    }
-  }
-  return out;
-}
-
 export function mcpValidatorFor(serverSchema: JsonSchema): ValidateFunction | undefined {
-  const schema = checkableSchema(serverSchema) as JsonSchema;
+  // A server's regular expression that could backtrack is not run here (see schema-patterns.ts).
+  if (unsafePatternPaths(serverSchema).length > 0) return undefined;
+  const schema = withoutIds(serverSchema) as JsonSchema;
   const key = JSON.stringify(schema);
   let validate = validators.get(key);
   if (validate === undefined) {

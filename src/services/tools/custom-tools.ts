@@ -7,6 +7,7 @@ import { newId, typeOfId } from '../../ids.js';
 import { nestedDeeperThan } from '../input-bounds.js';
 import { withCommitMark, type CommitMark } from '../idempotency.js';
 import { compileClientSchema } from '../json-schema.js';
+import { unsafePatternPaths } from '../schema-patterns.js';
 import { idOrderedSource, paginate, type Page, type PageArgs } from '../pagination.js';
 import { BUILT_IN_TOOL_NAMES } from '../plugins/catalog.js';
 import { ownAgentId } from '../plugins/agent-plugins.js';
@@ -69,7 +70,17 @@ const parametersSchema = z.record(z.string(), z.unknown()).superRefine((schema, 
     return;
   }
   const compiled = compileClientSchema(schema);
-  if ('error' in compiled) ctx.addIssue({ code: 'custom', message: `is not a valid JSON Schema: ${compiled.error}` });
+  if ('error' in compiled) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid JSON Schema: ${compiled.error}` });
+    return;
+  }
+  for (const path of unsafePatternPaths(schema)) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: 'is a regular expression that can take exponential time (a repetition inside a repetition, or too many of them): simplify it',
+    });
+  }
 });
 
 const createToolSchema = z

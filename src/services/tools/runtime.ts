@@ -9,6 +9,7 @@ import type { RetrievedChunk } from '../knowledge/retrieval.js';
 import { KNOWLEDGE_TOOL, KNOWLEDGE_TOOL_LIMITS, pluginById, type JsonSchema, type ToolDefinition } from '../plugins/catalog.js';
 import { loadMcpToolRows, McpSessions, mcpTools, type McpToolRow } from '../mcp/tools.js';
 import { calculate, currentTime, type CalculatorConfig, type TimeConfig } from './builtins.js';
+import { unsafePatternPaths } from '../schema-patterns.js';
 import { OUTBOUND_CODES, ToolFailure, type ToolErrorCode } from './failure.js';
 import type { ToolCallRecord } from './types.js';
 
@@ -87,21 +88,25 @@ type RunnableTool = ToolDefinition & {
 
 // Validators compiled once per schema (custom tools' schemas repeat from send to send).
 const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true });
-const validators = new Map<string, ValidateFunction>();
+const validators = new Map<string, ValidateFunction | null>();
 const MAX_VALIDATORS = 1000;
 
-function validatorFor(schema: JsonSchema): ValidateFunction {
+/**
+ * The schema's validator; undefined for a schema holding a regular expression that could
+ * backtrack (stored before such schemas were refused): the tool then checks its own arguments.
+ */
+function validatorFor(schema: JsonSchema): ValidateFunction | undefined {
   const key = JSON.stringify(schema);
   let validate = validators.get(key);
-  if (!validate) {
+  if (validate === undefined) {
     if (validators.size >= MAX_VALIDATORS) {
       validators.clear();
       ajv.removeSchema();
     }
-    validate = ajv.compile(schema);
+    validate = unsafePatternPaths(schema).length > 0 ? null : ajv.compile(schema);
     validators.set(key, validate);
   }
-  return validate;
+  return validate ?? undefined;
 }
 
 /** The JSON body a custom tool receives. */

@@ -102,10 +102,8 @@ const validators = new Map<string, ValidateFunction | null>();
 const MAX_VALIDATORS = 1000;
 
 export function mcpValidatorFor(serverSchema: JsonSchema): ValidateFunction | undefined {
-  // A server's regular expression that could backtrack is not run here (see schema-patterns.ts).
-  if (unsafePatternPaths(serverSchema).length > 0) return undefined;
-  const schema = withoutIds(serverSchema) as JsonSchema;
-  const key = JSON.stringify(schema);
+  // Remembered per schema as the server gave it: a call looks its answer up, nothing more.
+  const key = JSON.stringify(serverSchema);
   let validate = validators.get(key);
   if (validate === undefined) {
     if (validators.size >= MAX_VALIDATORS) {
@@ -113,7 +111,9 @@ export function mcpValidatorFor(serverSchema: JsonSchema): ValidateFunction | un
       ajv2020.removeSchema();
       ajv07.removeSchema();
     }
-    validate = compileWith(ajv2020, schema) ?? compileWith(ajv07, schema) ?? null;
+    // A server's regular expression that could backtrack is not run here (see schema-patterns.ts).
+    const schema = withoutIds(serverSchema) as JsonSchema;
+    validate = unsafePatternPaths(serverSchema).length > 0 ? null : (compileWith(ajv2020, schema) ?? compileWith(ajv07, schema) ?? null);
     validators.set(key, validate);
   }
   return validate ?? undefined;

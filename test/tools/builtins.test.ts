@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { calculate, currentTime } from '../../src/services/tools/builtins.js';
 import { ToolFailure } from '../../src/services/tools/failure.js';
 
-const failure = (run: () => unknown): { code: string; message: string } => {
+const failure = async (run: () => unknown): Promise<{ code: string; message: string }> => {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof ToolFailure) return { code: error.code, message: error.message };
     throw error;
@@ -13,12 +13,12 @@ const failure = (run: () => unknown): { code: string; message: string } => {
 };
 
 describe('calculate', () => {
-  it('evaluates arithmetic and math functions, rounded to the configured precision', () => {
-    expect(calculate({ expression: '(17 + 25) * 3' }, {}).result).toBe('126');
-    expect(calculate({ expression: '0.1 + 0.2' }, { precision: 12 }).result).toBe('0.3');
-    expect(calculate({ expression: 'sqrt(2)' }, { precision: 3 }).result).toBe('1.41');
-    expect(calculate({ expression: '5! + 2^10 - 10 % 3' }, {}).result).toBe('1143');
-    expect(calculate({ expression: 'sin(pi / 2) + log(e)' }, {}).result).toBe('2');
+  it('evaluates arithmetic and math functions, rounded to the configured precision', async () => {
+    expect((await calculate({ expression: '(17 + 25) * 3' }, {})).result).toBe('126');
+    expect((await calculate({ expression: '0.1 + 0.2' }, { precision: 12 })).result).toBe('0.3');
+    expect((await calculate({ expression: 'sqrt(2)' }, { precision: 3 })).result).toBe('1.41');
+    expect((await calculate({ expression: '5! + 2^10 - 10 % 3' }, {})).result).toBe('1143');
+    expect((await calculate({ expression: 'sin(pi / 2) + log(e)' }, {})).result).toBe('2');
   });
 
   it.each([
@@ -37,12 +37,12 @@ describe('calculate', () => {
     ['1 +', 'TOOL_INVALID_ARGUMENTS'],
     ['1 / 0', 'TOOL_FAILED'],
     ['sqrt(-1)', 'TOOL_FAILED'],
-  ])('%s: %s', (expression, code) => {
-    expect(failure(() => calculate({ expression }, {})).code).toBe(code);
+  ])('%s: %s', async (expression, code) => {
+    expect((await failure(() => calculate({ expression }, {}))).code).toBe(code);
   });
 
-  it('refuses an expression over the length limit', () => {
-    expect(failure(() => calculate({ expression: '1+'.repeat(300) + '1' }, {})).code).toBe('TOOL_INVALID_ARGUMENTS');
+  it('refuses an expression over the length limit', async () => {
+    expect((await failure(() => calculate({ expression: '1+'.repeat(300) + '1' }, {}))).code).toBe('TOOL_INVALID_ARGUMENTS');
   });
 });
 
@@ -62,8 +62,8 @@ describe('current_time', () => {
     expect(currentTime({}, {}, at).iso).toBe('2026-07-14T12:34:56+00:00');
   });
 
-  it('an unknown zone is a TOOL_INVALID_ARGUMENTS', () => {
-    expect(failure(() => currentTime({ timeZone: 'Mars/Olympus' }, {}, at))).toEqual({
+  it('an unknown zone is a TOOL_INVALID_ARGUMENTS', async () => {
+    expect(await failure(() => currentTime({ timeZone: 'Mars/Olympus' }, {}, at))).toEqual({
       code: 'TOOL_INVALID_ARGUMENTS',
       message: '"Mars/Olympus" is not an IANA time zone',
     });

@@ -1,4 +1,4 @@
-import { all, create, type MathNode } from 'mathjs';
+import type { MathJsInstance, MathNode } from 'mathjs';
 import { CALCULATOR_LIMITS } from '../plugins/catalog.js';
 import { ToolFailure } from './failure.js';
 
@@ -12,8 +12,11 @@ import { ToolFailure } from './failure.js';
 // functions and constants. No assignments, function definitions, ranges, matrices, units,
 // property access or strings, so nothing reaches outside the arithmetic, nothing allocates
 // without bound, and `import`, `createUnit`, `evaluate` and the like are unreachable.
-const math = create(all!, { number: 'number', predictable: true });
-const parse = math.parse;
+// Made on the first calculation: a full instance costs about 30 MiB of heap and seconds of start-up
+// that a server whose agents never calculate should not pay.
+let mathInstance: Promise<MathJsInstance> | undefined;
+const loadMath = () =>
+  (mathInstance ??= import('mathjs').then(({ all, create }) => create(all!, { number: 'number', predictable: true })));
 
 const FUNCTIONS = new Set([
   'abs', 'acos', 'acosh', 'acot', 'acsc', 'asec', 'asin', 'asinh', 'atan', 'atan2', 'atanh',
@@ -59,14 +62,18 @@ function checkNode(node: MathNode): void {
 
 export type CalculatorConfig = { precision?: number };
 
-export function calculate(args: { expression: string }, config: CalculatorConfig): { expression: string; result: string } {
+export async function calculate(
+  args: { expression: string },
+  config: CalculatorConfig,
+): Promise<{ expression: string; result: string }> {
   const expression = args.expression.trim();
   if (expression.length === 0 || expression.length > CALCULATOR_LIMITS.expression) {
     throw new ToolFailure('TOOL_INVALID_ARGUMENTS', `The expression must be 1 to ${CALCULATOR_LIMITS.expression} characters`);
   }
+  const math = await loadMath();
   let tree: MathNode;
   try {
-    tree = parse(expression);
+    tree = math.parse(expression);
   } catch (error) {
     throw new ToolFailure('TOOL_INVALID_ARGUMENTS', `The expression cannot be read: ${(error as Error).message}`);
   }

@@ -58,7 +58,11 @@ class InputCheck {
 
   /** Keeps one more finding than is listed, so the error can say the list was cut. */
   add(field: string, message: string): void {
-    this.findings.push({ field: bounded(field || '(body)'), message });
+    this.addFinding({ field: bounded(field || '(body)'), message });
+  }
+
+  addFinding(finding: FieldError): void {
+    this.findings.push(finding);
     if (this.findings.length > MAX_LISTED_FIELDS) throw new TooMany();
   }
 
@@ -128,6 +132,33 @@ const rootPath = (name: string) => (name === 'input' ? '' : name);
 const variablePath = (name: string, type: GraphQLInputType | undefined) =>
   type && isInputObjectType(getNullableType(type)) ? '' : name;
 
+/**
+ * What the string literals of a document are found to hold, kept per parsed document: they
+ * depend on the document alone, and the parse cache (Yoga's, or a REST route's kept document)
+ * hands the same document object to every request that sends the same text.
+ */
+const literalFindings = new WeakMap<DocumentNode, readonly FieldError[]>();
+
+function literalFindingsOf(document: DocumentNode): readonly FieldError[] {
+  let findings = literalFindings.get(document);
+  if (!findings) {
+    const check = new InputCheck();
+    try {
+      visit(document, {
+        Argument: (node) => {
+          check.literal(node.value, rootPath(node.name.value));
+          return false;
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof TooMany)) throw error;
+    }
+    findings = check.findings;
+    literalFindings.set(document, findings);
+  }
+  return findings;
+}
+
 function checkInput(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -143,12 +174,7 @@ function checkInput(
       const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
       check.value(variables[name], type, variablePath(name, type), variablePath(name, type));
     }
-    visit(document, {
-      Argument: (node) => {
-        check.literal(node.value, rootPath(node.name.value));
-        return false;
-      },
-    });
+    for (const finding of literalFindingsOf(document)) check.addFinding(finding);
   } catch (error) {
     if (!(error instanceof TooMany)) throw error;
   }

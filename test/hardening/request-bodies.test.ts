@@ -339,6 +339,27 @@ describe('request bodies: limits, authentication first, bounded validation', () 
       );
       expect([literal.status, literal.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
       expect(literal.body.errors[0].extensions.details.fields).toEqual([{ field: 'text', message: 'must not contain the NUL character (\\u0000)' }]);
+      // The same text again hits the parse cache and the literals' findings kept for its document;
+      // a variable's NUL beside them is listed first, as before.
+      const again = await graphql(
+        app,
+        key,
+        `mutation($userId: String!) { sendMessage(agentId: "${agentId}", input: {text: "a\\u0000b", userId: $userId}) { messageId } }`,
+        { userId: NUL },
+      );
+      const repeated = await graphql(
+        app,
+        key,
+        `mutation($userId: String!) { sendMessage(agentId: "${agentId}", input: {text: "a\\u0000b", userId: $userId}) { messageId } }`,
+        { userId: NUL },
+      );
+      for (const answer of [again, repeated]) {
+        expect([answer.status, answer.body.errors[0].extensions.code]).toEqual([400, 'INVALID_REQUEST']);
+        expect(answer.body.errors[0].extensions.details.fields).toEqual([
+          { field: 'userId', message: 'must not contain the NUL character (\\u0000)' },
+          { field: 'text', message: 'must not contain the NUL character (\\u0000)' },
+        ]);
+      }
       const query = await app.http.get(`/v1/agents/${agentId}/conversations`).set(bearer(key)).query({ userId: NUL });
       expect([query.status, query.body.error.details.fields[0].field]).toEqual([400, 'userId']);
       expect(await rows()).toEqual(before);

@@ -133,7 +133,10 @@ export function createOrionYoga(deps: {
     // Masking happens in useApiErrors, where the request id is known.
     maskedErrors: false,
     logging: {
-      debug: (...args) => deps.logger.debug({ yoga: args.map(String) }),
+      // Yoga logs at debug several times per /graphql request: skip the formatting unless it is kept.
+      debug: (...args) => {
+        if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ yoga: args.map(String) });
+      },
       info: (...args) => deps.logger.info({ yoga: args.map(String) }),
       warn: (...args) => deps.logger.warn({ yoga: args.map(String) }),
       error: (...args) => deps.logger.error({ yoga: args.map(String) }),

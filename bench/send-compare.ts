@@ -10,11 +10,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,32').split(',').map(Number);
 const profile = process.env.BENCH_PROFILE;
 
-const orion = await startServer(storage, {}, { accessLog: true, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
-const before = process.env.BENCH_BEFORE ? await startServer(storage, {}, { accessLog: true, bundle: process.env.BENCH_BEFORE }) : undefined;
-const floor = await startScript('bench/baseline/two-inserts.ts', storage, { accessLog: true });
 type Variant = { name: string; pid: number; url: string; key: string };
+const orion = await startServer(storage, {}, { accessLog: true, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
+let before: Awaited<ReturnType<typeof startServer>> | undefined;
+let floor: Awaited<ReturnType<typeof startScript>> | undefined;
 try {
+  if (process.env.BENCH_BEFORE) before = await startServer(storage, {}, { accessLog: true, bundle: process.env.BENCH_BEFORE });
+  floor = await startScript('bench/baseline/two-inserts.ts', storage, { accessLog: true });
   const variant = async (name: string, server: { url: string; pid: number }): Promise<Variant> => {
     const key = await benchAccount(server.url);
     const agent = await api(server.url, key, 'POST', '/v1/agents', { name: 'Bench', personality: { traits: ['friendly'], tone: 'warm' } });
@@ -56,5 +58,5 @@ try {
 } finally {
   await orion.stop();
   await before?.stop();
-  await floor.stop();
+  await floor?.stop();
 }

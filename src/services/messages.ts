@@ -16,6 +16,8 @@ import type { Providers } from './models/registry.js';
 import type { ModelReply, RequestTools, Usage } from './models/types.js';
 import { assemblePrompt, modelRequestAgent, promptKnowledge, type HistoryTurn, type PromptAgent } from './prompt.js';
 import { quotaPeriod, recordQuotaThresholds, refundMessage, reserveMessage } from './quotas.js';
+import { effectiveLimits } from './tiers.js';
+import { storeExchangeInOneStatement, type ExchangeRow } from './exchange-statement.js';
 import { loadToolRows, Toolset, type ToolCallContext } from './tools/runtime.js';
 import type { ToolCallRecord } from './tools/types.js';
 import { MESSAGE_LIMITS, USER_ID_PATTERN, userIdSchema } from './message-input.js';
@@ -306,6 +308,62 @@ export async function sendMessage(
   return tracked(deps, answerInstantly(deps, account, context, commit));
 }
 
+/**
+ * Accounts seen lately with an endpoint subscribed to an exchange's events, until when (ms): their
+ * sends go straight to the transaction that records the events instead of trying the one
+ * statement first. Only a hint: the statement checks the endpoints itself.
+ */
+const subscribedAccounts = new Map<string, number>();
+const SUBSCRIBED_HINT_MS = 60_000;
+const SUBSCRIBED_HINT_MAX = 10_000;
+
+function subscribedLately(accountId: string, nowMs: number): boolean {
+  const until = subscribedAccounts.get(accountId);
+  if (until === undefined) return false;
+  if (until > nowMs) return true;
+  subscribedAccounts.delete(accountId);
+  return false;
+}
+
+function rememberSubscribed(accountId: string, nowMs: number): void {
+  subscribedAccounts.delete(accountId);
+  if (subscribedAccounts.size >= SUBSCRIBED_HINT_MAX) subscribedAccounts.delete(subscribedAccounts.keys().next().value!);
+  subscribedAccounts.set(accountId, nowMs + SUBSCRIBED_HINT_MS);
+}
+
+/**
+ * An answered exchange in an existing conversation, stored in one statement when it can be (see
+ * storeExchangeInOneStatement): the conversation's id, or undefined when nothing was written and
+ * the transaction must store it. A user's first turn goes to the transaction directly (its
+ * conversation is created there, with conversation.created); the history read for the prompt
+ * tells (a conversation the client named was checked to exist).
+ */
+async function storeInOneStatement(
+  prisma: PrismaClient,
+  account: Account,
+  { input, agent, history }: Pick<SendContext, 'input' | 'agent' | 'history'>,
+  rows: [ExchangeRow, ExchangeRow],
+  now: Date,
+  repliedAt: Date,
+): Promise<string | undefined> {
+  const nowMs = now.getTime();
+  if ((input.conversationId == null && history.length === 0) || subscribedLately(account.id, nowMs)) return undefined;
+  const outcome = await storeExchangeInOneStatement(prisma, {
+    accountId: account.id,
+    agentId: agent.id,
+    userId: input.userId,
+    conversationId: input.conversationId,
+    rows,
+    at: repliedAt,
+    // The unit is taken for the month the turn was sent in, as reserveTurn takes it.
+    period: quotaPeriod(now).period,
+    quota: effectiveLimits(account).monthlyMessageQuota,
+  });
+  if (outcome.stored) return outcome.conversationId;
+  if (outcome.subscribed) rememberSubscribed(account.id, nowMs);
+  return undefined;
+}
+
 async function answerInstantly(
   deps: MessagingDeps,
   account: Account,
@@ -320,43 +378,46 @@ async function answerInstantly(
   const reply = await callModel(deps, agent, input.userId, history, input.text, knowledge, undefined, tools);
   const replyId = newId('msg');
   const repliedAt = new Date();
-  const conversationId = await prisma
-    .$transaction(async (tx) => {
-      const stored = await conversationForTurns(tx, account.id, agent.id, input, 2, repliedAt);
-      const { conversation, subscriptions } = stored;
-      const turn = { accountId: account.id, conversationId: conversation.id, agentId: agent.id, userId: input.userId };
-      const turns: { data: Prisma.MessageCreateManyInput[] } = {
-        data: [
-          {
-            ...turn,
-            id: userId,
-            role: 'user',
-            text: input.text,
-            status: 'completed',
-            replyId,
-            model: reply.model,
-            inputTokens: reply.usage.inputTokens,
-            outputTokens: reply.usage.outputTokens,
-            latencyMs: reply.latencyMs,
-            metadata: input.metadata ?? undefined,
-            createdAt: now,
-          },
-          replyRow(turn, replyId, reply, repliedAt),
-        ],
-      };
-      const completed = subscribes(subscriptions, 'message.completed');
-      // The rows as stored only when an event needs them (RETURNING: no statement more).
-      const rows = completed ? await tx.message.createManyAndReturn(turns) : (await tx.message.createMany(turns), []);
-      await recordConversationCreated(tx, account.id, stored);
-      const storedReply = rows.find((row) => row.id === replyId);
-      if (storedReply) {
-        await recordEvent(tx, { accountId: account.id, type: 'message.completed', data: () => messageResource(storedReply) });
-      }
-      if (commit) await commit(tx, { type: 'Message', id: userId });
-      await reserveTurn(tx, account, now, subscriptions);
-      return conversation.id;
-    })
-    .catch(countQuotaRejection(deps));
+  const userRow = {
+    id: userId,
+    role: 'user' as const,
+    text: input.text,
+    status: 'completed' as const,
+    replyId,
+    model: reply.model,
+    inputTokens: reply.usage.inputTokens,
+    outputTokens: reply.usage.outputTokens,
+    latencyMs: reply.latencyMs,
+    metadata: input.metadata ?? undefined,
+    createdAt: now,
+  };
+  const stored =
+    commit === undefined
+      ? await storeInOneStatement(deps.prisma, account, { input, agent, history }, [userRow, replyRow({}, replyId, reply, repliedAt)], now, repliedAt)
+      : undefined;
+  const conversationId =
+    stored ??
+    (await prisma
+      .$transaction(async (tx) => {
+        const stored = await conversationForTurns(tx, account.id, agent.id, input, 2, repliedAt);
+        const { conversation, subscriptions } = stored;
+        const turn = { accountId: account.id, conversationId: conversation.id, agentId: agent.id, userId: input.userId };
+        const turns: { data: Prisma.MessageCreateManyInput[] } = {
+          data: [{ ...turn, ...userRow }, replyRow(turn, replyId, reply, repliedAt)],
+        };
+        const completed = subscribes(subscriptions, 'message.completed');
+        // The rows as stored only when an event needs them (RETURNING: no statement more).
+        const rows = completed ? await tx.message.createManyAndReturn(turns) : (await tx.message.createMany(turns), []);
+        await recordConversationCreated(tx, account.id, stored);
+        const storedReply = rows.find((row) => row.id === replyId);
+        if (storedReply) {
+          await recordEvent(tx, { accountId: account.id, type: 'message.completed', data: () => messageResource(storedReply) });
+        }
+        if (commit) await commit(tx, { type: 'Message', id: userId });
+        await reserveTurn(tx, account, now, subscriptions);
+        return conversation.id;
+      })
+      .catch(countQuotaRejection(deps)));
   return sentMessage({ id: userId, conversationId, agentId: agent.id, userId: input.userId, text: input.text, createdAt: now }, reply);
 }
 
@@ -538,8 +599,8 @@ async function callModel(
 }
 
 /** The agent's reply to a user's turn, as stored (both ways of answering write the same row). */
-function replyRow(
-  turn: Pick<Message, 'accountId' | 'conversationId' | 'agentId' | 'userId'>,
+function replyRow<Turn extends Partial<Pick<Message, 'accountId' | 'conversationId' | 'agentId' | 'userId'>>>(
+  turn: Turn,
   id: string,
   reply: TimedReply,
   at: Date,

@@ -160,23 +160,47 @@ type IdOrderedModel<T> = {
 };
 
 /**
+ * A list whose id ranges are kept in ListBucket (see the list_buckets migration): the rows of
+ * `table` whose `ownerColumn` is `ownerId`, exactly the rows the page source lists.
+ */
+export type BucketedList = {
+  prisma: PrismaClient;
+  /** As in the Prisma schema: trusted, never from a request. */
+  table: 'Agent' | 'ApiKey' | 'Character' | 'Conversation';
+  ownerColumn: 'accountId' | 'agentId';
+  ownerId: string;
+};
+
+/**
  * Rows of `model` matching `where`, paged by their time-ordered IDs. `total` reads the list's
- * kept counter; without one the rows are counted.
+ * kept counter; without one the rows are counted. With `buckets`, a deep page and the rank of a
+ * cursor are found from the kept range sizes, so their cost does not grow with their depth.
  */
 export function idOrderedSource<T extends { id: string }>(
   model: IdOrderedModel<T>,
   where: object,
   isValidCursor: (cursor: string) => boolean,
   total?: () => PromiseLike<number>,
+  buckets?: BucketedList,
 ): PageSource<T> {
   const withIds = (idFilter?: object) => (idFilter ? { ...where, id: idFilter } : where);
-  const count = (idFilter?: object) => Promise.resolve(model.count({ where: withIds(idFilter) }));
+  const count = (idFilter?: IdFilter) => {
+    if (buckets && idFilter && !idFilter.lt && (idFilter.gt == null) !== (idFilter.gte == null)) {
+      return countFrom(buckets, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
+    }
+    return Promise.resolve(model.count({ where: withIds(idFilter) }));
+  };
   return {
     isValidCursor,
     total: total ? () => Promise.resolve(total()) : () => count(),
     count,
     findMany: async ({ idFilter, order, skip, take }) => {
       if (skip === 0) return model.findMany({ where: withIds(idFilter), orderBy: { id: order }, take });
+      if (buckets && !idFilter) {
+        const ids = await pageIds(buckets, order, skip, take);
+        if (!ids.length) return [];
+        return model.findMany({ where: withIds({ in: ids }), orderBy: { id: order }, take: ids.length });
+      }
       // Skipped rows are read from the (parent, id) index only, not the table: find the page's
       // first id, then read the page from there.
       const [first] = await model.findMany({ where: withIds(idFilter), orderBy: { id: order }, skip, take: 1, select: { id: true } });
@@ -185,6 +209,55 @@ export function idOrderedSource<T extends { id: string }>(
       return model.findMany({ where: withIds({ ...idFilter, ...from }), orderBy: { id: order }, take });
     },
   };
+}
+
+function bucketTerms(list: BucketedList) {
+  return {
+    table: Prisma.raw(`"${list.table}"`),
+    owner: Prisma.raw(`"${list.ownerColumn}"`),
+    ranges: Prisma.sql`SELECT "fromId", "size", lead("fromId") OVER (ORDER BY "fromId") AS upper
+      FROM "ListBucket" WHERE "list" = ${list.table} AND "ownerId" = ${list.ownerId}`,
+  };
+}
+
+/**
+ * The ids of rows skip … skip+take in `order`, in one statement (one snapshot): the range that
+ * holds row `skip` is found by summing the sizes of the ranges before it, and the page is read
+ * from that range on, skipping fewer rows than a range holds.
+ */
+async function pageIds(list: BucketedList, order: 'asc' | 'desc', skip: number, take: number): Promise<string[]> {
+  const { table, owner, ranges } = bucketTerms(list);
+  const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
+  const inRange =
+    order === 'desc'
+      ? Prisma.sql`(here.upper IS NULL OR t.id < here.upper)`
+      : Prisma.sql`t.id >= here."fromId"`;
+  const rows = await list.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
+    WITH b AS (${ranges}),
+    placed AS (
+      SELECT "fromId", upper, "size",
+        coalesce(sum("size") OVER (ORDER BY "fromId" ${direction} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+      FROM b),
+    here AS (SELECT * FROM placed WHERE before + "size" > ${skip} ORDER BY "fromId" ${direction} LIMIT 1)
+    SELECT p.id FROM here CROSS JOIN LATERAL (
+      SELECT t.id FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${inRange}
+      ORDER BY t.id ${direction} OFFSET (${skip}::int - here.before) LIMIT ${take}::int) p
+    ORDER BY p.id ${direction}`);
+  return rows.map((row) => row.id);
+}
+
+/** How many rows have an id at or above `cursor` (`inclusive`) or above it: its rank. */
+async function countFrom(list: BucketedList, cursor: string, inclusive: boolean): Promise<number> {
+  const { table, owner, ranges } = bucketTerms(list);
+  const bound = inclusive ? Prisma.sql`t.id >= ${cursor}` : Prisma.sql`t.id > ${cursor}`;
+  const rows = await list.prisma.$queryRaw<{ n: bigint }[]>(Prisma.sql`
+    WITH b AS (${ranges}),
+    here AS (SELECT * FROM b WHERE "fromId" <= ${cursor} ORDER BY "fromId" DESC LIMIT 1)
+    SELECT (SELECT coalesce(sum("size"), 0) FROM b WHERE "fromId" > here."fromId")
+      + (SELECT count(*) FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${bound}
+          AND (here.upper IS NULL OR t.id < here.upper)) AS n
+    FROM here`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** A list size an account row keeps (see the list_counters migration). */

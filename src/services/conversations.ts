@@ -58,7 +58,12 @@ export function conversationsOfAgent(
     where: { accountId: agent.accountId, ...(userId ? { userId } : {}) },
     byIds: (ids) => prisma.conversation.findMany({ where: { id: { in: ids } } }),
     isValidCursor: isConversationId,
-    ...(userId ? {} : { counter: { table: 'Agent', column: 'conversationCount' } as const }),
+    ...(userId
+      ? {}
+      : {
+          counter: { table: 'Agent', column: 'conversationCount' } as const,
+          ranges: { table: 'Conversation', ownerColumn: 'agentId' } as const,
+        }),
   });
   return paginate(args, children.of(agent.id));
 }

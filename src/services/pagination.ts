@@ -211,7 +211,7 @@ export function idOrderedSource<T extends { id: string }>(
   };
 }
 
-function bucketTerms(list: BucketedList) {
+function bucketTerms(list: Omit<BucketedList, 'prisma'>) {
   return {
     table: Prisma.raw(`"${list.table}"`),
     owner: Prisma.raw(`"${list.ownerColumn}"`),
@@ -226,13 +226,19 @@ function bucketTerms(list: BucketedList) {
  * from that range on, skipping fewer rows than a range holds.
  */
 async function pageIds(list: BucketedList, order: 'asc' | 'desc', skip: number, take: number): Promise<string[]> {
+  const rows = await list.prisma.$queryRaw<{ id: string }[]>(pageIdsQuery(list, order, skip, take));
+  return rows.map((row) => row.id);
+}
+
+/** The query of pageIds (exported for bench:lists, which reads its plan). */
+export function pageIdsQuery(list: Omit<BucketedList, 'prisma'>, order: 'asc' | 'desc', skip: number, take: number): Prisma.Sql {
   const { table, owner, ranges } = bucketTerms(list);
   const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
   const inRange =
     order === 'desc'
       ? Prisma.sql`(here.upper IS NULL OR t.id < here.upper)`
       : Prisma.sql`t.id >= here."fromId"`;
-  const rows = await list.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
+  return Prisma.sql`
     WITH b AS (${ranges}),
     placed AS (
       SELECT "fromId", upper, "size",
@@ -242,8 +248,7 @@ async function pageIds(list: BucketedList, order: 'asc' | 'desc', skip: number, 
     SELECT p.id FROM here CROSS JOIN LATERAL (
       SELECT t.id FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${inRange}
       ORDER BY t.id ${direction} OFFSET (${skip}::int - here.before) LIMIT ${take}::int) p
-    ORDER BY p.id ${direction}`);
-  return rows.map((row) => row.id);
+    ORDER BY p.id ${direction}`;
 }
 
 /** How many rows have an id at or above `cursor` (`inclusive`) or above it: its rank. */
@@ -284,6 +289,11 @@ export type ChildRows<T> = {
    * (a conversation's messages; an agent's conversations of every user).
    */
   counter?: { table: 'Agent' | 'Conversation'; column: 'conversationCount' | 'messageCount' };
+  /**
+   * The parent's kept id ranges of these rows (see BucketedList), on the same terms as `counter`:
+   * deep pages and cursor ranks are then read from them, one query per parent.
+   */
+  ranges?: Pick<BucketedList, 'table' | 'ownerColumn'>;
 };
 
 type IdFilter = { lt?: string; gt?: string; gte?: string };
@@ -308,14 +318,21 @@ export class ChildPages<T extends { id: string }> {
 
   /** The page source of one parent's children, for paginate(). */
   of(parentId: string): PageSource<T> {
+    const ranged = this.rows.ranges ? { prisma: this.prisma, ...this.rows.ranges, ownerId: parentId } : undefined;
     return {
       isValidCursor: this.rows.isValidCursor,
       total: () =>
         new Promise((resolve, reject) =>
           this.enqueue(this.rows.counter ? this.totals : this.counts, { parentId, idFilter: {}, resolve, reject }),
         ),
-      count: (idFilter = {}) => new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject })),
+      count: (idFilter = {}) => {
+        if (ranged && !idFilter.lt && (idFilter.gt == null) !== (idFilter.gte == null)) {
+          return countFrom(ranged, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
+        }
+        return new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject }));
+      },
       findMany: async ({ idFilter = {}, order, skip, take }) => {
+        if (ranged && skip > 0 && !idFilter.lt && !idFilter.gt) return this.load(await pageIds(ranged, order, skip, take));
         const ids = await new Promise<string[]>((resolve, reject) =>
           this.enqueue(this.finds, { parentId, idFilter, order, skip, take, resolve, reject }),
         );

@@ -174,6 +174,14 @@ describe.each(STORAGES)('list buckets: pages at every depth (%s)', (storage) => 
       expect(nested.body.errors).toBeUndefined();
       expect(nested.body.data.agent.conversations.nodes.map((c: { id: string }) => c.id)).toEqual(all.slice((page - 1) * 100, page * 100));
     }
+    const cursor = await graphql(
+      app,
+      key,
+      `query ($id: ID!, $after: String) { agent(id: $id) { conversations(first: 50, after: $after) { nodes { id } pagination { currentPage } } } }`,
+      { id: agentId, after: all[649] },
+    );
+    expect(cursor.body.data.agent.conversations.nodes.map((c: { id: string }) => c.id)).toEqual(all.slice(650, 700));
+    expect(cursor.body.data.agent.conversations.pagination.currentPage).toBe(14);
     await app.http.delete(`/v1/agents/${agentId}`).set(bearer(key)).expect(200);
     expect(await rangesOf(app.db.prisma, 'Conversation', agentId)).toBe(0);
   });

@@ -234,10 +234,14 @@ async function pageIds(list: BucketedList, order: 'asc' | 'desc', skip: number, 
 export function pageIdsQuery(list: Omit<BucketedList, 'prisma'>, order: 'asc' | 'desc', skip: number, take: number): Prisma.Sql {
   const { table, owner, ranges } = bucketTerms(list);
   const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
-  const inRange =
+  const read = (inRange: Prisma.Sql) => Prisma.sql`(SELECT t.id FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${inRange}
+      ORDER BY t.id ${direction} OFFSET (${skip}::int - here.before) LIMIT ${take}::int)`;
+  // Conditions on `here` alone decide which branch runs; an OR of them with the id bound would
+  // keep the bound out of the index scan (every newer row read, then filtered).
+  const rows =
     order === 'desc'
-      ? Prisma.sql`(here.upper IS NULL OR t.id < here.upper)`
-      : Prisma.sql`t.id >= here."fromId"`;
+      ? Prisma.sql`${read(Prisma.sql`here.upper IS NULL`)} UNION ALL ${read(Prisma.sql`here.upper IS NOT NULL AND t.id < here.upper`)}`
+      : read(Prisma.sql`t.id >= here."fromId"`);
   return Prisma.sql`
     WITH b AS (${ranges}),
     placed AS (
@@ -245,9 +249,7 @@ export function pageIdsQuery(list: Omit<BucketedList, 'prisma'>, order: 'asc' | 
         coalesce(sum("size") OVER (ORDER BY "fromId" ${direction} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
       FROM b),
     here AS (SELECT * FROM placed WHERE before + "size" > ${skip} ORDER BY "fromId" ${direction} LIMIT 1)
-    SELECT p.id FROM here CROSS JOIN LATERAL (
-      SELECT t.id FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${inRange}
-      ORDER BY t.id ${direction} OFFSET (${skip}::int - here.before) LIMIT ${take}::int) p
+    SELECT p.id FROM here CROSS JOIN LATERAL (${rows}) p
     ORDER BY p.id ${direction}`;
 }
 
@@ -259,8 +261,9 @@ async function countFrom(list: BucketedList, cursor: string, inclusive: boolean)
     WITH b AS (${ranges}),
     here AS (SELECT * FROM b WHERE "fromId" <= ${cursor} ORDER BY "fromId" DESC LIMIT 1)
     SELECT (SELECT coalesce(sum("size"), 0) FROM b WHERE "fromId" > here."fromId")
-      + (SELECT count(*) FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${bound}
-          AND (here.upper IS NULL OR t.id < here.upper)) AS n
+      + (SELECT count(*) FROM ${table} t WHERE here.upper IS NULL AND t.${owner} = ${list.ownerId} AND ${bound})
+      + (SELECT count(*) FROM ${table} t WHERE here.upper IS NOT NULL AND t.${owner} = ${list.ownerId} AND ${bound}
+          AND t.id < here.upper) AS n
     FROM here`);
   return Number(rows[0]?.n ?? 0);
 }

@@ -234,22 +234,29 @@ async function pageIds(list: BucketedList, order: 'asc' | 'desc', skip: number, 
 export function pageIdsQuery(list: Omit<BucketedList, 'prisma'>, order: 'asc' | 'desc', skip: number, take: number): Prisma.Sql {
   const { table, owner, ranges } = bucketTerms(list);
   const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
-  const read = (inRange: Prisma.Sql) => Prisma.sql`(SELECT t.id FROM ${table} t WHERE t.${owner} = ${list.ownerId} AND ${inRange}
-      ORDER BY t.id ${direction} OFFSET (${skip}::int - here.before) LIMIT ${take}::int)`;
-  // Conditions on `here` alone decide which branch runs; an OR of them with the id bound would
-  // keep the bound out of the index scan (every newer row read, then filtered).
-  const rows =
-    order === 'desc'
-      ? Prisma.sql`${read(Prisma.sql`here.upper IS NULL`)} UNION ALL ${read(Prisma.sql`here.upper IS NOT NULL AND t.id < here.upper`)}`
-      : read(Prisma.sql`t.id >= here."fromId"`);
+  const reverse = Prisma.raw(order === 'desc' ? 'ASC' : 'DESC');
+  const read = (upper: Prisma.Sql) => Prisma.sql`(SELECT t.id FROM ${table} t
+      WHERE t.${owner} = ${list.ownerId} AND t.id >= bounds.lower_id AND ${upper}
+      ORDER BY t.id ${direction} OFFSET (${skip}::int - bounds.before) LIMIT ${take}::int)`;
+  // The rows read lie between the range of the page's first row and the range of its last, so no
+  // plan reads more than one range and a page. Conditions on `bounds` alone decide which branch
+  // runs: an OR of them with the id bound would keep the bound out of the index scan.
+  const [lower, upper] =
+    order === 'desc' ? [Prisma.sql`last."fromId"`, Prisma.sql`here.upper`] : [Prisma.sql`here."fromId"`, Prisma.sql`last.upper`];
   return Prisma.sql`
     WITH b AS (${ranges}),
     placed AS (
       SELECT "fromId", upper, "size",
         coalesce(sum("size") OVER (ORDER BY "fromId" ${direction} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
       FROM b),
-    here AS (SELECT * FROM placed WHERE before + "size" > ${skip} ORDER BY "fromId" ${direction} LIMIT 1)
-    SELECT p.id FROM here CROSS JOIN LATERAL (${rows}) p
+    here AS (SELECT * FROM placed WHERE before + "size" > ${skip} ORDER BY "fromId" ${direction} LIMIT 1),
+    last AS (SELECT * FROM placed WHERE before < ${skip + take} ORDER BY "fromId" ${reverse} LIMIT 1),
+    bounds AS (SELECT here.before, ${lower} AS lower_id, ${upper} AS upper_id FROM here, last)
+    SELECT p.id FROM bounds CROSS JOIN LATERAL (
+      ${read(Prisma.sql`bounds.upper_id IS NULL`)}
+      UNION ALL
+      ${read(Prisma.sql`bounds.upper_id IS NOT NULL AND t.id < bounds.upper_id`)}
+    ) p
     ORDER BY p.id ${direction}`;
 }
 

@@ -187,5 +187,10 @@ export function listAgents(
   args: PageArgs,
 ): Promise<Page<Agent>> {
   const total = () => accountCounter(prisma, accountId, 'agentCount');
-  return paginate(args, idOrderedSource<Agent>(prisma.agent, { accountId }, isAgentId, total));
+  return paginate(args, idOrderedSource<Agent>(prisma.agent, { accountId }, isAgentId, total, {
+      prisma,
+      table: 'Agent',
+      ownerColumn: 'accountId',
+      ownerId: accountId,
+    }));
 }

@@ -173,7 +173,12 @@ export async function deleteCharacter(
 
 export function listCharacters(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<Character>> {
   const total = () => accountCounter(prisma, accountId, 'characterCount');
-  return paginate(args, idOrderedSource<Character>(prisma.character, { accountId }, isCharacterId, total));
+  return paginate(args, idOrderedSource<Character>(prisma.character, { accountId }, isCharacterId, total, {
+      prisma,
+      table: 'Character',
+      ownerColumn: 'accountId',
+      ownerId: accountId,
+    }));
 }
 
 /** A revision as a list item: its cursor is its number, zero-padded so that cursors sort as numbers. */

@@ -37,7 +37,8 @@ export async function listConversations(
   const base = { accountId, agentId: agent.id, ...(userId ? { userId } : {}) };
   // One user has at most one conversation with an agent: that list is counted, cheaply.
   const total = userId ? undefined : async () => agent.conversationCount;
-  return paginate(args, idOrderedSource<Conversation>(prisma.conversation, base, isConversationId, total));
+  const buckets = userId ? undefined : ({ prisma, table: 'Conversation', ownerColumn: 'agentId', ownerId: agent.id } as const);
+  return paginate(args, idOrderedSource<Conversation>(prisma.conversation, base, isConversationId, total, buckets));
 }
 
 /**
@@ -57,7 +58,12 @@ export function conversationsOfAgent(
     where: { accountId: agent.accountId, ...(userId ? { userId } : {}) },
     byIds: (ids) => prisma.conversation.findMany({ where: { id: { in: ids } } }),
     isValidCursor: isConversationId,
-    ...(userId ? {} : { counter: { table: 'Agent', column: 'conversationCount' } as const }),
+    ...(userId
+      ? {}
+      : {
+          counter: { table: 'Agent', column: 'conversationCount' } as const,
+          ranges: { table: 'Conversation', ownerColumn: 'agentId' } as const,
+        }),
   });
   return paginate(args, children.of(agent.id));
 }

@@ -81,7 +81,12 @@ export async function createKeyForCaller(
 
 export function listKeys(prisma: PrismaClient, accountId: string, args: PageArgs): Promise<Page<ApiKey>> {
   const total = () => accountCounter(prisma, accountId, 'apiKeyCount');
-  return paginate(args, idOrderedSource<ApiKey>(prisma.apiKey, { accountId }, (id) => typeOfId(id) === 'ApiKey', total));
+  return paginate(args, idOrderedSource<ApiKey>(prisma.apiKey, { accountId }, (id) => typeOfId(id) === 'ApiKey', total, {
+      prisma,
+      table: 'ApiKey',
+      ownerColumn: 'accountId',
+      ownerId: accountId,
+    }));
 }
 
 async function ownKey(prisma: PrismaClient, accountId: string, id: string): Promise<ApiKey> {

@@ -160,23 +160,47 @@ type IdOrderedModel<T> = {
 };
 
 /**
+ * A list whose id ranges are kept in ListBucket (see the list_buckets migration): the rows of
+ * `table` whose `ownerColumn` is `ownerId`, exactly the rows the page source lists.
+ */
+export type BucketedList = {
+  prisma: PrismaClient;
+  /** As in the Prisma schema: trusted, never from a request. */
+  table: 'Agent' | 'ApiKey' | 'Character' | 'Conversation';
+  ownerColumn: 'accountId' | 'agentId';
+  ownerId: string;
+};
+
+/**
  * Rows of `model` matching `where`, paged by their time-ordered IDs. `total` reads the list's
- * kept counter; without one the rows are counted.
+ * kept counter; without one the rows are counted. With `buckets`, a deep page and the rank of a
+ * cursor are found from the kept range sizes, so their cost does not grow with their depth.
  */
 export function idOrderedSource<T extends { id: string }>(
   model: IdOrderedModel<T>,
   where: object,
   isValidCursor: (cursor: string) => boolean,
   total?: () => PromiseLike<number>,
+  buckets?: BucketedList,
 ): PageSource<T> {
   const withIds = (idFilter?: object) => (idFilter ? { ...where, id: idFilter } : where);
-  const count = (idFilter?: object) => Promise.resolve(model.count({ where: withIds(idFilter) }));
+  const count = (idFilter?: IdFilter) => {
+    if (buckets && idFilter && !idFilter.lt && (idFilter.gt == null) !== (idFilter.gte == null)) {
+      return countFrom(buckets, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
+    }
+    return Promise.resolve(model.count({ where: withIds(idFilter) }));
+  };
   return {
     isValidCursor,
     total: total ? () => Promise.resolve(total()) : () => count(),
     count,
     findMany: async ({ idFilter, order, skip, take }) => {
       if (skip === 0) return model.findMany({ where: withIds(idFilter), orderBy: { id: order }, take });
+      if (buckets && !idFilter) {
+        const ids = await pageIds(buckets, order, skip, take);
+        if (!ids.length) return [];
+        return model.findMany({ where: withIds({ in: ids }), orderBy: { id: order }, take: ids.length });
+      }
       // Skipped rows are read from the (parent, id) index only, not the table: find the page's
       // first id, then read the page from there.
       const [first] = await model.findMany({ where: withIds(idFilter), orderBy: { id: order }, skip, take: 1, select: { id: true } });
@@ -185,6 +209,70 @@ export function idOrderedSource<T extends { id: string }>(
       return model.findMany({ where: withIds({ ...idFilter, ...from }), orderBy: { id: order }, take });
     },
   };
+}
+
+function bucketTerms(list: Omit<BucketedList, 'prisma'>) {
+  return {
+    table: Prisma.raw(`"${list.table}"`),
+    owner: Prisma.raw(`"${list.ownerColumn}"`),
+    ranges: Prisma.sql`SELECT "fromId", "size", lead("fromId") OVER (ORDER BY "fromId") AS upper
+      FROM "ListBucket" WHERE "list" = ${list.table} AND "ownerId" = ${list.ownerId}`,
+  };
+}
+
+/**
+ * The ids of rows skip … skip+take in `order`, in one statement (one snapshot): the range that
+ * holds row `skip` is found by summing the sizes of the ranges before it, and the page is read
+ * from that range on, skipping fewer rows than a range holds.
+ */
+async function pageIds(list: BucketedList, order: 'asc' | 'desc', skip: number, take: number): Promise<string[]> {
+  const rows = await list.prisma.$queryRaw<{ id: string }[]>(pageIdsQuery(list, order, skip, take));
+  return rows.map((row) => row.id);
+}
+
+/** The query of pageIds (exported for bench:lists, which reads its plan). */
+export function pageIdsQuery(list: Omit<BucketedList, 'prisma'>, order: 'asc' | 'desc', skip: number, take: number): Prisma.Sql {
+  const { table, owner, ranges } = bucketTerms(list);
+  const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
+  const reverse = Prisma.raw(order === 'desc' ? 'ASC' : 'DESC');
+  const read = (upper: Prisma.Sql) => Prisma.sql`(SELECT t.id FROM ${table} t
+      WHERE t.${owner} = ${list.ownerId} AND t.id >= bounds.lower_id AND ${upper}
+      ORDER BY t.id ${direction} OFFSET (${skip}::int - bounds.before) LIMIT ${take}::int)`;
+  // The rows read lie between the range of the page's first row and the range of its last, so no
+  // plan reads more than one range and a page. Conditions on `bounds` alone decide which branch
+  // runs: an OR of them with the id bound would keep the bound out of the index scan.
+  const [lower, upper] =
+    order === 'desc' ? [Prisma.sql`last."fromId"`, Prisma.sql`here.upper`] : [Prisma.sql`here."fromId"`, Prisma.sql`last.upper`];
+  return Prisma.sql`
+    WITH b AS (${ranges}),
+    placed AS (
+      SELECT "fromId", upper, "size",
+        coalesce(sum("size") OVER (ORDER BY "fromId" ${direction} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+      FROM b),
+    here AS (SELECT * FROM placed WHERE before + "size" > ${skip} ORDER BY "fromId" ${direction} LIMIT 1),
+    last AS (SELECT * FROM placed WHERE before < ${skip + take} ORDER BY "fromId" ${reverse} LIMIT 1),
+    bounds AS (SELECT here.before, ${lower} AS lower_id, ${upper} AS upper_id FROM here, last)
+    SELECT p.id FROM bounds CROSS JOIN LATERAL (
+      ${read(Prisma.sql`bounds.upper_id IS NULL`)}
+      UNION ALL
+      ${read(Prisma.sql`bounds.upper_id IS NOT NULL AND t.id < bounds.upper_id`)}
+    ) p
+    ORDER BY p.id ${direction}`;
+}
+
+/** How many rows have an id at or above `cursor` (`inclusive`) or above it: its rank. */
+async function countFrom(list: BucketedList, cursor: string, inclusive: boolean): Promise<number> {
+  const { table, owner, ranges } = bucketTerms(list);
+  const bound = inclusive ? Prisma.sql`t.id >= ${cursor}` : Prisma.sql`t.id > ${cursor}`;
+  const rows = await list.prisma.$queryRaw<{ n: bigint }[]>(Prisma.sql`
+    WITH b AS (${ranges}),
+    here AS (SELECT * FROM b WHERE "fromId" <= ${cursor} ORDER BY "fromId" DESC LIMIT 1)
+    SELECT (SELECT coalesce(sum("size"), 0) FROM b WHERE "fromId" > here."fromId")
+      + (SELECT count(*) FROM ${table} t WHERE here.upper IS NULL AND t.${owner} = ${list.ownerId} AND ${bound})
+      + (SELECT count(*) FROM ${table} t WHERE here.upper IS NOT NULL AND t.${owner} = ${list.ownerId} AND ${bound}
+          AND t.id < here.upper) AS n
+    FROM here`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** A list size an account row keeps (see the list_counters migration). */
@@ -211,6 +299,11 @@ export type ChildRows<T> = {
    * (a conversation's messages; an agent's conversations of every user).
    */
   counter?: { table: 'Agent' | 'Conversation'; column: 'conversationCount' | 'messageCount' };
+  /**
+   * The parent's kept id ranges of these rows (see BucketedList), on the same terms as `counter`:
+   * deep pages and cursor ranks are then read from them, one query per parent.
+   */
+  ranges?: Pick<BucketedList, 'table' | 'ownerColumn'>;
 };
 
 type IdFilter = { lt?: string; gt?: string; gte?: string };
@@ -235,14 +328,21 @@ export class ChildPages<T extends { id: string }> {
 
   /** The page source of one parent's children, for paginate(). */
   of(parentId: string): PageSource<T> {
+    const ranged = this.rows.ranges ? { prisma: this.prisma, ...this.rows.ranges, ownerId: parentId } : undefined;
     return {
       isValidCursor: this.rows.isValidCursor,
       total: () =>
         new Promise((resolve, reject) =>
           this.enqueue(this.rows.counter ? this.totals : this.counts, { parentId, idFilter: {}, resolve, reject }),
         ),
-      count: (idFilter = {}) => new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject })),
+      count: (idFilter = {}) => {
+        if (ranged && !idFilter.lt && (idFilter.gt == null) !== (idFilter.gte == null)) {
+          return countFrom(ranged, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
+        }
+        return new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject }));
+      },
       findMany: async ({ idFilter = {}, order, skip, take }) => {
+        if (ranged && skip > 0 && !idFilter.lt && !idFilter.gt) return this.load(await pageIds(ranged, order, skip, take));
         const ids = await new Promise<string[]>((resolve, reject) =>
           this.enqueue(this.finds, { parentId, idFilter, order, skip, take, resolve, reject }),
         );

@@ -53,6 +53,7 @@ export type ParameterObject = {
   required?: boolean;
   schema: JsonSchema;
   example?: unknown;
+  deprecated?: boolean;
 };
 
 export type MediaTypeObject = {
@@ -83,6 +84,7 @@ export type OperationObject = {
   parameters: Array<ParameterObject | Reference>;
   requestBody?: RequestBodyObject;
   responses: Record<string, ResponseObject | Reference>;
+  deprecated?: boolean;
   /** Extension: the GraphQL operation that serves this route. */
   'x-graphql-operation': string;
 };

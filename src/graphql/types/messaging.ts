@@ -19,6 +19,7 @@ import {
 import type { ToolCallRecord } from '../../services/tools/types.js';
 import type { PageArgs } from '../../services/pagination.js';
 import { invalidRequest } from '../../errors.js';
+import { DEPRECATIONS, deprecationReason } from '../../deprecations.js';
 import { searchConversations, type ConversationFilter } from '../../services/conversation-search.js';
 import { builder, requireKey } from '../builder.js';
 import { ConversationFilterInput } from './conversation-search.js';
@@ -342,8 +343,14 @@ builder.queryFields((t) => ({
       authScopes: { scope: 'conversations:read' },
       args: {
         ...pageArgs(t),
-        agentId: t.arg.id({ description: 'Same as filter.agentId (kept for older clients).' }),
-        userId: t.arg.string({ description: 'Same as filter.userId (kept for older clients).' }),
+        agentId: t.arg.id({
+          description: 'Same as filter.agentId (kept for older clients).',
+          deprecationReason: deprecationReason(DEPRECATIONS['Query.conversations(agentId:)']),
+        }),
+        userId: t.arg.string({
+          description: 'Same as filter.userId (kept for older clients).',
+          deprecationReason: deprecationReason(DEPRECATIONS['Query.conversations(userId:)']),
+        }),
         filter: t.arg({ type: ConversationFilterInput }),
       },
       resolve: async (_root, args, ctx) => {

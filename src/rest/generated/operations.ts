@@ -5,34 +5,50 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** A paused agent keeps its data but does not answer messages. */
 export type AgentStatus =
+  /** Answers messages (the default). */
   | 'active'
+  /** Refuses messages with AGENT_UNAVAILABLE (503) until set active again. */
   | 'paused';
 
 /** The length of a bucket of a series, in the requested time zone (weeks start on Monday). */
 export type AnalyticsInterval =
+  /** One bucket per calendar day, midnight to midnight in the time zone. */
   | 'day'
+  /** One bucket per hour. */
   | 'hour'
+  /** One bucket per week, Monday 00:00 to Monday 00:00 in the time zone. */
   | 'week';
 
+/** The file format of a character export. */
 export type CharacterExportFormat =
+  /** A Character Card V2 (chara_card_v2) JSON. */
   | 'ccv2'
+  /** An ElizaOS 1.x character file. */
   | 'eliza'
+  /** OrionOS’s own format: every field, lossless. */
   | 'orion';
 
 /** Omitted or null lists are empty. Up to 50 rules each, each 1–1000 characters. */
 export type CharacterStyleInput = {
+  /** Rules for every answer. */
   all?: Array<string> | null | undefined;
+  /** Rules for chat answers in particular. */
   chat?: Array<string> | null | undefined;
 };
 
+/** One turn of an example conversation. */
 export type CharacterTurnInput = {
+  /** Who speaks: user or agent. */
   role: CharacterTurnRole;
   /** 1–2000 characters. */
   text: string;
 };
 
+/** Who speaks in a turn of an example conversation. */
 export type CharacterTurnRole =
+  /** The character itself. */
   | 'agent'
+  /** The person talking to the character. */
   | 'user';
 
 /** What a conversation export is written as. */
@@ -42,10 +58,14 @@ export type ConversationExportFormat =
   /** A readable transcript: a title, then a section per turn. */
   | 'markdown';
 
+/** Who wrote the matched message. */
 export type ConversationMatchRole =
+  /** The agent (a reply). */
   | 'agent'
+  /** The end user. */
   | 'user';
 
+/** A new account: its name, and optionally its tier and its own limits. */
 export type CreateAccountInput = {
   /** Overrides the tier default. */
   monthlyMessageQuota?: number | null | undefined;
@@ -57,6 +77,7 @@ export type CreateAccountInput = {
   tier?: Tier | null | undefined;
 };
 
+/** A new agent: only name is required; every other field has a default. */
 export type CreateAgentInput = {
   /** A character of your account the agent speaks as; null for none. Changing it drops a pin the same change does not name. */
   characterId?: string | number | null | undefined;
@@ -68,15 +89,19 @@ export type CreateAgentInput = {
   maxToolSteps?: number | null | undefined;
   /** Up to 16 string pairs. */
   metadata?: Record<string, string> | null | undefined;
+  /** The model that answers; omitted fields take their defaults. */
   model?: ModelConfigInput | null | undefined;
   /** 1–100 characters. */
   name: string;
+  /** Who the agent is; omitted fields take their defaults. */
   personality?: PersonalityInput | null | undefined;
+  /** Active, or paused: a paused agent refuses messages. */
   status?: AgentStatus | null | undefined;
   /** At most 20000 characters. */
   systemPrompt?: string | null | undefined;
 };
 
+/** A new API key for your account. */
 export type CreateApiKeyInput = {
   /** live (default) or test. */
   environment?: KeyEnvironment | null | undefined;
@@ -108,6 +133,7 @@ export type CreateCharacterInput = {
   name: string;
   /** At most 20000 characters. */
   scenario?: string | null | undefined;
+  /** How the character writes: rules for every answer and for chat. */
   style?: CharacterStyleInput | null | undefined;
   /** At most 20000 characters. */
   system?: string | null | undefined;
@@ -133,6 +159,7 @@ export type CreateMcpServerInput = {
   url: string;
 };
 
+/** A new custom tool: every field but timeoutMs is required. */
 export type CreateToolInput = {
   /** What it does, for the model (1–1000 characters). */
   description: string;
@@ -170,18 +197,25 @@ export type EnablePluginInput = {
   config?: unknown;
 };
 
+/** An end user’s verdict on an agent’s reply (analytics count them as satisfaction). */
 export type FeedbackRating =
+  /** The reply did not help. */
   | 'dislike'
+  /** The reply helped. */
   | 'like';
 
 /** live keys (orn_live_…) for production, test keys (orn_test_…) for development. */
 export type KeyEnvironment =
+  /** A production key: its secret starts with `orn_live_`. */
   | 'live'
+  /** A development key: its secret starts with `orn_test_`. */
   | 'test';
 
 /** markdown: headings start sections (chunks never span two); text: paragraphs only. */
 export type KnowledgeFormat =
+  /** Markdown: headings start sections, and no chunk spans two; chunks remember their headings. */
   | 'markdown'
+  /** Plain text: split into chunks at blank lines (paragraphs). */
   | 'text';
 
 /** How a knowledge search ranked its chunks. */
@@ -198,20 +232,28 @@ export type McpServerStatus =
   /** The last listing succeeded: `tools` is what it offered. */
   | 'ready';
 
+/** A rating of an agent’s reply, with an optional comment; it replaces any earlier one. */
 export type MessageFeedbackInput = {
   /** At most 2000 characters, trimmed; empty or null: no comment. */
   comment?: string | null | undefined;
+  /** like or dislike. */
   rating: FeedbackRating;
 };
 
+/** Who wrote a message. */
 export type MessageRole =
+  /** The agent (its reply). */
   | 'agent'
+  /** Your end user (a sent message). */
   | 'user';
 
 /** A user turn is pending while the model answers, then completed or failed. */
 export type MessageStatus =
+  /** The model answered; the reply is stored (replyId). */
   | 'completed'
+  /** The model or its provider failed; `error` says why. */
   | 'failed'
+  /** The model is still answering. */
   | 'pending';
 
 /** Omitted or null fields take their defaults (local engine, temperature 0.7, 1024 tokens). */
@@ -220,6 +262,7 @@ export type ModelConfigInput = {
   maxTokens?: number | null | undefined;
   /** Model name; defaults by provider. */
   name?: string | null | undefined;
+  /** Who runs the model (see ModelProvider). */
   provider?: ModelProvider | null | undefined;
   /** 0 to 2. */
   temperature?: number | null | undefined;
@@ -227,12 +270,16 @@ export type ModelConfigInput = {
 
 /** local: the built-in offline engine; openai: OpenAI or any OpenAI-compatible server; anthropic. */
 export type ModelProvider =
+  /** Anthropic (ANTHROPIC_API_KEY on the server); default model claude-sonnet-4-5. */
   | 'anthropic'
+  /** The built-in offline engine (orion-local-1): rule-based, deterministic, needs no key or network. The default. */
   | 'local'
+  /** OpenAI, or any OpenAI-compatible server the operator set (OPENAI_BASE_URL); default model gpt-4o-mini. */
   | 'openai';
 
+/** An example exchange: what a user says and how the agent answers it. */
 export type PersonalityExampleInput = {
-  /** How the agent answers it. */
+  /** How the agent answers it (1–2000 characters). */
   agent: string;
   /** What a user says (1–2000 characters). */
   user: string;
@@ -252,11 +299,13 @@ export type PersonalityInput = {
   traits?: Array<string> | null | undefined;
 };
 
+/** How a rotation treats the old secret. */
 export type RotateApiKeyInput = {
   /** How long the old secret keeps working: default 86400 (24 h), at most 604800 (7 days). */
   gracePeriodSeconds?: number | null | undefined;
 };
 
+/** A message from your end user to the agent. */
 export type SendMessageInput = {
   /** Continue this conversation (it must be this agent’s and this user’s); default: the agent’s conversation with userId. */
   conversationId?: string | number | null | undefined;
@@ -270,15 +319,22 @@ export type SendMessageInput = {
 
 /** standard: 60 requests/min; pro: 300/min; enterprise: custom limits. */
 export type Tier =
+  /** Limits set per account; unset: 1,000 requests per minute, 1,000,000 messages per month. */
   | 'enterprise'
+  /** Defaults: 300 requests per minute, 100,000 messages per month. */
   | 'pro'
+  /** Defaults: 60 requests per minute, 10,000 messages per month. */
   | 'standard';
 
 /** Each field given replaces the stored one; null limits go back to the tier default. */
 export type UpdateAccountInput = {
+  /** The account’s own messages per month; null for the tier default. */
   monthlyMessageQuota?: number | null | undefined;
+  /** 1–100 characters. */
   name?: string | null | undefined;
+  /** The account’s own requests per minute; null for the tier default. */
   rateLimitPerMinute?: number | null | undefined;
+  /** The new tier; its defaults apply to limits the account does not set itself. */
   tier?: Tier | null | undefined;
 };
 
@@ -294,10 +350,13 @@ export type UpdateAgentInput = {
   maxToolSteps?: number | null | undefined;
   /** Up to 16 string pairs. */
   metadata?: Record<string, string> | null | undefined;
+  /** The model that answers; omitted fields take their defaults. */
   model?: ModelConfigInput | null | undefined;
   /** 1–100 characters. */
   name?: string | null | undefined;
+  /** Who the agent is; omitted fields take their defaults. */
   personality?: PersonalityInput | null | undefined;
+  /** Active, or paused: a paused agent refuses messages. */
   status?: AgentStatus | null | undefined;
   /** At most 20000 characters. */
   systemPrompt?: string | null | undefined;
@@ -323,6 +382,7 @@ export type UpdateCharacterInput = {
   name?: string | null | undefined;
   /** At most 20000 characters. */
   scenario?: string | null | undefined;
+  /** How the character writes: rules for every answer and for chat. */
   style?: CharacterStyleInput | null | undefined;
   /** At most 20000 characters. */
   system?: string | null | undefined;

@@ -25,6 +25,13 @@ const VALUES: Record<string, unknown> = {
   'Account.name': 'Acme Corp',
   'CreateAccountInput.name': 'Acme Corp',
   'Plugin.name': 'Time',
+  'Plugin.description': 'The current date and time in any time zone.',
+  'Agent.characterRevision': null,
+  'McpServer.url': 'https://mcp.example.com/mcp',
+  'McpServer.status': 'ready',
+  status: 'active',
+  // The only IDs without a prefix are the plugins' (`time`, `calculator`, `http`).
+  id: 'time',
   'UpdateAccountInput.name': 'Acme Corp',
   'ModelConfigInput.name': 'local',
   'ModelConfig.name': 'local',
@@ -45,7 +52,6 @@ const VALUES: Record<string, unknown> = {
   chat: ['asks one question at a time'],
   rating: 'like',
   revision: 1,
-  characterRevision: 1,
   username: 'nova',
   description: 'Answers questions about orders and refunds.',
   title: 'Refund policy',
@@ -79,7 +85,22 @@ const VALUES: Record<string, unknown> = {
   field: 'name',
   message: 'Expected a string of 1–100 characters.',
   code: 'TOOL_TIMEOUT',
-  error: 'The tool did not answer in time.',
+  'ToolCall.error': null,
+  lastMessageAt: TIMESTAMP,
+  lastUsedAt: TIMESTAMP,
+  toolsListedAt: TIMESTAMP,
+  from: '2026-11-01T00:00:00.000Z',
+  to: '2026-11-29T00:00:00.000Z',
+  messages: 48,
+  conversationsStarted: 6,
+  activeUsers: 5,
+  turns: 24,
+  failedTurns: 0,
+  likes: 9,
+  dislikes: 1,
+  ratedTurns: 10,
+  toolCalls: 3,
+  messageCount: 2,
   url: 'https://hooks.example.com/orion',
   idempotencyKey: '4f1c2a9e-6d0b-4a51-9a5e-0d9c6c3b2f10',
   requestId: REQUEST_ID,
@@ -113,7 +134,7 @@ const VALUES: Record<string, unknown> = {
   rank: 0.61,
   p50: 820,
   p95: 1900,
-  errorRate: 0.01,
+  errorRate: 0,
   satisfaction: 0.9,
 };
 
@@ -146,11 +167,20 @@ const PATTERN_VALUES: Record<string, string> = {
 
 const ID_PATTERN = /^\^([a-z]+)_\[0-9A-HJKMNP-TV-Z\]\{26\}\$$/;
 
+/** `keyId` names an ApiKey, ...: parameters whose name is not their type's. */
+const ID_TYPE_ALIASES: Record<string, string> = {
+  Key: 'ApiKey',
+  Document: 'KnowledgeDocument',
+  Delivery: 'WebhookDelivery',
+  Event: 'WebhookEvent',
+};
+
 /** `agt_01JD…`: an ID of the type a parameter or field names (`agentId`, `webhookId`, ...). */
 function idOf(name: string): string | undefined {
   if (name === 'pluginId') return 'time';
-  const type = name.endsWith('Id') ? name[0]!.toUpperCase() + name.slice(1, -2) : undefined;
-  const prefix = type ? prefixOfType(type === 'McpServer' ? 'McpServer' : type) : undefined;
+  const stem = name.endsWith('Id') ? name[0]!.toUpperCase() + name.slice(1, -2) : undefined;
+  const type = stem ? (ID_TYPE_ALIASES[stem] ?? stem) : undefined;
+  const prefix = type ? prefixOfType(type) : undefined;
   return prefix ? `${prefix}_${ULID}` : undefined;
 }
 
@@ -163,8 +193,13 @@ export function sample(schema: JsonSchema, name: string | undefined, ctx: Sample
     const component = schema.$ref.split('/').pop()!;
     return sample(ctx.components[component] ?? {}, name, ctx, component, depth + 1);
   }
-  const byName = name !== undefined ? (owner && Object.hasOwn(VALUES, `${owner}.${name}`) ? VALUES[`${owner}.${name}`] : VALUES[name]) : undefined;
+  // `Type.field` first, then the schema's own example, then `field`.
+  const qualified = name !== undefined && owner !== undefined && Object.hasOwn(VALUES, `${owner}.${name}`);
+  const byName = qualified ? VALUES[`${owner}.${name}`] : schema.examples?.length ? undefined : name !== undefined ? VALUES[name] : undefined;
   if (schema.const !== undefined) return schema.const;
+  // An answer leaves a nullable field null unless it has a value here (a webhook that is enabled
+  // has no `disabledReason`; a tool call that worked has no `error`).
+  if (name !== undefined && allowsNull(schema) && (byName === null || (byName === undefined && !ctx.request))) return null;
   if (schema.examples?.length && byName === undefined) return schema.examples[0];
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants) {
@@ -215,6 +250,11 @@ function sampleObject(schema: JsonSchema, name: string | undefined, ctx: Sampler
     result[property] = sample(inner, property, ctx, owner, depth + 1);
   }
   return result;
+}
+
+function allowsNull(schema: JsonSchema): boolean {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return types.includes('null') || (schema.anyOf ?? schema.oneOf ?? []).some((v) => v.type === 'null');
 }
 
 function hasValue(owner: string | undefined, property: string): boolean {

@@ -8,6 +8,7 @@ import { allowHeader } from '../rest/allowed-methods.js';
 import { routes as restRoutes, type RestRoute } from '../rest/routes.js';
 import { SCOPES } from '../services/scopes.js';
 import { ERROR_DOCS, errorComponentName, errorObjectSchema } from './errors.js';
+import { addExamples } from './examples.js';
 import { GraphQLJsonSchemas } from './graphql-json-schema.js';
 import { PARAM_REFINEMENTS, REFINEMENTS, ROUTE_DOCS, TAGS, scopesOf, type RouteDoc } from './route-docs.js';
 
@@ -425,7 +426,7 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
   const generated = { ...generator.components, ...extraSchemas };
   const reachable = reachableSchemas(paths, generated);
   const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
-  return {
+  const document: OpenApiDocument = {
     openapi: '3.1.0',
     info: {
       title: 'OrionOS API',
@@ -470,6 +471,8 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       },
     },
   };
+  addExamples(document);
+  return document;
 }
 
 /** A file streamed as it is read (a `download` route): its media types, as the route's docs say. */

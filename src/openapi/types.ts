@@ -56,9 +56,12 @@ export type ParameterObject = {
   deprecated?: boolean;
 };
 
+export type ExampleObject = { summary?: string; description?: string; value: unknown };
+
 export type MediaTypeObject = {
   schema: JsonSchema;
   example?: unknown;
+  examples?: Record<string, ExampleObject | Reference>;
   /** Extension: the Server-Sent Events of a `text/event-stream` answer, event name → data schema. */
   'x-orion-events'?: Record<string, JsonSchema>;
 };
@@ -107,5 +110,6 @@ export type OpenApiDocument = {
     parameters: Record<string, ParameterObject>;
     headers: Record<string, HeaderObject>;
     responses: Record<string, ResponseObject>;
+    examples?: Record<string, ExampleObject>;
   };
 };

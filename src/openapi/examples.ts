@@ -35,6 +35,12 @@ const VALUES: Record<string, unknown> = {
   'UpdateAccountInput.name': 'Acme Corp',
   'ModelConfigInput.name': 'local',
   'ModelConfig.name': 'local',
+  'model.name': 'local',
+  'tool.name': 'lookup_order',
+  'Plugin.tool.name': 'current_time',
+  'Plugin.tool.description': 'The current date and time in a time zone.',
+  'tool.title': 'Look up an order',
+  'tool.description': 'Finds an order by its number and tells its status.',
   'CreateToolInput.description': 'The current weather in a city.',
   'UpdateToolInput.description': 'The current weather in a city.',
   'Tool.description': 'The current weather in a city.',
@@ -247,7 +253,10 @@ function sampleObject(schema: JsonSchema, name: string | undefined, ctx: Sampler
   for (const [property, inner] of Object.entries(schema.properties)) {
     // A request shows what it needs and the fields with a telling value; an answer shows everything.
     if (ctx.request && !required.has(property) && !hasValue(owner, property) && !isObjectLike(inner, ctx)) continue;
-    result[property] = sample(inner, property, ctx, owner, depth + 1);
+    // A field of a nested object may have a value of its own: `model.name`, a listed `tool.name`.
+    const nested = name === undefined || inner.$ref ? [] : [`${owner}.${name}.${property}`, `${name}.${property}`];
+    const key = nested.find((k) => Object.hasOwn(VALUES, k));
+    result[property] = key ? VALUES[key] : sample(inner, property, ctx, owner, depth + 1);
   }
   return result;
 }

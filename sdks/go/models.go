@@ -4,90 +4,124 @@ package orionos
 
 // An account owns agents and API keys; every key sees only its own account.
 type Account struct {
-	ID   string `json:"id"`
+	// The account's ID (`acc_…`).
+	ID string `json:"id"`
+	// The account's display name (1–100 characters).
 	Name string `json:"name"`
-	// standard: 60 requests/min; pro: 300/min; enterprise: custom limits.
+	// The plan that sets its default rate limit and message quota.
 	Tier string `json:"tier"`
 	// Requests per minute: the tier default unless the account has its own.
 	RateLimitPerMinute int `json:"rateLimitPerMinute"`
 	// Messages per calendar month (UTC): the tier default unless the account has its own.
-	MonthlyMessageQuota int    `json:"monthlyMessageQuota"`
-	CreatedAt           string `json:"createdAt"`
-	UpdatedAt           string `json:"updatedAt"`
+	MonthlyMessageQuota int `json:"monthlyMessageQuota"`
+	// When the account was created.
+	CreatedAt string `json:"createdAt"`
+	// When its name, tier or limits last changed.
+	UpdatedAt string `json:"updatedAt"`
 }
 
-// Messages sent this calendar month (UTC) against the monthly quota.
+// Messages sent this month against the monthly quota.
 type AccountWithUsageMessageUsage struct {
 	// The month, YYYY-MM.
-	Period   string `json:"period"`
-	Used     int    `json:"used"`
-	Quota    int    `json:"quota"`
+	Period string `json:"period"`
+	// Messages sent to agents this month: each send counts one, its reply nothing.
+	Used int `json:"used"`
+	// Messages allowed this month; past it, sends fail with INSUFFICIENT_QUOTA (429).
+	Quota int `json:"quota"`
+	// When the count starts again at 0: midnight UTC on the first of next month.
 	ResetsAt string `json:"resetsAt"`
 }
 
 // An account owns agents and API keys; every key sees only its own account.
 type AccountWithUsage struct {
-	ID   string `json:"id"`
+	// The account's ID (`acc_…`).
+	ID string `json:"id"`
+	// The account's display name (1–100 characters).
 	Name string `json:"name"`
-	// standard: 60 requests/min; pro: 300/min; enterprise: custom limits.
+	// The plan that sets its default rate limit and message quota.
 	Tier string `json:"tier"`
 	// Requests per minute: the tier default unless the account has its own.
 	RateLimitPerMinute int `json:"rateLimitPerMinute"`
 	// Messages per calendar month (UTC): the tier default unless the account has its own.
-	MonthlyMessageQuota int    `json:"monthlyMessageQuota"`
-	CreatedAt           string `json:"createdAt"`
-	UpdatedAt           string `json:"updatedAt"`
-	// Messages sent this calendar month (UTC) against the monthly quota.
+	MonthlyMessageQuota int `json:"monthlyMessageQuota"`
+	// When the account was created.
+	CreatedAt string `json:"createdAt"`
+	// When its name, tier or limits last changed.
+	UpdatedAt string `json:"updatedAt"`
+	// Messages sent this month against the monthly quota.
 	MessageUsage AccountWithUsageMessageUsage `json:"messageUsage"`
 }
 
+// An example exchange that shows the model how the agent answers.
 type AgentPersonalityExamplesItem struct {
-	User  string `json:"user"`
+	// What a user says.
+	User string `json:"user"`
+	// How the agent answers it.
 	Agent string `json:"agent"`
 }
 
+// Who the agent is; defaults fill what was not set.
 type AgentPersonality struct {
-	Traits   []string                       `json:"traits"`
-	Tone     string                         `json:"tone"`
-	Bio      string                         `json:"bio"`
-	Style    []string                       `json:"style"`
+	// Character traits, e.g. "patient", "curious" (empty when none).
+	Traits []string `json:"traits"`
+	// How it sounds, e.g. "friendly"; "neutral" unless set.
+	Tone string `json:"tone"`
+	// A short biography in prose (empty when none).
+	Bio string `json:"bio"`
+	// Rules for how it writes, e.g. "Answer in two sentences" (empty when none).
+	Style []string `json:"style"`
+	// Example exchanges (empty when none).
 	Examples []AgentPersonalityExamplesItem `json:"examples"`
 }
 
+// The model that answers, with defaults filled in.
 type AgentModel struct {
-	// local: the built-in offline engine; openai: OpenAI or any OpenAI-compatible server; anthropic.
-	Provider    string  `json:"provider"`
-	Name        string  `json:"name"`
+	// Who runs the model.
+	Provider string `json:"provider"`
+	// The model's name at its provider, e.g. gpt-4o-mini.
+	Name string `json:"name"`
+	// Sampling temperature, 0 (focused) to 2 (varied).
 	Temperature float64 `json:"temperature"`
-	MaxTokens   int     `json:"maxTokens"`
+	// The most tokens a reply may have (1–32000).
+	MaxTokens int `json:"maxTokens"`
 }
 
 // An AI agent: who it is (personality, system prompt) and which model answers for it.
 type Agent struct {
-	ID           string           `json:"id"`
-	Name         string           `json:"name"`
-	Description  *string          `json:"description"`
-	Personality  AgentPersonality `json:"personality"`
-	SystemPrompt *string          `json:"systemPrompt"`
-	Model        AgentModel       `json:"model"`
-	// A paused agent keeps its data but does not answer messages.
-	Status   string            `json:"status"`
+	// The agent's ID (`agt_…`).
+	ID string `json:"id"`
+	// The agent's name (1–100 characters); the prompt opens with “You are <name>.”
+	Name string `json:"name"`
+	// What the agent is, in a sentence or two; the prompt gives it right after the name. Null when none.
+	Description *string `json:"description"`
+	// Who the agent is; defaults fill what was not set.
+	Personality AgentPersonality `json:"personality"`
+	// The agent's own instructions, last in the system message (after its character and personality); null when none.
+	SystemPrompt *string `json:"systemPrompt"`
+	// The model that answers, with defaults filled in.
+	Model AgentModel `json:"model"`
+	// Active, or paused (refuses messages).
+	Status string `json:"status"`
+	// Your own string pairs (up to 16), stored and returned as given; {} when none.
 	Metadata map[string]string `json:"metadata"`
 	// The character the agent speaks as (`chr_…`).
 	CharacterID *string `json:"characterId"`
 	// The character revision the agent is pinned to; null follows the latest revision.
 	CharacterRevision *int `json:"characterRevision"`
 	// Model steps a turn may take calling tools (1–10, default 5).
-	MaxToolSteps int    `json:"maxToolSteps"`
-	CreatedAt    string `json:"createdAt"`
-	UpdatedAt    string `json:"updatedAt"`
+	MaxToolSteps int `json:"maxToolSteps"`
+	// When the agent was created.
+	CreatedAt string `json:"createdAt"`
+	// When the agent last changed.
+	UpdatedAt string `json:"updatedAt"`
 }
 
 // An MCP server an agent uses: all its tools, or those named.
 type AgentMCPServer struct {
 	// The server's ID (`mcs_…`).
 	MCPServerID string `json:"mcpServerId"`
-	AgentID     string `json:"agentId"`
+	// The agent (`agt_…`).
+	AgentID string `json:"agentId"`
 	// The tools of the server the agent may call; null for all of them, including those it offers later.
 	Tools []string `json:"tools"`
 	// The server.
@@ -102,7 +136,8 @@ type AgentMCPServer struct {
 type AgentPlugin struct {
 	// The catalog plugin's ID.
 	PluginID string `json:"pluginId"`
-	AgentID  string `json:"agentId"`
+	// The agent (`agt_…`).
+	AgentID string `json:"agentId"`
 	// The config, validated against the plugin's configSchema, defaults filled in.
 	Config map[string]any `json:"config"`
 	// When the agent enabled it.
@@ -111,16 +146,20 @@ type AgentPlugin struct {
 	UpdatedAt string `json:"updatedAt"`
 }
 
-// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+// Percentiles of the latencyMs of completed user turns.
 type AnalyticsBucketLatencyMs struct {
+	// The median: half the turns took at most this long; null without turns.
 	P50 *float64 `json:"p50"`
+	// 95% of the turns took at most this long; null without turns.
 	P95 *float64 `json:"p95"`
 }
 
 // Metrics of one bucket [start, end) of the series. The first bucket holds `from` and the last the instant before `to`: they may extend beyond the range, but count only what happened within it.
 type AnalyticsBucket struct {
+	// Start of the bucket (included).
 	Start string `json:"start"`
-	End   string `json:"end"`
+	// End of the bucket (excluded): the start of the next one.
+	End string `json:"end"`
 	// Messages (the users' and the agents') created in the range.
 	Messages int `json:"messages"`
 	// Conversations created in the range.
@@ -131,13 +170,13 @@ type AnalyticsBucket struct {
 	Turns int `json:"turns"`
 	// User turns that failed (the model or the provider failed).
 	FailedTurns int `json:"failedTurns"`
-	// failedTurns ÷ turns; null without turns.
+	// The share of turns that failed, failedTurns ÷ turns (0–1); null without turns.
 	ErrorRate *float64 `json:"errorRate"`
 	// Input tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	InputTokens float64 `json:"inputTokens"`
 	// Output tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	OutputTokens float64 `json:"outputTokens"`
-	// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+	// Percentiles of the latencyMs of completed user turns.
 	LatencyMs AnalyticsBucketLatencyMs `json:"latencyMs"`
 	// Agent replies rated "like".
 	Likes int `json:"likes"`
@@ -145,7 +184,7 @@ type AnalyticsBucket struct {
 	Dislikes int `json:"dislikes"`
 	// Agent replies with a rating.
 	RatedTurns int `json:"ratedTurns"`
-	// likes ÷ ratedTurns; null when none was rated.
+	// The share of rated replies that were liked, likes ÷ ratedTurns (0–1); null when none was rated.
 	Satisfaction *float64 `json:"satisfaction"`
 	// Tool calls the agents' replies made (a whole number).
 	ToolCalls float64 `json:"toolCalls"`
@@ -153,100 +192,147 @@ type AnalyticsBucket struct {
 
 // An API key. Its secret is shown once, when it is created, and never stored.
 type APIKey struct {
-	ID   string `json:"id"`
+	// The key's ID (`key_…`): not the secret, safe to log.
+	ID string `json:"id"`
+	// Your label for the key (1–100 characters).
 	Name string `json:"name"`
 	// The first characters of the secret.
-	Prefix string   `json:"prefix"`
+	Prefix string `json:"prefix"`
+	// What the key may do, e.g. agents:read, messages:write; admin for operators.
 	Scopes []string `json:"scopes"`
-	// live keys (orn_live_…) for production, test keys (orn_test_…) for development.
-	Environment string  `json:"environment"`
-	CreatedAt   string  `json:"createdAt"`
-	LastUsedAt  *string `json:"lastUsedAt"`
-	ExpiresAt   *string `json:"expiresAt"`
-	RevokedAt   *string `json:"revokedAt"`
+	// Live or test: whether its secret starts `orn_live_` or `orn_test_`.
+	Environment string `json:"environment"`
+	// When the key was created.
+	CreatedAt string `json:"createdAt"`
+	// When the key last authenticated a request, kept coarse (updated at most every 5 minutes); null if never.
+	LastUsedAt *string `json:"lastUsedAt"`
+	// When the key stops working; null for never.
+	ExpiresAt *string `json:"expiresAt"`
+	// When the key was revoked; null while it is not.
+	RevokedAt *string `json:"revokedAt"`
 	// The key this one replaced.
 	RotatedFromID *string `json:"rotatedFromId"`
 }
 
-// How the character writes: rules for every answer (`all`) and for chat (`chat`).
+// How the character writes.
 type CharacterStyle struct {
-	All  []string `json:"all"`
+	// Rules for every answer, e.g. "Never uses emoji".
+	All []string `json:"all"`
+	// Rules for chat answers in particular.
 	Chat []string `json:"chat"`
 }
 
 // One turn of an example conversation.
 type CharacterMessageExamplesItemItem struct {
+	// Who speaks.
 	Role string `json:"role"`
+	// What they say.
 	Text string `json:"text"`
 }
 
 // A reusable persona agents can speak as; every change is kept as a revision.
 type Character struct {
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	Username   *string  `json:"username"`
-	Bio        []string `json:"bio"`
-	Lore       []string `json:"lore"`
-	Topics     []string `json:"topics"`
+	// The character's ID (`chr_…`).
+	ID string `json:"id"`
+	// Who the agent plays ("You play the character …").
+	Name string `json:"name"`
+	// A handle, shown as @username after the name; null when none.
+	Username *string `json:"username"`
+	// Sentences about who the character is, joined into one paragraph of the prompt.
+	Bio []string `json:"bio"`
+	// Background facts and history, listed as "Background".
+	Lore []string `json:"lore"`
+	// Subjects the character knows well.
+	Topics []string `json:"topics"`
+	// Words that describe the character ("You are …").
 	Adjectives []string `json:"adjectives"`
-	// How the character writes: rules for every answer (`all`) and for chat (`chat`).
+	// How the character writes.
 	Style CharacterStyle `json:"style"`
 	// Example conversations, each a list of turns.
 	MessageExamples [][]CharacterMessageExamplesItemItem `json:"messageExamples"`
-	System          *string                              `json:"system"`
-	Knowledge       []string                             `json:"knowledge"`
-	Greeting        *string                              `json:"greeting"`
-	Scenario        *string                              `json:"scenario"`
-	Tags            []string                             `json:"tags"`
-	Metadata        map[string]string                    `json:"metadata"`
+	// Extra instructions, last in the character's part of the prompt; null when none.
+	System *string `json:"system"`
+	// Facts the character knows: indexed as knowledge documents and retrieved by relevance for each message.
+	Knowledge []string `json:"knowledge"`
+	// How the character greets someone new; the offline engine opens a conversation with it. Null when none.
+	Greeting *string `json:"greeting"`
+	// The situation the conversation takes place in; null when none.
+	Scenario *string `json:"scenario"`
+	// Your labels for finding characters; not in the prompt.
+	Tags []string `json:"tags"`
+	// Your own string pairs (up to 16), stored and returned as given; not in the prompt.
+	Metadata map[string]string `json:"metadata"`
 	// The number of the latest revision.
-	Revision  int    `json:"revision"`
+	Revision int `json:"revision"`
+	// When the character was created (its revision 1).
 	CreatedAt string `json:"createdAt"`
+	// When it last changed (its latest revision).
 	UpdatedAt string `json:"updatedAt"`
 }
 
-// How the character writes: rules for every answer (`all`) and for chat (`chat`).
+// How the character writes.
 type CharacterRevisionStyle struct {
-	All  []string `json:"all"`
+	// Rules for every answer, e.g. "Never uses emoji".
+	All []string `json:"all"`
+	// Rules for chat answers in particular.
 	Chat []string `json:"chat"`
 }
 
 // One turn of an example conversation.
 type CharacterRevisionMessageExamplesItemItem struct {
+	// Who speaks.
 	Role string `json:"role"`
+	// What they say.
 	Text string `json:"text"`
 }
 
 // An immutable snapshot of a character, made by its creation (revision 1) and by every change.
 type CharacterRevision struct {
 	// The revision number: 1 at creation, then one more per change.
-	Number     int      `json:"number"`
-	CreatedAt  string   `json:"createdAt"`
-	Name       string   `json:"name"`
-	Username   *string  `json:"username"`
-	Bio        []string `json:"bio"`
-	Lore       []string `json:"lore"`
-	Topics     []string `json:"topics"`
+	Number int `json:"number"`
+	// When this revision was made.
+	CreatedAt string `json:"createdAt"`
+	// Who the agent plays ("You play the character …").
+	Name string `json:"name"`
+	// A handle, shown as @username after the name; null when none.
+	Username *string `json:"username"`
+	// Sentences about who the character is, joined into one paragraph of the prompt.
+	Bio []string `json:"bio"`
+	// Background facts and history, listed as "Background".
+	Lore []string `json:"lore"`
+	// Subjects the character knows well.
+	Topics []string `json:"topics"`
+	// Words that describe the character ("You are …").
 	Adjectives []string `json:"adjectives"`
-	// How the character writes: rules for every answer (`all`) and for chat (`chat`).
+	// How the character writes.
 	Style CharacterRevisionStyle `json:"style"`
 	// Example conversations, each a list of turns.
 	MessageExamples [][]CharacterRevisionMessageExamplesItemItem `json:"messageExamples"`
-	System          *string                                      `json:"system"`
-	Knowledge       []string                                     `json:"knowledge"`
-	Greeting        *string                                      `json:"greeting"`
-	Scenario        *string                                      `json:"scenario"`
-	Tags            []string                                     `json:"tags"`
-	Metadata        map[string]string                            `json:"metadata"`
+	// Extra instructions, last in the character's part of the prompt; null when none.
+	System *string `json:"system"`
+	// Facts the character knows: indexed as knowledge documents and retrieved by relevance for each message.
+	Knowledge []string `json:"knowledge"`
+	// How the character greets someone new; the offline engine opens a conversation with it. Null when none.
+	Greeting *string `json:"greeting"`
+	// The situation the conversation takes place in; null when none.
+	Scenario *string `json:"scenario"`
+	// Your labels for finding characters; not in the prompt.
+	Tags []string `json:"tags"`
+	// Your own string pairs (up to 16), stored and returned as given; not in the prompt.
+	Metadata map[string]string `json:"metadata"`
 }
 
 // Omitted or null lists are empty. Up to 50 rules each, each 1–1000 characters.
 type CharacterStyleInput struct {
-	All  []string `json:"all,omitempty"`
+	// Rules for every answer.
+	All []string `json:"all,omitempty"`
+	// Rules for chat answers in particular.
 	Chat []string `json:"chat,omitempty"`
 }
 
+// One turn of an example conversation.
 type CharacterTurnInput struct {
+	// Who speaks: user or agent.
 	Role string `json:"role"`
 	// 1–2000 characters.
 	Text string `json:"text"`
@@ -264,15 +350,23 @@ type Citation struct {
 
 // The exchanges between one agent and one end user.
 type Conversation struct {
-	ID            string  `json:"id"`
-	AgentID       string  `json:"agentId"`
-	UserID        string  `json:"userId"`
-	MessageCount  int     `json:"messageCount"`
+	// The conversation's ID (`cnv_…`).
+	ID string `json:"id"`
+	// The agent (`agt_…`).
+	AgentID string `json:"agentId"`
+	// Your end user's identifier, as sent with their messages.
+	UserID string `json:"userId"`
+	// How many messages it holds, the users' and the agent's.
+	MessageCount int `json:"messageCount"`
+	// When its latest message was written; null before the first.
 	LastMessageAt *string `json:"lastMessageAt"`
-	CreatedAt     string  `json:"createdAt"`
-	UpdatedAt     string  `json:"updatedAt"`
+	// When it started.
+	CreatedAt string `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt string `json:"updatedAt"`
 }
 
+// A new account: its name, and optionally its tier and its own limits.
 type CreateAccountInput struct {
 	// Overrides the tier default.
 	MonthlyMessageQuota *int `json:"monthlyMessageQuota,omitempty"`
@@ -284,6 +378,7 @@ type CreateAccountInput struct {
 	Tier *string `json:"tier,omitempty"`
 }
 
+// A new agent: only name is required; every other field has a default.
 type CreateAgentInput struct {
 	// A character of your account the agent speaks as; null for none. Changing it drops a pin the same change does not name.
 	CharacterID *string `json:"characterId,omitempty"`
@@ -295,16 +390,19 @@ type CreateAgentInput struct {
 	MaxToolSteps *int `json:"maxToolSteps,omitempty"`
 	// Up to 16 string pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
-	Model    *ModelConfigInput `json:"model,omitempty"`
+	// The model that answers; omitted fields take their defaults.
+	Model *ModelConfigInput `json:"model,omitempty"`
 	// 1–100 characters.
-	Name        string            `json:"name"`
+	Name string `json:"name"`
+	// Who the agent is; omitted fields take their defaults.
 	Personality *PersonalityInput `json:"personality,omitempty"`
-	// Default: `"active"`.
+	// Active, or paused: a paused agent refuses messages. Default: `"active"`.
 	Status *string `json:"status,omitempty"`
 	// At most 20000 characters.
 	SystemPrompt *string `json:"systemPrompt,omitempty"`
 }
 
+// A new API key for your account.
 type CreateAPIKeyInput struct {
 	// live (default) or test.
 	Environment *string `json:"environment,omitempty"`
@@ -335,8 +433,9 @@ type CreateCharacterInput struct {
 	// 1–100 characters.
 	Name string `json:"name"`
 	// At most 20000 characters.
-	Scenario *string              `json:"scenario,omitempty"`
-	Style    *CharacterStyleInput `json:"style,omitempty"`
+	Scenario *string `json:"scenario,omitempty"`
+	// How the character writes: rules for every answer and for chat.
+	Style *CharacterStyleInput `json:"style,omitempty"`
 	// At most 20000 characters.
 	System *string `json:"system,omitempty"`
 	// Up to 20 tags, each 1–50 characters.
@@ -361,6 +460,7 @@ type CreateMCPServerInput struct {
 	URL string `json:"url"`
 }
 
+// A new custom tool: every field but timeoutMs is required.
 type CreateToolInput struct {
 	// What it does, for the model (1–1000 characters).
 	Description string `json:"description"`
@@ -400,26 +500,32 @@ type EnablePluginInput struct {
 
 // A document of your account, chunked and indexed for search. Documents of a character (characterId set) are made from its knowledge entries and managed by OrionOS: read-only through the API.
 type KnowledgeDocument struct {
-	ID    string `json:"id"`
+	// The document's ID (`doc_…`).
+	ID string `json:"id"`
+	// Its title: as uploaded, else its first Markdown heading or first line.
 	Title string `json:"title"`
-	// markdown: headings start sections (chunks never span two); text: paragraphs only.
+	// How it was split into chunks: markdown or text.
 	Format string `json:"format"`
 	// The text search configuration its chunks are indexed with.
 	Language string `json:"language"`
 	// SHA-256 (hex) of format, language and content: a re-upload of the same is the same document.
 	ContentHash string `json:"contentHash"`
 	// UTF-8 bytes of the content.
-	SizeBytes  int `json:"sizeBytes"`
+	SizeBytes int `json:"sizeBytes"`
+	// How many chunks it was split into.
 	ChunkCount int `json:"chunkCount"`
 	// Estimated tokens of all its chunks.
-	TokenCount int               `json:"tokenCount"`
-	Metadata   map[string]string `json:"metadata"`
+	TokenCount int `json:"tokenCount"`
+	// Your own string pairs, as uploaded; {} when none.
+	Metadata map[string]string `json:"metadata"`
 	// The character whose knowledge entries this is (managed by OrionOS, read-only); null for an uploaded document.
 	CharacterID *string `json:"characterId"`
 	// The agents it is attached to (agents using its character read it too).
-	AgentIds  []string `json:"agentIds"`
-	CreatedAt string   `json:"createdAt"`
-	UpdatedAt string   `json:"updatedAt"`
+	AgentIds []string `json:"agentIds"`
+	// When it was uploaded.
+	CreatedAt string `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt string `json:"updatedAt"`
 }
 
 // A tool an MCP server offered when its tools were last listed (tools/list).
@@ -446,6 +552,7 @@ type MCPServerLastError struct {
 
 // An MCP server (`mcs_…`) your account registered: a source of tools (Streamable HTTP transport). OrionOS lists its tools when it is created, when its url, headers or timeoutMs change, and on refresh; agents use them after enableMcpServer. Header values are never readable: only their names.
 type MCPServer struct {
+	// The MCP server's ID (`mcs_…`).
 	ID string `json:"id"`
 	// Unique in your account; the model sees its tools as `<name>__<tool>`.
 	Name string `json:"name"`
@@ -465,43 +572,60 @@ type MCPServer struct {
 	ToolsListedAt *string `json:"toolsListedAt"`
 	// Why the last listing failed; null after one that worked.
 	LastError *MCPServerLastError `json:"lastError"`
-	CreatedAt string              `json:"createdAt"`
-	UpdatedAt string              `json:"updatedAt"`
+	// When it was registered.
+	CreatedAt string `json:"createdAt"`
+	// When it or its tool listing last changed.
+	UpdatedAt string `json:"updatedAt"`
 }
 
 // Why the model call for this turn failed.
 type MessageError struct {
-	Code    string `json:"code"`
+	// The error code, e.g. MODEL_ERROR or AGENT_UNAVAILABLE.
+	Code string `json:"code"`
+	// What went wrong, in words.
 	Message string `json:"message"`
 }
 
-// Tokens the model counted (the local engine estimates about four characters a token).
+// Tokens of the model call: on a user turn its input and output; on a reply its output only. 0 until the call completed.
 type MessageUsage struct {
-	InputTokens  int `json:"inputTokens"`
+	// Tokens of the prompt: system message, history and the new message.
+	InputTokens int `json:"inputTokens"`
+	// Tokens of the reply.
 	OutputTokens int `json:"outputTokens"`
-	TotalTokens  int `json:"totalTokens"`
+	// The sum of inputTokens and outputTokens.
+	TotalTokens int `json:"totalTokens"`
 }
 
 // One turn of a conversation: the user's (with the outcome of the model call) or the agent's.
 type Message struct {
-	ID             string `json:"id"`
+	// The message's ID (`msg_…`).
+	ID string `json:"id"`
+	// Its conversation (`cnv_…`).
 	ConversationID string `json:"conversationId"`
-	AgentID        string `json:"agentId"`
-	UserID         string `json:"userId"`
-	Role           string `json:"role"`
-	Text           string `json:"text"`
-	// A user turn is pending while the model answers, then completed or failed.
+	// The conversation's agent (`agt_…`).
+	AgentID string `json:"agentId"`
+	// The conversation's end user.
+	UserID string `json:"userId"`
+	// Who wrote it: user or agent.
+	Role string `json:"role"`
+	// What was said.
+	Text string `json:"text"`
+	// Pending, completed or failed (an agent's reply is always completed).
 	Status string `json:"status"`
 	// Why the model call for this turn failed.
 	Error *MessageError `json:"error"`
 	// The agent's reply to this user turn.
 	ReplyID *string `json:"replyId"`
-	Model   *string `json:"model"`
-	// Tokens the model counted (the local engine estimates about four characters a token).
-	Usage     MessageUsage      `json:"usage"`
-	LatencyMs *int              `json:"latencyMs"`
-	Metadata  map[string]string `json:"metadata"`
-	CreatedAt string            `json:"createdAt"`
+	// The name of the model that answered; null until it did.
+	Model *string `json:"model"`
+	// Tokens of the model call: on a user turn its input and output; on a reply its output only. 0 until the call completed.
+	Usage MessageUsage `json:"usage"`
+	// How long the model took to answer, in milliseconds; null until it did.
+	LatencyMs *int `json:"latencyMs"`
+	// The string pairs sent with the message; {} when none.
+	Metadata map[string]string `json:"metadata"`
+	// When it was written.
+	CreatedAt string `json:"createdAt"`
 	// On an agent's reply: the tools the model called while answering, in order (empty when none).
 	ToolCalls []ToolCall `json:"toolCalls"`
 	// On an agent's reply: The knowledge chunks the prompt held, then those the knowledge tool returned, each once (empty when none).
@@ -513,17 +637,21 @@ type Message struct {
 // An end user's rating of an agent's reply: one per message, replaceable, withdrawable.
 type MessageFeedback struct {
 	// The agent's reply it rates.
-	MessageID string  `json:"messageId"`
-	Rating    string  `json:"rating"`
-	Comment   *string `json:"comment"`
+	MessageID string `json:"messageId"`
+	// Like or dislike.
+	Rating string `json:"rating"`
+	// The end user's words on the reply; null when none.
+	Comment *string `json:"comment"`
 	// When it was last set.
 	UpdatedAt string `json:"updatedAt"`
 }
 
+// A rating of an agent's reply, with an optional comment; it replaces any earlier one.
 type MessageFeedbackInput struct {
 	// At most 2000 characters, trimmed; empty or null: no comment.
 	Comment *string `json:"comment,omitempty"`
-	Rating  string  `json:"rating"`
+	// like or dislike.
+	Rating string `json:"rating"`
 }
 
 // Omitted or null fields take their defaults (local engine, temperature 0.7, 1024 tokens).
@@ -532,14 +660,15 @@ type ModelConfigInput struct {
 	MaxTokens *int `json:"maxTokens,omitempty"`
 	// Model name; defaults by provider.
 	Name *string `json:"name,omitempty"`
-	// Default: `"local"`.
+	// Who runs the model (see ModelProvider). Default: `"local"`.
 	Provider *string `json:"provider,omitempty"`
 	// 0 to 2. Default: `0.7`.
 	Temperature *float64 `json:"temperature,omitempty"`
 }
 
+// An example exchange: what a user says and how the agent answers it.
 type PersonalityExampleInput struct {
-	// How the agent answers it.
+	// How the agent answers it (1–2000 characters).
 	Agent string `json:"agent"`
 	// What a user says (1–2000 characters).
 	User string `json:"user"`
@@ -562,7 +691,8 @@ type PersonalityInput struct {
 // A built-in tool of a plugin, as the model sees it.
 type PluginToolsItem struct {
 	// What the model calls it.
-	Name        string `json:"name"`
+	Name string `json:"name"`
+	// What it does, as the model reads it.
 	Description string `json:"description"`
 	// The JSON Schema (an object schema) its arguments satisfy.
 	Parameters map[string]any `json:"parameters"`
@@ -571,8 +701,10 @@ type PluginToolsItem struct {
 // A catalog plugin: a named bundle of tools an agent can enable, with a JSON-Schema config. The `http` plugin offers the agent's own custom tools (Agent.tools) instead of built-in ones.
 type Plugin struct {
 	// The plugin's ID in the catalog (`time`, `calculator`, `http`).
-	ID          string `json:"id"`
-	Name        string `json:"name"`
+	ID string `json:"id"`
+	// Its display name, e.g. "Time".
+	Name string `json:"name"`
+	// What it gives an agent.
 	Description string `json:"description"`
 	// Its built-in tools (none for `http`).
 	Tools []PluginToolsItem `json:"tools"`
@@ -580,11 +712,13 @@ type Plugin struct {
 	ConfigSchema map[string]any `json:"configSchema"`
 }
 
+// How a rotation treats the old secret.
 type RotateAPIKeyInput struct {
 	// How long the old secret keeps working: default 86400 (24 h), at most 604800 (7 days).
 	GracePeriodSeconds *int `json:"gracePeriodSeconds,omitempty"`
 }
 
+// A message from your end user to the agent.
 type SendMessageRequest struct {
 	// Continue this conversation (it must be this agent's and this user's); default: the agent's conversation with userId.
 	ConversationID *string `json:"conversationId,omitempty"`
@@ -598,28 +732,38 @@ type SendMessageRequest struct {
 	Stream *bool `json:"stream,omitempty"`
 }
 
-// Tokens the model counted (the local engine estimates about four characters a token).
+// Tokens the exchange used.
 type SentMessageUsage struct {
-	InputTokens  int `json:"inputTokens"`
+	// Tokens of the prompt: system message, history and the new message.
+	InputTokens int `json:"inputTokens"`
+	// Tokens of the reply.
 	OutputTokens int `json:"outputTokens"`
-	TotalTokens  int `json:"totalTokens"`
+	// The sum of inputTokens and outputTokens.
+	TotalTokens int `json:"totalTokens"`
 }
 
 // A message sent to an agent and the agent's reply (`response`).
 type SentMessage struct {
 	// The ID of the user's message.
-	ID             string `json:"id"`
+	ID string `json:"id"`
+	// The conversation both turns were stored in (`cnv_…`).
 	ConversationID string `json:"conversationId"`
-	AgentID        string `json:"agentId"`
-	UserID         string `json:"userId"`
-	Text           string `json:"text"`
+	// The agent that answered (`agt_…`).
+	AgentID string `json:"agentId"`
+	// Your end user's identifier, as sent.
+	UserID string `json:"userId"`
+	// The user's message, as sent.
+	Text string `json:"text"`
 	// The agent's reply.
 	Response string `json:"response"`
-	Model    string `json:"model"`
-	// Tokens the model counted (the local engine estimates about four characters a token).
-	Usage     SentMessageUsage `json:"usage"`
-	LatencyMs int              `json:"latencyMs"`
-	CreatedAt string           `json:"createdAt"`
+	// The name of the model that answered, e.g. orion-local-1 or gpt-4o-mini.
+	Model string `json:"model"`
+	// Tokens the exchange used.
+	Usage SentMessageUsage `json:"usage"`
+	// How long the model took to answer, tool calls included, in milliseconds.
+	LatencyMs int `json:"latencyMs"`
+	// When the user's message was received.
+	CreatedAt string `json:"createdAt"`
 	// The tools the model called while answering, in order (empty when none).
 	ToolCalls []ToolCall `json:"toolCalls"`
 	// The knowledge chunks the prompt held, then those the knowledge tool returned, each once (empty when none).
@@ -628,6 +772,7 @@ type SentMessage struct {
 
 // A custom HTTP tool of an agent (offered to the model while the agent has the `http` plugin enabled): OrionOS POSTs the arguments to `url`, signed like a webhook with the agent's tool secret, and hands the JSON answer back.
 type Tool struct {
+	// The tool's ID (`tol_…`).
 	ID string `json:"id"`
 	// The agent it belongs to (`agt_…`).
 	AgentID string `json:"agentId"`
@@ -640,14 +785,18 @@ type Tool struct {
 	// Where the arguments are POSTed.
 	URL string `json:"url"`
 	// How long a call may take.
-	TimeoutMs int    `json:"timeoutMs"`
+	TimeoutMs int `json:"timeoutMs"`
+	// When it was created.
 	CreatedAt string `json:"createdAt"`
+	// When it last changed.
 	UpdatedAt string `json:"updatedAt"`
 }
 
-// Why a tool call failed (TOOL_INVALID_ARGUMENTS, TOOL_TIMEOUT, TOOL_NETWORK_REFUSED, TOOL_HTTP_ERROR, ...).
+// Why the call failed (null when it succeeded).
 type ToolCallError struct {
-	Code    string `json:"code"`
+	// A TOOL_… code, e.g. TOOL_TIMEOUT.
+	Code string `json:"code"`
+	// What went wrong, in words (also what the model was told).
 	Message string `json:"message"`
 }
 
@@ -661,17 +810,21 @@ type ToolCall struct {
 	Arguments any `json:"arguments"`
 	// What the tool returned (null when it failed).
 	Result any `json:"result"`
-	// Why a tool call failed (TOOL_INVALID_ARGUMENTS, TOOL_TIMEOUT, TOOL_NETWORK_REFUSED, TOOL_HTTP_ERROR, ...).
-	Error     *ToolCallError `json:"error"`
-	LatencyMs int            `json:"latencyMs"`
+	// Why the call failed (null when it succeeded).
+	Error *ToolCallError `json:"error"`
+	// How long the call took, in milliseconds.
+	LatencyMs int `json:"latencyMs"`
 }
 
 // Each field given replaces the stored one; null limits go back to the tier default.
 type UpdateAccountInput struct {
-	MonthlyMessageQuota *int    `json:"monthlyMessageQuota,omitempty"`
-	Name                *string `json:"name,omitempty"`
-	RateLimitPerMinute  *int    `json:"rateLimitPerMinute,omitempty"`
-	// standard: 60 requests/min; pro: 300/min; enterprise: custom limits.
+	// The account's own messages per month; null for the tier default.
+	MonthlyMessageQuota *int `json:"monthlyMessageQuota,omitempty"`
+	// 1–100 characters.
+	Name *string `json:"name,omitempty"`
+	// The account's own requests per minute; null for the tier default.
+	RateLimitPerMinute *int `json:"rateLimitPerMinute,omitempty"`
+	// The new tier; its defaults apply to limits the account does not set itself.
 	Tier *string `json:"tier,omitempty"`
 }
 
@@ -687,11 +840,13 @@ type UpdateAgentInput struct {
 	MaxToolSteps *int `json:"maxToolSteps,omitempty"`
 	// Up to 16 string pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
-	Model    *ModelConfigInput `json:"model,omitempty"`
+	// The model that answers; omitted fields take their defaults.
+	Model *ModelConfigInput `json:"model,omitempty"`
 	// 1–100 characters.
-	Name        *string           `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// Who the agent is; omitted fields take their defaults.
 	Personality *PersonalityInput `json:"personality,omitempty"`
-	// A paused agent keeps its data but does not answer messages.
+	// Active, or paused: a paused agent refuses messages.
 	Status *string `json:"status,omitempty"`
 	// At most 20000 characters.
 	SystemPrompt *string `json:"systemPrompt,omitempty"`
@@ -716,8 +871,9 @@ type UpdateCharacterInput struct {
 	// 1–100 characters.
 	Name *string `json:"name,omitempty"`
 	// At most 20000 characters.
-	Scenario *string              `json:"scenario,omitempty"`
-	Style    *CharacterStyleInput `json:"style,omitempty"`
+	Scenario *string `json:"scenario,omitempty"`
+	// How the character writes: rules for every answer and for chat.
+	Style *CharacterStyleInput `json:"style,omitempty"`
 	// At most 20000 characters.
 	System *string `json:"system,omitempty"`
 	// Up to 20 tags, each 1–50 characters.
@@ -784,6 +940,7 @@ type UploadKnowledgeInput struct {
 
 // A webhook endpoint (`whk_…`): OrionOS POSTs the events it subscribes to, signed per Standard Webhooks with its secret. The secret is never readable here: it is answered once, by createWebhook and rotateWebhookSecret.
 type Webhook struct {
+	// The endpoint's ID (`whk_…`).
 	ID string `json:"id"`
 	// Where events are POSTed.
 	URL string `json:"url"`
@@ -807,6 +964,7 @@ type Webhook struct {
 
 // The event it carries.
 type WebhookDeliveryEvent struct {
+	// The event's ID (`evt_…`).
 	ID string `json:"id"`
 	// The event type: agent.created, agent.updated, agent.deleted, conversation.created, conversation.deleted, message.completed, message.failed, quota.threshold, character.created, character.updated, character.deleted, webhook.test.
 	Type string `json:"type"`
@@ -832,10 +990,11 @@ type WebhookDeliveryAttemptsItem struct {
 
 // One event on its way to one endpoint (`dlv_…`): attempted until a 2xx, on a growing schedule.
 type WebhookDelivery struct {
+	// The delivery's ID (`dlv_…`).
 	ID string `json:"id"`
 	// The endpoint it goes to (`whk_…`).
 	WebhookID string `json:"webhookId"`
-	// pending, succeeded or failed.
+	// Pending, succeeded or failed.
 	Status string `json:"status"`
 	// How many attempts were made.
 	AttemptCount int `json:"attemptCount"`
@@ -857,14 +1016,19 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// What was deleted: the agent, with its conversations, tools and attachments.
 type DeleteAgentResult struct {
 	// The ID of the deleted agent.
-	ID      string `json:"id"`
-	Deleted bool   `json:"deleted"`
+	ID string `json:"id"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 }
 
+// One message of a model prompt, in the provider-neutral chat form.
 type PromptPreviewResultMessagesItem struct {
-	Role    string `json:"role"`
+	// The speaker: system, user, or assistant (the agent's earlier replies).
+	Role string `json:"role"`
+	// The message's text.
 	Content string `json:"content"`
 }
 
@@ -880,16 +1044,22 @@ type PromptPreviewResultKnowledgeItem struct {
 	Heading *string `json:"heading"`
 	// How well it matched the text (0..1).
 	Score float64 `json:"score"`
-	Text  string  `json:"text"`
+	// The chunk's text, as the prompt holds it.
+	Text string `json:"text"`
 }
 
 // The exact messages the agent's model would receive next, without calling it.
 type PromptPreviewResult struct {
-	AgentID         string                            `json:"agentId"`
-	UserID          string                            `json:"userId"`
-	ConversationID  *string                           `json:"conversationId"`
-	Messages        []PromptPreviewResultMessagesItem `json:"messages"`
-	EstimatedTokens int                               `json:"estimatedTokens"`
+	// The agent (`agt_…`).
+	AgentID string `json:"agentId"`
+	// The end user the preview is for.
+	UserID string `json:"userId"`
+	// The conversation whose history it holds; null when the agent has none with this user yet.
+	ConversationID *string `json:"conversationId"`
+	// The prompt: the system message, then the history, oldest first.
+	Messages []PromptPreviewResultMessagesItem `json:"messages"`
+	// Estimated tokens of the whole prompt (about four characters a token).
+	EstimatedTokens int `json:"estimatedTokens"`
 	// Older turns left out to stay within the prompt token budget.
 	OmittedTurns int `json:"omittedTurns"`
 	// With `text`: the chunks of the agent's knowledge retrieved for it, best first, as a send would use them (empty without `text` or when none match).
@@ -898,8 +1068,10 @@ type PromptPreviewResult struct {
 
 // Only in the answer to a search with `q` (Query.conversations): its best-matching message. Null otherwise.
 type SearchConversationsItemMatch struct {
+	// The matched message (`msg_…`).
 	MessageID string `json:"messageId"`
-	Role      string `json:"role"`
+	// Who wrote it: user or agent.
+	Role string `json:"role"`
 	// Plain text (not HTML) around the matched words, each marked «like this»: up to about 35 words of the message around its best matching words.
 	Snippet string `json:"snippet"`
 	// PostgreSQL's ts_rank_cd of the message: higher is a stronger match.
@@ -910,24 +1082,33 @@ type SearchConversationsItemMatch struct {
 
 // The exchanges between one agent and one end user.
 type SearchConversationsItem struct {
-	ID            string  `json:"id"`
-	AgentID       string  `json:"agentId"`
-	UserID        string  `json:"userId"`
-	MessageCount  int     `json:"messageCount"`
+	// The conversation's ID (`cnv_…`).
+	ID string `json:"id"`
+	// The agent (`agt_…`).
+	AgentID string `json:"agentId"`
+	// Your end user's identifier, as sent with their messages.
+	UserID string `json:"userId"`
+	// How many messages it holds, the users' and the agent's.
+	MessageCount int `json:"messageCount"`
+	// When its latest message was written; null before the first.
 	LastMessageAt *string `json:"lastMessageAt"`
-	CreatedAt     string  `json:"createdAt"`
-	UpdatedAt     string  `json:"updatedAt"`
+	// When it started.
+	CreatedAt string `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt string `json:"updatedAt"`
 	// Only in the answer to a search with `q` (Query.conversations): its best-matching message. Null otherwise.
 	Match *SearchConversationsItemMatch `json:"match"`
 }
 
-// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+// Percentiles of the latencyMs of completed user turns.
 type GetAgentAnalyticsResultTotalsLatencyMs struct {
+	// The median: half the turns took at most this long; null without turns.
 	P50 *float64 `json:"p50"`
+	// 95% of the turns took at most this long; null without turns.
 	P95 *float64 `json:"p95"`
 }
 
-// Metrics over the whole range.
+// The metrics over the whole range.
 type GetAgentAnalyticsResultTotals struct {
 	// Messages (the users' and the agents') created in the range.
 	Messages int `json:"messages"`
@@ -939,13 +1120,13 @@ type GetAgentAnalyticsResultTotals struct {
 	Turns int `json:"turns"`
 	// User turns that failed (the model or the provider failed).
 	FailedTurns int `json:"failedTurns"`
-	// failedTurns ÷ turns; null without turns.
+	// The share of turns that failed, failedTurns ÷ turns (0–1); null without turns.
 	ErrorRate *float64 `json:"errorRate"`
 	// Input tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	InputTokens float64 `json:"inputTokens"`
 	// Output tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	OutputTokens float64 `json:"outputTokens"`
-	// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+	// Percentiles of the latencyMs of completed user turns.
 	LatencyMs GetAgentAnalyticsResultTotalsLatencyMs `json:"latencyMs"`
 	// Agent replies rated "like".
 	Likes int `json:"likes"`
@@ -953,7 +1134,7 @@ type GetAgentAnalyticsResultTotals struct {
 	Dislikes int `json:"dislikes"`
 	// Agent replies with a rating.
 	RatedTurns int `json:"ratedTurns"`
-	// likes ÷ ratedTurns; null when none was rated.
+	// The share of rated replies that were liked, likes ÷ ratedTurns (0–1); null when none was rated.
 	Satisfaction *float64 `json:"satisfaction"`
 	// Tool calls the agents' replies made (a whole number).
 	ToolCalls float64 `json:"toolCalls"`
@@ -961,28 +1142,31 @@ type GetAgentAnalyticsResultTotals struct {
 
 // Conversation analytics of one agent over a time range.
 type GetAgentAnalyticsResult struct {
+	// The agent (`agt_…`).
 	AgentID string `json:"agentId"`
 	// Start of the range (included).
 	From string `json:"from"`
 	// End of the range (excluded).
 	To string `json:"to"`
-	// The length of a bucket of a series, in the requested time zone (weeks start on Monday).
+	// The length of each bucket of the series.
 	Interval string `json:"interval"`
 	// The IANA time zone the buckets are in.
 	TimeZone string `json:"timeZone"`
-	// Metrics over the whole range.
+	// The metrics over the whole range.
 	Totals GetAgentAnalyticsResultTotals `json:"totals"`
 	// Every bucket of the range, in order, empty ones included.
 	Series []AnalyticsBucket `json:"series"`
 }
 
-// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+// Percentiles of the latencyMs of completed user turns.
 type GetAccountAnalyticsResultTotalsLatencyMs struct {
+	// The median: half the turns took at most this long; null without turns.
 	P50 *float64 `json:"p50"`
+	// 95% of the turns took at most this long; null without turns.
 	P95 *float64 `json:"p95"`
 }
 
-// Metrics over the whole range.
+// The metrics over the whole range.
 type GetAccountAnalyticsResultTotals struct {
 	// Messages (the users' and the agents') created in the range.
 	Messages int `json:"messages"`
@@ -994,13 +1178,13 @@ type GetAccountAnalyticsResultTotals struct {
 	Turns int `json:"turns"`
 	// User turns that failed (the model or the provider failed).
 	FailedTurns int `json:"failedTurns"`
-	// failedTurns ÷ turns; null without turns.
+	// The share of turns that failed, failedTurns ÷ turns (0–1); null without turns.
 	ErrorRate *float64 `json:"errorRate"`
 	// Input tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	InputTokens float64 `json:"inputTokens"`
 	// Output tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	OutputTokens float64 `json:"outputTokens"`
-	// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+	// Percentiles of the latencyMs of completed user turns.
 	LatencyMs GetAccountAnalyticsResultTotalsLatencyMs `json:"latencyMs"`
 	// Agent replies rated "like".
 	Likes int `json:"likes"`
@@ -1008,19 +1192,21 @@ type GetAccountAnalyticsResultTotals struct {
 	Dislikes int `json:"dislikes"`
 	// Agent replies with a rating.
 	RatedTurns int `json:"ratedTurns"`
-	// likes ÷ ratedTurns; null when none was rated.
+	// The share of rated replies that were liked, likes ÷ ratedTurns (0–1); null when none was rated.
 	Satisfaction *float64 `json:"satisfaction"`
 	// Tool calls the agents' replies made (a whole number).
 	ToolCalls float64 `json:"toolCalls"`
 }
 
-// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+// Percentiles of the latencyMs of completed user turns.
 type GetAccountAnalyticsResultAgentsItemTotalsLatencyMs struct {
+	// The median: half the turns took at most this long; null without turns.
 	P50 *float64 `json:"p50"`
+	// 95% of the turns took at most this long; null without turns.
 	P95 *float64 `json:"p95"`
 }
 
-// Metrics over the whole range.
+// The agent's metrics over the whole range.
 type GetAccountAnalyticsResultAgentsItemTotals struct {
 	// Messages (the users' and the agents') created in the range.
 	Messages int `json:"messages"`
@@ -1032,13 +1218,13 @@ type GetAccountAnalyticsResultAgentsItemTotals struct {
 	Turns int `json:"turns"`
 	// User turns that failed (the model or the provider failed).
 	FailedTurns int `json:"failedTurns"`
-	// failedTurns ÷ turns; null without turns.
+	// The share of turns that failed, failedTurns ÷ turns (0–1); null without turns.
 	ErrorRate *float64 `json:"errorRate"`
 	// Input tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	InputTokens float64 `json:"inputTokens"`
 	// Output tokens of completed turns (a whole number; Float as it may exceed 2³¹).
 	OutputTokens float64 `json:"outputTokens"`
-	// Latency of completed user turns, in milliseconds (percentile_cont: interpolated); null when there was none.
+	// Percentiles of the latencyMs of completed user turns.
 	LatencyMs GetAccountAnalyticsResultAgentsItemTotalsLatencyMs `json:"latencyMs"`
 	// Agent replies rated "like".
 	Likes int `json:"likes"`
@@ -1046,16 +1232,19 @@ type GetAccountAnalyticsResultAgentsItemTotals struct {
 	Dislikes int `json:"dislikes"`
 	// Agent replies with a rating.
 	RatedTurns int `json:"ratedTurns"`
-	// likes ÷ ratedTurns; null when none was rated.
+	// The share of rated replies that were liked, likes ÷ ratedTurns (0–1); null when none was rated.
 	Satisfaction *float64 `json:"satisfaction"`
 	// Tool calls the agents' replies made (a whole number).
 	ToolCalls float64 `json:"toolCalls"`
 }
 
+// One agent's share of the account's analytics.
 type GetAccountAnalyticsResultAgentsItem struct {
+	// The agent (`agt_…`).
 	AgentID string `json:"agentId"`
-	Name    string `json:"name"`
-	// Metrics over the whole range.
+	// The agent's name now.
+	Name string `json:"name"`
+	// The agent's metrics over the whole range.
 	Totals GetAccountAnalyticsResultAgentsItemTotals `json:"totals"`
 }
 
@@ -1065,11 +1254,11 @@ type GetAccountAnalyticsResult struct {
 	From string `json:"from"`
 	// End of the range (excluded).
 	To string `json:"to"`
-	// The length of a bucket of a series, in the requested time zone (weeks start on Monday).
+	// The length of each bucket of the series.
 	Interval string `json:"interval"`
 	// The IANA time zone the buckets are in.
 	TimeZone string `json:"timeZone"`
-	// Metrics over the whole range.
+	// The metrics over the whole range.
 	Totals GetAccountAnalyticsResultTotals `json:"totals"`
 	// Every bucket of the range, in order, empty ones included.
 	Series []AnalyticsBucket `json:"series"`
@@ -1077,45 +1266,59 @@ type GetAccountAnalyticsResult struct {
 	Agents []GetAccountAnalyticsResultAgentsItem `json:"agents"`
 }
 
+// What was deleted: a conversation with its messages.
 type DeleteConversationResult struct {
 	// The ID of the deleted conversation.
-	ID      string `json:"id"`
-	Deleted bool   `json:"deleted"`
+	ID string `json:"id"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 }
 
+// What was withdrawn: the feedback on one reply.
 type DeleteMessageFeedbackResult struct {
 	// The message whose feedback was withdrawn.
 	MessageID string `json:"messageId"`
-	Deleted   bool   `json:"deleted"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 }
 
+// What was disabled: a plugin of an agent, with its config.
 type DisablePluginResult struct {
 	// The ID of the plugin disabled.
-	ID      string `json:"id"`
+	ID string `json:"id"`
+	// The agent (`agt_…`).
 	AgentID string `json:"agentId"`
-	Deleted bool   `json:"deleted"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 }
 
+// The new tool, and the agent's signing secret when this is its first tool.
 type CreateToolResult struct {
+	// The new tool.
 	Tool Tool `json:"tool"`
 	// The agent's tool-signing secret (`whsec_…`), shown this once: with the agent's first tool; null on later creates (rotateToolSecret makes a new one).
 	SigningSecret *string `json:"signingSecret"`
 }
 
+// An agent's new tool-signing secret.
 type RotateToolSecretResult struct {
+	// The agent (`agt_…`).
 	AgentID string `json:"agentId"`
 	// The agent's new tool-signing secret (`whsec_…`), shown this once; the old one stops signing at once.
 	Secret string `json:"secret"`
 }
 
+// What was deleted: a custom tool.
 type DeleteToolResult struct {
 	// The ID of the deleted tool.
-	ID      string `json:"id"`
-	Deleted bool   `json:"deleted"`
+	ID string `json:"id"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 }
 
 // The character made from an imported file, and what became of the file's fields.
 type ImportCharacterResult struct {
+	// The new character (revision 1).
 	Character Character `json:"character"`
 	// What the file was read as: eliza-legacy, eliza-1x, ccv2, ccv3 or orion.
 	Format string `json:"format"`
@@ -1125,21 +1328,27 @@ type ImportCharacterResult struct {
 	Dropped []string `json:"dropped"`
 }
 
+// What was deleted: the character with its revisions and knowledge documents.
 type DeleteCharacterResult struct {
 	// The ID of the deleted character.
-	ID      string `json:"id"`
-	Deleted bool   `json:"deleted"`
+	ID string `json:"id"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 	// Agents that used it and now have no character (force).
 	DetachedAgents int `json:"detachedAgents"`
 }
 
+// A new API key and its secret, shown this once.
 type CreateAPIKeyResult struct {
+	// The new key (its secret is in `secret`).
 	APIKey APIKey `json:"apiKey"`
 	// The new key itself. Shown this once: store it now.
 	Secret string `json:"secret"`
 }
 
+// A rotated API key: a new key with the same name and scopes, and the old one, which expires after the grace period.
 type RotateAPIKeyResult struct {
+	// The new key (rotatedFromId names the old one).
 	APIKey APIKey `json:"apiKey"`
 	// The new secret. Shown this once: store it now.
 	Secret string `json:"secret"`
@@ -1173,9 +1382,12 @@ type RotateWebhookSecretResult struct {
 	PreviousSecretExpiresAt string `json:"previousSecretExpiresAt"`
 }
 
+// The new account and its first API key (holding every scope but admin).
 type CreateAccountResult struct {
+	// The new account.
 	Account Account `json:"account"`
-	APIKey  APIKey  `json:"apiKey"`
+	// Its first API key (the secret is in `secret`).
+	APIKey APIKey `json:"apiKey"`
 	// The new key itself. Shown this once: store it now.
 	Secret string `json:"secret"`
 }
@@ -1183,7 +1395,8 @@ type CreateAccountResult struct {
 // A chunk of a knowledge document that matched a search.
 type SearchAgentKnowledgeResultItemsItem struct {
 	// The document (`doc_…`).
-	DocumentID    string `json:"documentId"`
+	DocumentID string `json:"documentId"`
+	// The document's title.
 	DocumentTitle string `json:"documentTitle"`
 	// The chunk's position in its document (0 first).
 	Chunk int `json:"chunk"`
@@ -1199,47 +1412,60 @@ type SearchAgentKnowledgeResultItemsItem struct {
 
 // The chunks of an agent's knowledge best matching a query, best first.
 type SearchAgentKnowledgeResult struct {
-	// How a knowledge search ranked its chunks.
-	Ranking string                                `json:"ranking"`
-	Items   []SearchAgentKnowledgeResultItemsItem `json:"items"`
+	// How the chunks were ranked: full_text, or hybrid with an embedding model.
+	Ranking string `json:"ranking"`
+	// The matching chunks, best first (empty when none match).
+	Items []SearchAgentKnowledgeResultItemsItem `json:"items"`
 }
 
+// What was detached: a document from an agent.
 type DetachKnowledgeResult struct {
+	// The agent that no longer reads the document.
 	AgentID string `json:"agentId"`
 	// The document, which stays in the account.
 	DocumentID string `json:"documentId"`
-	Detached   bool   `json:"detached"`
+	// Always true.
+	Detached bool `json:"detached"`
 }
 
 // A document of your account, chunked and indexed for search. Documents of a character (characterId set) are made from its knowledge entries and managed by OrionOS: read-only through the API.
 type GetKnowledgeDocumentResult struct {
-	ID    string `json:"id"`
+	// The document's ID (`doc_…`).
+	ID string `json:"id"`
+	// Its title: as uploaded, else its first Markdown heading or first line.
 	Title string `json:"title"`
-	// markdown: headings start sections (chunks never span two); text: paragraphs only.
+	// How it was split into chunks: markdown or text.
 	Format string `json:"format"`
 	// The text search configuration its chunks are indexed with.
 	Language string `json:"language"`
 	// SHA-256 (hex) of format, language and content: a re-upload of the same is the same document.
 	ContentHash string `json:"contentHash"`
 	// UTF-8 bytes of the content.
-	SizeBytes  int `json:"sizeBytes"`
+	SizeBytes int `json:"sizeBytes"`
+	// How many chunks it was split into.
 	ChunkCount int `json:"chunkCount"`
 	// Estimated tokens of all its chunks.
-	TokenCount int               `json:"tokenCount"`
-	Metadata   map[string]string `json:"metadata"`
+	TokenCount int `json:"tokenCount"`
+	// Your own string pairs, as uploaded; {} when none.
+	Metadata map[string]string `json:"metadata"`
 	// The character whose knowledge entries this is (managed by OrionOS, read-only); null for an uploaded document.
 	CharacterID *string `json:"characterId"`
 	// The agents it is attached to (agents using its character read it too).
-	AgentIds  []string `json:"agentIds"`
-	CreatedAt string   `json:"createdAt"`
-	UpdatedAt string   `json:"updatedAt"`
-	Content   string   `json:"content"`
+	AgentIds []string `json:"agentIds"`
+	// When it was uploaded.
+	CreatedAt string `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt string `json:"updatedAt"`
+	// The whole text as uploaded.
+	Content string `json:"content"`
 }
 
+// What was deleted: a document with its chunks.
 type DeleteKnowledgeDocumentResult struct {
 	// The ID of the deleted document.
-	ID      string `json:"id"`
-	Deleted bool   `json:"deleted"`
+	ID string `json:"id"`
+	// Always true.
+	Deleted bool `json:"deleted"`
 }
 
 // One passage of a document, in order; `text` is exactly the content from startOffset to endOffset.
@@ -1248,10 +1474,12 @@ type ListKnowledgeChunksItem struct {
 	Position int `json:"position"`
 	// The Markdown headings it sits under ("Setup > Linux").
 	Heading *string `json:"heading"`
-	Text    string  `json:"text"`
+	// The passage's text.
+	Text string `json:"text"`
 	// Where it starts in the content (UTF-16 code units).
 	StartOffset int `json:"startOffset"`
-	EndOffset   int `json:"endOffset"`
+	// Where it ends in the content (UTF-16 code units, excluded).
+	EndOffset int `json:"endOffset"`
 	// Estimated tokens.
 	TokenCount int `json:"tokenCount"`
 }
@@ -1264,7 +1492,9 @@ type DeleteMCPServerResult struct {
 	Deleted bool `json:"deleted"`
 }
 
+// What was disabled: an agent's use of an MCP server.
 type DisableMCPServerResult struct {
+	// The agent (`agt_…`).
 	AgentID string `json:"agentId"`
 	// The server the agent no longer uses (it stays registered).
 	MCPServerID string `json:"mcpServerId"`

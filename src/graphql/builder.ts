@@ -9,6 +9,7 @@ import { forbidden } from '../errors.js';
 import { typeOfId } from '../ids.js';
 import { keyRequired } from '../services/api-keys.js';
 import type { Scope } from '../services/scopes.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
 import { parseTimestamp } from '../services/validation.js';
 import type { GraphQLContext } from './context.js';
 
@@ -72,10 +73,16 @@ export const builder = new SchemaBuilder<{
     // the very string a REST client sees.
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => ({ typename: typeOfId(globalID) ?? 'Unknown', id: globalID }),
-    nodesOnConnection: true,
+    nodesOnConnection: { description: 'The page’s items in list order: the edges’ nodes, without their cursors.' },
     nodesQueryOptions: false,
+    nodeTypeOptions: {
+      description:
+        'An object with a globally unique ID whose prefix names its type (`agt_…` agent, `msg_…` message, …): `node(id:)` fetches any of them. The IDs are the very strings REST returns.',
+    },
+    idFieldOptions: { description: 'Globally unique ID, prefixed by type (e.g. `agt_…`): the same string as `id` in REST.' },
     nodeQueryOptions: {
       description: 'Any object by its ID (agt_…, acc_…); null for an ID that is unknown, not a Node or not yours.',
+      args: { id: { description: 'Any ID a REST or GraphQL answer gave you (`agt_…`, `msg_…`, …).' } },
       resolve: async (_root, { id }, ctx, _info, resolveNode) => {
         const auth = requireKey(ctx);
         const typename = id.typename;
@@ -88,6 +95,24 @@ export const builder = new SchemaBuilder<{
     },
     cursorType: 'String',
     clientMutationId: 'omit',
+    pageInfoTypeOptions: {
+      description: 'Where a page of a connection sits in its list: the cursors of its first and last items, and whether more lie beyond them.',
+    },
+    hasNextPageFieldOptions: { description: 'True when items follow this page: ask for them with `first` and `after: endCursor`.' },
+    hasPreviousPageFieldOptions: { description: 'True when items precede this page: ask for them with `last` and `before: startCursor`.' },
+    startCursorFieldOptions: { description: 'The cursor of the page’s first item; null for an empty page.' },
+    endCursorFieldOptions: { description: 'The cursor of the page’s last item; null for an empty page.' },
+    pageInfoFieldOptions: { description: 'The cursors of this page’s ends and whether more items lie beyond them.' },
+    edgesFieldOptions: { description: 'The page’s items in list order, each with its cursor.' },
+    cursorFieldOptions: { description: 'This item’s cursor (opaque): pass it as `after` or `before` to page from here.' },
+    firstArgOptions: {
+      description: `Cursor paging: at most this many items from the start of the list, or after \`after\` (0–${MAX_PAGE_SIZE}; ${DEFAULT_PAGE_SIZE} when only \`after\` is given). Not with \`last\`, \`page\` or \`limit\`.`,
+    },
+    afterArgOptions: { description: 'Cursor paging: start after the item with this cursor (an `endCursor` or edge `cursor` of this list).' },
+    lastArgOptions: {
+      description: `Cursor paging: at most this many items from the end of the list, or before \`before\` (0–${MAX_PAGE_SIZE}; ${DEFAULT_PAGE_SIZE} when only \`before\` is given). Not with \`first\`, \`page\` or \`limit\`.`,
+    },
+    beforeArgOptions: { description: 'Cursor paging: end before the item with this cursor (a `startCursor` or edge `cursor` of this list).' },
   },
   prisma: {
     // The client is replaced per request through the context (see `client` below).
@@ -156,6 +181,10 @@ builder.scalarType('JSON', {
   },
 });
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+builder.queryType({ description: 'Reads. Every field needs an API key (`Authorization: Bearer …`) and answers only your account’s data.' });
+builder.mutationType({
+  description: 'Writes (over POST only). An `Idempotency-Key` header makes a retry answer the first result instead of writing again.',
+});
+builder.subscriptionType({
+  description: 'Streams over Server-Sent Events (or WebSocket): a sent message’s reply as it is written, and conversation exports in chunks.',
+});

@@ -6,10 +6,12 @@ export const PaginationRef = builder
   .implement({
     description: 'Page-number view of a list, the same object REST list routes return.',
     fields: (t) => ({
-      currentPage: t.exposeInt('currentPage'),
-      totalPages: t.exposeInt('totalPages'),
-      totalItems: t.exposeInt('totalItems'),
-      itemsPerPage: t.exposeInt('itemsPerPage'),
+      currentPage: t.exposeInt('currentPage', {
+        description: 'The number of this page, from 1 (with cursor paging: the page these items would be on at this page size).',
+      }),
+      totalPages: t.exposeInt('totalPages', { description: 'How many pages of itemsPerPage the whole list makes (0 for an empty list).' }),
+      totalItems: t.exposeInt('totalItems', { description: 'How many items the whole list has, across all pages.' }),
+      itemsPerPage: t.exposeInt('itemsPerPage', { description: 'The page size: `limit`, `first` or `last` as given, else 20.' }),
     }),
   });
 
@@ -41,9 +43,30 @@ export function toConnection<T extends { id: string }>(page: Page<T>): Connectio
 }
 
 /** The fields every connection adds to Relay's: `totalCount` and `pagination`. */
-export const connectionExtras = {
+const connectionExtras = {
   fields: (t: any) => ({
-    totalCount: t.int({ resolve: (c: ConnectionWithPage<unknown>) => c.totalCount }),
-    pagination: t.field({ type: PaginationRef, resolve: (c: ConnectionWithPage<unknown>) => c.pagination }),
+    totalCount: t.int({
+      description: 'How many items the whole list has, across all pages (the same as pagination.totalItems).',
+      resolve: (c: ConnectionWithPage<unknown>) => c.totalCount,
+    }),
+    pagination: t.field({
+      type: PaginationRef,
+      description: 'This page as page numbers: the `pagination` object of the REST list response.',
+      resolve: (c: ConnectionWithPage<unknown>) => c.pagination,
+    }),
   }),
 };
+
+/** The options of a connection type `name` listing `items` ("agents"): its description and extra fields. */
+export function connectionOf(name: string, items: string) {
+  return {
+    name,
+    description: `A page of ${items}. Page with first/after or last/before (Relay cursors) or with page/limit; totalCount and pagination describe the whole list.`,
+    ...connectionExtras,
+  };
+}
+
+/** The options of the edge type of a connection of `item`s ("agent"). */
+export function edgeOf(item: string) {
+  return { description: `One ${item} of a page, with its cursor.`, nodeField: { description: `The ${item}.` } };
+}

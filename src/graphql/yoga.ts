@@ -145,6 +145,9 @@ export function createOrionYoga(deps: {
       title: 'OrionOS GraphQL explorer',
       defaultQuery: GRAPHIQL_EXAMPLE,
       headers: JSON.stringify({ Authorization: 'Bearer orn_live_...' }, null, 2),
+      // Without it GraphiQL's introspection leaves deprecated arguments out: its docs would not
+      // show them, and its editor would flag an older client's query as invalid.
+      inputValueDeprecation: true,
     },
     // Every asset from this server: no CDN, nothing inline (graphql/graphiql.ts).
     renderGraphiQL: renderGraphiQLPage,

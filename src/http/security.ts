@@ -49,6 +49,10 @@ export function corsPolicy(origins: string[]): RequestHandler | undefined {
       'X-RateLimit-Reset',
       'Retry-After',
       'Idempotent-Replayed',
+      // Something the request used is on its way out (src/rest/deprecation.ts).
+      'Deprecation',
+      'Sunset',
+      'Link',
     ],
     maxAge: 600,
   });

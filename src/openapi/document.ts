@@ -1,14 +1,14 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { getOperationAST, type GraphQLSchema } from 'graphql';
+import { releasedVersion } from '../contract/version.js';
+import { deprecationReason } from '../deprecations.js';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { schema as graphqlSchema } from '../graphql/schema.js';
 import { prefixOfType } from '../ids.js';
-import { PROJECT_ROOT } from '../paths.js';
 import { allowHeader } from '../rest/allowed-methods.js';
 import { routes as restRoutes, type RestRoute } from '../rest/routes.js';
 import { SCOPES } from '../services/scopes.js';
 import { ERROR_DOCS, errorComponentName, errorObjectSchema } from './errors.js';
+import { addExamples } from './examples.js';
 import { GraphQLJsonSchemas } from './graphql-json-schema.js';
 import { PARAM_REFINEMENTS, REFINEMENTS, ROUTE_DOCS, TAGS, scopesOf, type RouteDoc } from './route-docs.js';
 
@@ -325,12 +325,15 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       if (paramSchema.type !== expected) {
         throw new Error(`OpenAPI: ${routeKey(route)} reads ?${param} as ${kind}, but $${param} is ${String(variable.type)}`);
       }
+      const deprecation = route.deprecatedQuery?.[param];
+      const text = [description, deprecation && `**Deprecated.** ${deprecationReason(deprecation)}`].filter(Boolean).join(' ');
       parameters.push({
         name: param,
         in: 'query',
         required: variable.required,
-        ...(description ? { description } : {}),
+        ...(text ? { description: text } : {}),
         schema: paramSchema,
+        ...(deprecation ? { deprecated: true } : {}),
       });
     }
     parameters.push(ref('parameters', 'XRequestId'));
@@ -388,13 +391,15 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       };
     }
     Object.assign(responses, errorResponses(route, doc));
+    addDeprecationHeaders(route, responses);
     // Any other method on this path (the path item's description lists the allowed ones).
     responses['405'] = ref('responses', 'MethodNotAllowed');
 
     const operation: OperationObject = {
       operationId,
       summary: doc.summary,
-      description: `${doc.description}\n\nNeeds ${scopeList(doc)}.`,
+      description: `${doc.description}\n\nNeeds ${scopeList(doc)}.${route.deprecated ? `\n\n**Deprecated.** ${deprecationReason(route.deprecated)}` : ''}`,
+      ...(route.deprecated ? { deprecated: true } : {}),
       tags: [doc.tag],
       security: [{ [SECURITY_SCHEME]: scopesOf(doc) }],
       parameters,
@@ -421,11 +426,11 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
   const generated = { ...generator.components, ...extraSchemas };
   const reachable = reachableSchemas(paths, generated);
   const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
-  return {
+  const document: OpenApiDocument = {
     openapi: '3.1.0',
     info: {
       title: 'OrionOS API',
-      version: packageVersion(),
+      version: releasedVersion(),
       description: infoDescription(codes),
     },
     servers: [{ url: '/', description: 'This server' }],
@@ -466,6 +471,8 @@ export function buildOpenApiDocument(options: BuildOptions = {}): OpenApiDocumen
       },
     },
   };
+  addExamples(document);
+  return document;
 }
 
 /** A file streamed as it is read (a `download` route): its media types, as the route's docs say. */
@@ -562,9 +569,36 @@ function sortedObject<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+/**
+ * The `Deprecation`, `Sunset` and `Link` headers of a route, or of a route's parameter, on its way
+ * out (src/rest/deprecation.ts): always on the success answers of a deprecated route; otherwise
+ * only when the request used the deprecated parameter.
+ */
+function addDeprecationHeaders(route: RestRoute, responses: Record<string, ResponseObject | Reference>) {
+  if (!route.deprecated && !Object.keys(route.deprecatedQuery ?? {}).length) return;
+  const when = route.deprecated ? 'The route is deprecated' : `Sent when the request used a deprecated parameter (${Object.keys(route.deprecatedQuery!).map((p) => `\`${p}\``).join(', ')})`;
+  for (const [status, response] of Object.entries(responses)) {
+    if ('$ref' in response) continue;
+    const required = Boolean(route.deprecated) && Number(status) < 300;
+    response.headers = {
+      ...response.headers,
+      Deprecation: {
+        description: `${when}: when it was deprecated, as \`@\` and Unix seconds (RFC 9745).`,
+        required,
+        schema: { type: 'string', pattern: '^@\\d+$' },
+      },
+      Sunset: {
+        description: `${when}: from when it may be removed, as an HTTP date (RFC 8594).`,
+        required,
+        schema: { type: 'string' },
+      },
+      Link: {
+        description: `${when}: where to read about it (\`rel="deprecation"\`).`,
+        required,
+        schema: { type: 'string' },
+      },
+    };
+  }
 }
 
 function infoDescription(codes: ErrorCode[]): string {

@@ -69,10 +69,12 @@ export function orNull(schema: JsonSchema): JsonSchema {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     if (types.includes('null')) return schema;
     const result: JsonSchema = { ...schema, type: [...types, 'null'] };
-    if (schema.enum) result.enum = [...schema.enum, null];
+    if (schema.enum && !schema.enum.includes(null)) result.enum = [...schema.enum, null];
     return result;
   }
   const { description, ...rest } = schema;
+  // `{}` (the JSON scalar) already accepts null.
+  if (Object.keys(rest).length === 0) return schema;
   return { ...(description ? { description } : {}), anyOf: [rest, { type: 'null' }] };
 }
 

@@ -53,11 +53,15 @@ export type ParameterObject = {
   required?: boolean;
   schema: JsonSchema;
   example?: unknown;
+  deprecated?: boolean;
 };
+
+export type ExampleObject = { summary?: string; description?: string; value: unknown };
 
 export type MediaTypeObject = {
   schema: JsonSchema;
   example?: unknown;
+  examples?: Record<string, ExampleObject | Reference>;
   /** Extension: the Server-Sent Events of a `text/event-stream` answer, event name → data schema. */
   'x-orion-events'?: Record<string, JsonSchema>;
 };
@@ -83,6 +87,7 @@ export type OperationObject = {
   parameters: Array<ParameterObject | Reference>;
   requestBody?: RequestBodyObject;
   responses: Record<string, ResponseObject | Reference>;
+  deprecated?: boolean;
   /** Extension: the GraphQL operation that serves this route. */
   'x-graphql-operation': string;
 };
@@ -105,5 +110,6 @@ export type OpenApiDocument = {
     parameters: Record<string, ParameterObject>;
     headers: Record<string, HeaderObject>;
     responses: Record<string, ResponseObject>;
+    examples?: Record<string, ExampleObject>;
   };
 };

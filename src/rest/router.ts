@@ -7,6 +7,7 @@ import { MAX_PAGE_SIZE } from '../services/pagination.js';
 import type { OrionYoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
 import { otherMethods } from './allowed-methods.js';
+import { deprecationNotice } from './deprecation.js';
 import { sendData, sendError } from './envelope.js';
 import { executeOperation, subscribeOperation } from './executor.js';
 import { routes, type RestRoute } from './routes.js';
@@ -310,7 +311,10 @@ export function createRestRouter(yoga: OrionYoga, options: RestOptions): Router 
   for (const [path, pathRoutes] of byPath) {
     const chain = router.route(path);
     for (const r of pathRoutes) {
-      chain[r.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](handler(yoga, r, options));
+      const notice = deprecationNotice(r);
+      const method = r.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      if (notice) chain[method](notice, handler(yoga, r, options));
+      else chain[method](handler(yoga, r, options));
     }
     chain.all(otherMethods(pathRoutes.map((r) => r.method), `/v1${path}`));
   }

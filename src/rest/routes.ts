@@ -1,4 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { Deprecation } from '../deprecations.js';
 import {
   CreateAccountDocument,
   CreateAgentDocument,
@@ -113,6 +114,13 @@ export type RestRoute = {
    * is false (the same thing already existed), the answer is 200 instead of `status`.
    */
   createdFlag?: string;
+  /**
+   * The route is on its way out (an entry of DEPRECATIONS, src/deprecations.ts): `deprecated:
+   * true` in OpenAPI, and every answer carries the `Deprecation`, `Sunset` and `Link` headers.
+   */
+  deprecated?: Deprecation;
+  /** Query parameters on their way out: the same, for the answers of requests that send them. */
+  deprecatedQuery?: Record<string, Deprecation>;
 };
 
 const route = (r: Omit<RestRoute, 'status' | 'body' | 'query'> & Partial<RestRoute>): RestRoute => ({

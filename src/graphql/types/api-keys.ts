@@ -3,7 +3,7 @@ import type { PageArgs } from '../../services/pagination.js';
 import { SCOPES } from '../../services/scopes.js';
 import type { GraphQLContext } from '../context.js';
 import { builder, requireKey } from '../builder.js';
-import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+import { connectionOf, edgeOf, pageArgs, toConnection } from '../pagination.js';
 import { ApiKeyRef, KeyEnvironment } from './account.js';
 
 function callerOf(ctx: GraphQLContext): Caller {
@@ -12,6 +12,7 @@ function callerOf(ctx: GraphQLContext): Caller {
 }
 
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  description: 'A new API key for your account.',
   fields: (t) => ({
     name: t.string({ required: true, description: '1–100 characters.' }),
     scopes: t.stringList({ required: true, description: `A subset of your own key’s scopes: ${SCOPES.join(', ')}.` }),
@@ -21,6 +22,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
 });
 
 const RotateApiKeyInput = builder.inputType('RotateApiKeyInput', {
+  description: 'How a rotation treats the old secret.',
   fields: (t) => ({
     gracePeriodSeconds: t.int({
       description: `How long the old secret keeps working: default ${ROTATION_GRACE.defaultSeconds} (24 h), at most ${ROTATION_GRACE.maxSeconds} (7 days).`,
@@ -31,8 +33,9 @@ const RotateApiKeyInput = builder.inputType('RotateApiKeyInput', {
 const CreatedApiKey = builder
   .objectRef<Awaited<ReturnType<typeof createKeyForCaller>>>('CreatedApiKey')
   .implement({
+    description: 'A new API key and its secret, shown this once.',
     fields: (t) => ({
-      apiKey: t.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }),
+      apiKey: t.field({ type: ApiKeyRef, description: 'The new key (its secret is in `secret`).', resolve: (p) => p.apiKey }),
       secret: t.exposeString('secret', { description: 'The new key itself. Shown this once: store it now.' }),
     }),
   });
@@ -40,8 +43,9 @@ const CreatedApiKey = builder
 const RotatedApiKey = builder
   .objectRef<Awaited<ReturnType<typeof rotateKey>>>('RotatedApiKey')
   .implement({
+    description: 'A rotated API key: a new key with the same name and scopes, and the old one, which expires after the grace period.',
     fields: (t) => ({
-      apiKey: t.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }),
+      apiKey: t.field({ type: ApiKeyRef, description: 'The new key (rotatedFromId names the old one).', resolve: (p) => p.apiKey }),
       secret: t.exposeString('secret', { description: 'The new secret. Shown this once: store it now.' }),
       previousKey: t.field({
         type: ApiKeyRef,
@@ -61,7 +65,8 @@ builder.queryFields((t) => ({
       resolve: async (_root, args, ctx) =>
         toConnection(await listKeys(ctx.prisma, callerOf(ctx).accountId, args as PageArgs)) as never,
     },
-    { name: 'ApiKeyConnection', ...connectionExtras },
+    connectionOf('ApiKeyConnection', 'API keys'),
+    edgeOf('API key'),
   ),
 }));
 
@@ -70,14 +75,14 @@ builder.mutationFields((t) => ({
     type: CreatedApiKey,
     description: 'A new key for your account, with at most the scopes of the key creating it.',
     authScopes: { scope: 'keys:manage' },
-    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'The new key.' }) },
     resolve: (_root, { input }, ctx) => createKeyForCaller(ctx.prisma, callerOf(ctx), input, ctx.idempotency?.commit),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
     description: 'Revokes a key at once: every later request with it is refused. Only a key holding every scope of the revoked one may.',
     authScopes: { scope: 'keys:manage' },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The key’s ID (`key_…`), not its secret.' }) },
     resolve: async (_root, { id }, ctx) => {
       const key = await revokeKey(ctx.prisma, callerOf(ctx), String(id), ctx.idempotency?.commit);
       await ctx.keyCache.invalidateKey(key.id);
@@ -88,7 +93,10 @@ builder.mutationFields((t) => ({
     type: RotatedApiKey,
     description: 'Issues a new secret; the old one keeps working for the grace period.',
     authScopes: { scope: 'keys:manage' },
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: RotateApiKeyInput }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The key’s ID (`key_…`), not its secret.' }),
+      input: t.arg({ type: RotateApiKeyInput, description: 'The grace period; omitted: the default.' }),
+    },
     resolve: async (_root, { id, input }, ctx) => {
       const rotated = await rotateKey(ctx.prisma, callerOf(ctx), String(id), input ?? {}, ctx.idempotency?.commit);
       await ctx.keyCache.invalidateKey(rotated.previousKey.id);

@@ -56,8 +56,8 @@ builder.subscriptionFields((t) => ({
       'A conversation as a file, in chunks, read from the database a page at a time as the client takes them (REST: GET /v1/conversations/{conversationId}/export). Holds the turns made before the export started.',
     authScopes: { scope: 'conversations:read' },
     args: {
-      conversationId: t.arg.id({ required: true }),
-      format: t.arg({ type: ExportFormatEnum, required: false, defaultValue: 'jsonl' }),
+      conversationId: t.arg.id({ required: true, description: 'The conversation (`cnv_…`).' }),
+      format: t.arg({ type: ExportFormatEnum, required: false, defaultValue: 'jsonl', description: 'jsonl (the default) or markdown.' }),
     },
     subscribe: async (_root, { conversationId, format }, ctx) =>
       events(await exportConversation(ctx.prisma, accountOf(ctx), String(conversationId), format ?? EXPORT_FORMATS[0])),
@@ -68,7 +68,7 @@ builder.subscriptionFields((t) => ({
     description:
       'Every conversation of an agent as one JSON Lines file, in chunks: each conversation’s line, then its turns’ lines, oldest first (REST: GET /v1/agents/{agentId}/conversations/export).',
     authScopes: { scope: 'conversations:read' },
-    args: { agentId: t.arg.id({ required: true }) },
+    args: { agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }) },
     subscribe: async (_root, { agentId }, ctx) =>
       events(await exportAgentConversations(ctx.prisma, accountOf(ctx), String(agentId))),
     resolve: (chunk: ExportChunk) => chunk,

@@ -1,13 +1,19 @@
 import { SEARCH_LIMITS, SNIPPET_MARKS, type ConversationMatch, type SearchedConversation } from '../../services/conversation-search.js';
 import { builder } from '../builder.js';
 
-const MatchRole = builder.enumType('ConversationMatchRole', { values: ['user', 'agent'] as const });
+const MatchRole = builder.enumType('ConversationMatchRole', {
+  description: 'Who wrote the matched message.',
+  values: {
+    user: { description: 'The end user.' },
+    agent: { description: 'The agent (a reply).' },
+  } as const,
+});
 
 const ConversationMatchRef = builder.objectRef<ConversationMatch>('ConversationMatch').implement({
   description: 'The message of a conversation that best matched a search’s `q`.',
   fields: (t) => ({
-    messageId: t.exposeID('messageId'),
-    role: t.expose('role', { type: MatchRole }),
+    messageId: t.exposeID('messageId', { description: 'The matched message (`msg_…`).' }),
+    role: t.expose('role', { type: MatchRole, description: 'Who wrote it: user or agent.' }),
     snippet: t.exposeString('snippet', {
       description: `Plain text (not HTML) around the matched words, each marked ${SNIPPET_MARKS.start}like this${SNIPPET_MARKS.stop}: up to about 35 words of the message around its best matching words.`,
     }),

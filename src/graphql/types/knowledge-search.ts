@@ -22,7 +22,7 @@ const KnowledgeSearchHit = builder.objectRef<RetrievedChunk>('KnowledgeSearchHit
   description: 'A chunk of a knowledge document that matched a search.',
   fields: (t) => ({
     documentId: t.exposeID('documentId', { description: 'The document (`doc_…`).' }),
-    documentTitle: t.exposeString('documentTitle'),
+    documentTitle: t.exposeString('documentTitle', { description: 'The document’s title.' }),
     chunk: t.int({ description: 'The chunk’s position in its document (0 first).', resolve: (c) => c.position }),
     heading: t.exposeString('heading', { nullable: true, description: 'The Markdown headings the chunk sits under ("Setup > Linux"), if any.' }),
     text: t.exposeString('text', { description: 'The chunk’s whole text.' }),
@@ -36,8 +36,8 @@ const KnowledgeSearchHit = builder.objectRef<RetrievedChunk>('KnowledgeSearchHit
 const KnowledgeSearch = builder.objectRef<KnowledgeSearchResult>('KnowledgeSearch').implement({
   description: 'The chunks of an agent’s knowledge best matching a query, best first.',
   fields: (t) => ({
-    ranking: t.field({ type: KnowledgeRanking, resolve: (r) => r.ranking }),
-    items: t.field({ type: [KnowledgeSearchHit], resolve: (r) => r.chunks }),
+    ranking: t.field({ type: KnowledgeRanking, description: 'How the chunks were ranked: full_text, or hybrid with an embedding model.', resolve: (r) => r.ranking }),
+    items: t.field({ type: [KnowledgeSearchHit], description: 'The matching chunks, best first (empty when none match).', resolve: (r) => r.chunks }),
   }),
 });
 
@@ -47,7 +47,7 @@ builder.prismaObjectFields('Agent', (t) => ({
     description: `Search the agent’s knowledge (the documents attached to it and its character’s): \`q\` 1–${L.q} characters (trimmed), \`limit\` 1–${L.limit} (default ${L.defaultLimit}). Needs knowledge:read as well as agents:read.`,
     authScopes: { scope: 'knowledge:read' },
     args: {
-      q: t.arg.string({ required: true }),
+      q: t.arg.string({ required: true, description: `What to look for, in words (1–${L.q} characters, trimmed).` }),
       limit: t.arg.int({ description: `1–${L.limit}, default ${L.defaultLimit}.` }),
     },
     resolve: (agent, args, ctx) =>

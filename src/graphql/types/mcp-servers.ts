@@ -20,7 +20,7 @@ import {
 import type { PageArgs } from '../../services/pagination.js';
 import type { GraphQLContext } from '../context.js';
 import { builder, requireKey } from '../builder.js';
-import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+import { connectionOf, edgeOf, pageArgs, toConnection } from '../pagination.js';
 import { AgentRef } from './agent.js';
 
 const read = { scope: 'agents:read' } as const;
@@ -71,7 +71,7 @@ const McpServerErrorRef = builder.objectRef<McpServerError>('McpServerError').im
 export const McpServerRef = builder.prismaNode('McpServer', {
   description:
     'An MCP server (`mcs_…`) your account registered: a source of tools (Streamable HTTP transport). OrionOS lists its tools when it is created, when its url, headers or timeoutMs change, and on refresh; agents use them after enableMcpServer. Header values are never readable: only their names.',
-  id: { field: 'id' },
+  id: { field: 'id', description: 'The MCP server’s ID (`mcs_…`).' },
   nullable: true,
   // node(id:) only finds servers of the caller's account.
   findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
@@ -100,8 +100,8 @@ export const McpServerRef = builder.prismaNode('McpServer', {
       description: 'Why the last listing failed; null after one that worked.',
       resolve: (server) => (server.lastError as McpServerError | null) ?? null,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it or its tool listing last changed.' }),
   }),
 });
 
@@ -109,7 +109,7 @@ const AgentMcpServerRef = builder.objectRef<AgentMcpServerWithServer>('AgentMcpS
   description: 'An MCP server an agent uses: all its tools, or those named.',
   fields: (t) => ({
     mcpServerId: t.exposeID('mcpServerId', { description: 'The server’s ID (`mcs_…`).' }),
-    agentId: t.exposeID('agentId'),
+    agentId: t.exposeID('agentId', { description: 'The agent (`agt_…`).' }),
     tools: t.stringList({
       nullable: true,
       description: 'The tools of the server the agent may call; null for all of them, including those it offers later.',
@@ -179,17 +179,19 @@ const DeleteMcpServerPayload = builder.objectRef<{ deletedId: string; deleted: b
 });
 
 const EnableMcpServerPayload = builder.objectRef<EnabledMcpServer>('EnableMcpServerPayload').implement({
+  description: 'The agent’s use of the server, and whether it is new.',
   fields: (t) => ({
     agentMcpServer: t.field({ type: AgentMcpServerRef, description: 'The server as the agent now uses it.', resolve: (r) => r.agentMcpServer }),
-    created: t.exposeBoolean('created', { description: 'true when the agent did not use the server before; false when its selection was replaced.' }),
+    created: t.exposeBoolean('created', { description: 'True when the agent did not use the server before; false when its selection was replaced.' }),
   }),
 });
 
 const DisableMcpServerPayload = builder
   .objectRef<{ agentId: string; mcpServerId: string; disabled: boolean }>('DisableMcpServerPayload')
   .implement({
+    description: 'What was disabled: an agent’s use of an MCP server.',
     fields: (t) => ({
-      agentId: t.exposeID('agentId'),
+      agentId: t.exposeID('agentId', { description: 'The agent (`agt_…`).' }),
       mcpServerId: t.exposeID('mcpServerId', { description: 'The server the agent no longer uses (it stays registered).' }),
       disabled: t.exposeBoolean('disabled', { description: 'Always true.' }),
     }),
@@ -213,7 +215,8 @@ builder.queryFields((t) => ({
       args: pageArgs(t),
       resolve: async (_root, args, ctx) => toConnection(await listMcpServers(ctx.prisma, accountOf(ctx), args as PageArgs)) as never,
     },
-    { name: 'McpServerConnection', ...connectionExtras },
+    connectionOf('McpServerConnection', 'MCP servers'),
+    edgeOf('MCP server'),
   ),
 }));
 
@@ -224,7 +227,7 @@ builder.mutationFields((t) => ({
     description:
       'Registers an MCP server and lists its tools. A server that cannot be listed is registered all the same, with status `error` and `lastError`.',
     authScopes: write,
-    args: { input: t.arg({ type: CreateMcpServerInput, required: true }) },
+    args: { input: t.arg({ type: CreateMcpServerInput, required: true, description: 'The server.' }) },
     resolve: (_root, { input }, ctx) => createMcpServer(ctx.prisma, ctx.serverKey, rulesOf(ctx), accountOf(ctx), input, ctx.idempotency?.commit),
   }),
   updateMcpServer: t.field({
@@ -232,7 +235,7 @@ builder.mutationFields((t) => ({
     nullable: false,
     description: 'Changes an MCP server: each field given replaces the stored one. A change of url, headers or timeoutMs lists its tools again.',
     authScopes: write,
-    args: { id: mcpServerIdArg(t), input: t.arg({ type: UpdateMcpServerInput, required: true }) },
+    args: { id: mcpServerIdArg(t), input: t.arg({ type: UpdateMcpServerInput, required: true, description: 'The changes.' }) },
     resolve: (_root, { id, input }, ctx) =>
       updateMcpServer(ctx.prisma, ctx.serverKey, rulesOf(ctx), accountOf(ctx), String(id), input as Record<string, unknown>, ctx.idempotency?.commit),
   }),
@@ -259,7 +262,11 @@ builder.mutationFields((t) => ({
     description:
       'The agent uses the MCP server: all its tools, or those named (which must be in its `tools`; INVALID_REQUEST names the others). Replaces the agent’s selection for that server.',
     authScopes: write,
-    args: { agentId: t.arg.id({ required: true }), mcpServerId: mcpServerIdArg(t), input: t.arg({ type: EnableMcpServerInput }) },
+    args: {
+      agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }),
+      mcpServerId: mcpServerIdArg(t),
+      input: t.arg({ type: EnableMcpServerInput, description: 'Which tools; omitted: all of them.' }),
+    },
     resolve: (_root, { agentId, mcpServerId, input }, ctx) =>
       enableMcpServer(ctx.prisma, accountOf(ctx), String(agentId), String(mcpServerId), input ?? {}, ctx.idempotency?.commit),
   }),
@@ -267,7 +274,7 @@ builder.mutationFields((t) => ({
     type: DisableMcpServerPayload,
     description: 'The agent stops using the MCP server (NOT_FOUND when it does not use it); the server stays registered.',
     authScopes: write,
-    args: { agentId: t.arg.id({ required: true }), mcpServerId: mcpServerIdArg(t) },
+    args: { agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }), mcpServerId: mcpServerIdArg(t) },
     resolve: async (_root, { agentId, mcpServerId }, ctx) => {
       await disableMcpServer(ctx.prisma, accountOf(ctx), String(agentId), String(mcpServerId), ctx.idempotency?.commit);
       return { agentId: String(agentId), mcpServerId: String(mcpServerId), disabled: true };

@@ -14,7 +14,7 @@ const PluginToolRef = builder.objectRef<ToolDefinition>('PluginTool').implement(
   description: 'A built-in tool of a plugin, as the model sees it.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'What the model calls it.' }),
-    description: t.exposeString('description'),
+    description: t.exposeString('description', { description: 'What it does, as the model reads it.' }),
     parameters: t.field({
       type: 'JSONObject',
       description: 'The JSON Schema (an object schema) its arguments satisfy.',
@@ -29,8 +29,8 @@ export const PluginRef = builder.objectRef<PluginDefinition>('Plugin').implement
   fields: (t) => ({
     // Not a Node: its ID is a catalog name (`time`), not a global one.
     pluginId: t.exposeString('id', { description: 'The plugin’s ID in the catalog (`time`, `calculator`, `http`).' }),
-    name: t.exposeString('name'),
-    description: t.exposeString('description'),
+    name: t.exposeString('name', { description: 'Its display name, e.g. "Time".' }),
+    description: t.exposeString('description', { description: 'What it gives an agent.' }),
     tools: t.field({ type: [PluginToolRef], description: 'Its built-in tools (none for `http`).', resolve: (p) => p.tools }),
     configSchema: t.field({
       type: 'JSONObject',
@@ -44,8 +44,8 @@ const AgentPluginRef = builder.objectRef<AgentPlugin>('AgentPlugin').implement({
   description: 'A plugin an agent has enabled, with its config.',
   fields: (t) => ({
     pluginId: t.exposeString('pluginId', { description: 'The catalog plugin’s ID.' }),
-    agentId: t.exposeID('agentId'),
-    plugin: t.field({ type: PluginRef, resolve: (row) => getPlugin(row.pluginId) }),
+    agentId: t.exposeID('agentId', { description: 'The agent (`agt_…`).' }),
+    plugin: t.field({ type: PluginRef, description: 'The catalog plugin.', resolve: (row) => getPlugin(row.pluginId) }),
     config: t.field({
       type: 'JSONObject',
       description: 'The config, validated against the plugin’s configSchema, defaults filled in.',
@@ -74,10 +74,11 @@ const EnablePluginInput = builder.inputType('EnablePluginInput', {
 const DisablePluginPayload = builder
   .objectRef<{ deletedId: string; agentId: string; deleted: boolean }>('DisablePluginPayload')
   .implement({
+    description: 'What was disabled: a plugin of an agent, with its config.',
     fields: (t) => ({
       deletedId: t.exposeString('deletedId', { description: 'The ID of the plugin disabled.' }),
-      agentId: t.exposeID('agentId'),
-      deleted: t.exposeBoolean('deleted'),
+      agentId: t.exposeID('agentId', { description: 'The agent (`agt_…`).' }),
+      deleted: t.exposeBoolean('deleted', { description: 'Always true.' }),
     }),
   });
 
@@ -92,7 +93,7 @@ builder.queryFields((t) => ({
     type: PluginRef,
     description: 'One catalog plugin (NOT_FOUND for an unknown ID).',
     authScopes: { scope: 'agents:read' },
-    args: { id: t.arg.string({ required: true }) },
+    args: { id: t.arg.string({ required: true, description: 'The plugin’s catalog ID, e.g. `time`.' }) },
     resolve: (_root, { id }) => getPlugin(id),
   }),
 }));
@@ -103,9 +104,9 @@ builder.mutationFields((t) => ({
     description: 'Enables a plugin for the agent with this config, or replaces the config of one it has enabled.',
     authScopes: { scope: 'agents:write' },
     args: {
-      agentId: t.arg.id({ required: true }),
-      pluginId: t.arg.string({ required: true }),
-      input: t.arg({ type: EnablePluginInput }),
+      agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }),
+      pluginId: t.arg.string({ required: true, description: 'The plugin’s catalog ID, e.g. `time`.' }),
+      input: t.arg({ type: EnablePluginInput, description: 'The config; omitted: the configSchema’s defaults.' }),
     },
     resolve: (_root, { agentId, pluginId, input }, ctx) =>
       enablePlugin(ctx.prisma, requireKey(ctx).account.id, String(agentId), pluginId, input?.config ?? undefined, ctx.idempotency?.commit),
@@ -114,7 +115,10 @@ builder.mutationFields((t) => ({
     type: DisablePluginPayload,
     description: 'Disables a plugin of the agent (NOT_FOUND when it is not enabled).',
     authScopes: { scope: 'agents:write' },
-    args: { agentId: t.arg.id({ required: true }), pluginId: t.arg.string({ required: true }) },
+    args: {
+      agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }),
+      pluginId: t.arg.string({ required: true, description: 'The plugin’s catalog ID, e.g. `time`.' }),
+    },
     resolve: async (_root, { agentId, pluginId }, ctx) => {
       await disablePlugin(ctx.prisma, requireKey(ctx).account.id, String(agentId), pluginId, ctx.idempotency?.commit);
       return { deletedId: pluginId, agentId: String(agentId), deleted: true };

@@ -11,13 +11,13 @@ import {
 import { rotateToolSecret } from '../../services/tools/tool-secret.js';
 import { notFound } from '../../errors.js';
 import { builder, requireKey } from '../builder.js';
-import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+import { connectionOf, edgeOf, pageArgs, toConnection } from '../pagination.js';
 import { AgentRef } from './agent.js';
 
 export const ToolRef = builder.prismaNode('Tool', {
   description:
     'A custom HTTP tool of an agent (offered to the model while the agent has the `http` plugin enabled): OrionOS POSTs the arguments to `url`, signed like a webhook with the agent’s tool secret, and hands the JSON answer back.',
-  id: { field: 'id' },
+  id: { field: 'id', description: 'The tool’s ID (`tol_…`).' },
   nullable: true,
   // node(id:) only finds tools of the caller's account.
   findUnique: (id, ctx) => ({ id, accountId: requireKey(ctx).account.id }),
@@ -32,8 +32,8 @@ export const ToolRef = builder.prismaNode('Tool', {
     }),
     url: t.exposeString('url', { description: 'Where the arguments are POSTed.' }),
     timeoutMs: t.exposeInt('timeoutMs', { description: 'How long a call may take.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -45,12 +45,13 @@ builder.objectFields(AgentRef, (t) => ({
       args: pageArgs(t),
       resolve: async (agent, args, ctx) => toConnection(await toolsOfAgent(ctx.prisma, agent.id, args as PageArgs)) as never,
     },
-    { name: 'ToolConnection', ...connectionExtras },
+    connectionOf('ToolConnection', 'an agent’s custom tools'),
+    edgeOf('tool'),
   ),
   tool: t.field({
     type: ToolRef,
     description: 'One custom tool of the agent (NOT_FOUND when the agent has none with this ID).',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The tool’s ID (`tol_…`).' }) },
     resolve: async (agent, { id }, ctx) => {
       const tool = await ctx.prisma.tool.findFirst({ where: { id: String(id), agentId: agent.id, accountId: agent.accountId } });
       if (!tool) throw notFound('Tool', String(id));
@@ -76,7 +77,10 @@ const toolInputFields = (t: any, required: boolean) => ({
   }),
 });
 
-const CreateToolInput = builder.inputType('CreateToolInput', { fields: (t) => toolInputFields(t, true) });
+const CreateToolInput = builder.inputType('CreateToolInput', {
+  description: 'A new custom tool: every field but timeoutMs is required.',
+  fields: (t) => toolInputFields(t, true),
+});
 
 const UpdateToolInput = builder.inputType('UpdateToolInput', {
   description: 'Each field given replaces the stored one.',
@@ -84,8 +88,9 @@ const UpdateToolInput = builder.inputType('UpdateToolInput', {
 });
 
 const CreateToolPayload = builder.objectRef<CreatedTool>('CreateToolPayload').implement({
+  description: 'The new tool, and the agent’s signing secret when this is its first tool.',
   fields: (t) => ({
-    tool: t.field({ type: ToolRef, nullable: false, resolve: (r) => r.tool }),
+    tool: t.field({ type: ToolRef, nullable: false, description: 'The new tool.', resolve: (r) => r.tool }),
     signingSecret: t.exposeString('signingSecret', {
       nullable: true,
       description:
@@ -95,15 +100,17 @@ const CreateToolPayload = builder.objectRef<CreatedTool>('CreateToolPayload').im
 });
 
 const DeleteToolPayload = builder.objectRef<{ deletedId: string; deleted: boolean }>('DeleteToolPayload').implement({
+  description: 'What was deleted: a custom tool.',
   fields: (t) => ({
     deletedId: t.exposeID('deletedId', { description: 'The ID of the deleted tool.' }),
-    deleted: t.exposeBoolean('deleted'),
+    deleted: t.exposeBoolean('deleted', { description: 'Always true.' }),
   }),
 });
 
 const RotateToolSecretPayload = builder.objectRef<{ agentId: string; secret: string }>('RotateToolSecretPayload').implement({
+  description: 'An agent’s new tool-signing secret.',
   fields: (t) => ({
-    agentId: t.exposeID('agentId'),
+    agentId: t.exposeID('agentId', { description: 'The agent (`agt_…`).' }),
     secret: t.exposeString('secret', {
       description: 'The agent’s new tool-signing secret (`whsec_…`), shown this once; the old one stops signing at once.',
     }),
@@ -118,7 +125,7 @@ builder.queryFields((t) => ({
     type: ToolRef,
     description: 'One custom tool of your account’s agents.',
     authScopes: { scope: 'agents:read' },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The tool’s ID (`tol_…`).' }) },
     resolve: (_root, { id }, ctx) => getTool(ctx.prisma, requireKey(ctx).account.id, String(id)),
   }),
 }));
@@ -128,14 +135,22 @@ builder.mutationFields((t) => ({
     type: CreateToolPayload,
     description: `Adds a custom tool to the agent (at most ${L.perAgent}). The agent’s first tool also makes its signing secret, answered once in signingSecret.`,
     authScopes: { scope: 'agents:write' },
-    args: { agentId: t.arg.id({ required: true }), input: t.arg({ type: CreateToolInput, required: true }) },
+    args: {
+      agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }),
+      input: t.arg({ type: CreateToolInput, required: true, description: 'The tool.' }),
+    },
     resolve: (_root, { agentId, input }, ctx) =>
       createTool(ctx.prisma, ctx.serverKey, requireKey(ctx).account.id, String(agentId), input, ctx.idempotency?.commit),
   }),
   updateTool: t.field({
     type: ToolRef,
+    description: 'Changes a custom tool: each field given replaces the stored one.',
     authScopes: { scope: 'agents:write' },
-    args: { id: t.arg.id({ required: true }), agentId: agentIdOfPath(t), input: t.arg({ type: UpdateToolInput, required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The tool’s ID (`tol_…`).' }),
+      agentId: agentIdOfPath(t),
+      input: t.arg({ type: UpdateToolInput, required: true, description: 'The changes.' }),
+    },
     resolve: (_root, { id, agentId, input }, ctx) =>
       updateTool(
         ctx.prisma,
@@ -148,8 +163,9 @@ builder.mutationFields((t) => ({
   }),
   deleteTool: t.field({
     type: DeleteToolPayload,
+    description: 'Deletes a custom tool; the model no longer sees it.',
     authScopes: { scope: 'agents:write' },
-    args: { id: t.arg.id({ required: true }), agentId: agentIdOfPath(t) },
+    args: { id: t.arg.id({ required: true, description: 'The tool’s ID (`tol_…`).' }), agentId: agentIdOfPath(t) },
     resolve: async (_root, { id, agentId }, ctx) => {
       await deleteTool(ctx.prisma, requireKey(ctx).account.id, String(id), agentId == null ? undefined : String(agentId), ctx.idempotency?.commit);
       return { deletedId: String(id), deleted: true };
@@ -159,7 +175,7 @@ builder.mutationFields((t) => ({
     type: RotateToolSecretPayload,
     description: 'Replaces the agent’s tool-signing secret (making one if it has none); the new one is answered once.',
     authScopes: { scope: 'agents:write' },
-    args: { agentId: t.arg.id({ required: true }) },
+    args: { agentId: t.arg.id({ required: true, description: 'The agent (`agt_…`).' }) },
     resolve: async (_root, { agentId }, ctx) => ({
       agentId: String(agentId),
       secret: await rotateToolSecret(ctx.prisma, ctx.serverKey, requireKey(ctx).account.id, String(agentId), ctx.idempotency?.commit),

@@ -20,7 +20,7 @@ import {
 import { ALL_EVENTS, WEBHOOK_EVENT_TYPES } from '../../services/webhooks/event-types.js';
 import type { GraphQLContext } from '../context.js';
 import { builder, requireKey } from '../builder.js';
-import { connectionExtras, pageArgs, toConnection } from '../pagination.js';
+import { connectionOf, edgeOf, pageArgs, toConnection } from '../pagination.js';
 
 const manage = { scope: 'webhooks:manage' } as const;
 
@@ -41,7 +41,7 @@ const WebhookDeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
 builder.prismaNode('WebhookEvent', {
   description:
     'Something that happened in your account (`evt_…`): what a delivery POSTs, as `{id, type, createdAt, data}`. Its ID is the `webhook-id` header of every attempt, the same on retries.',
-  id: { field: 'id' },
+  id: { field: 'id', description: 'The event’s ID (`evt_…`).' },
   nullable: true,
   // node(id:) only finds events of the caller's account.
   findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
@@ -72,14 +72,14 @@ const WebhookAttemptRef = builder.prismaObject('WebhookAttempt', {
 
 export const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
   description: 'One event on its way to one endpoint (`dlv_…`): attempted until a 2xx, on a growing schedule.',
-  id: { field: 'id' },
+  id: { field: 'id', description: 'The delivery’s ID (`dlv_…`).' },
   nullable: true,
   // node(id:) only finds deliveries of the caller's account.
   findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
   fields: (t) => ({
     webhookId: t.exposeID('endpointId', { description: 'The endpoint it goes to (`whk_…`).' }),
     event: t.relation('event', { description: 'The event it carries.' }),
-    status: t.expose('status', { type: WebhookDeliveryStatus, description: 'pending, succeeded or failed.' }),
+    status: t.expose('status', { type: WebhookDeliveryStatus, description: 'Pending, succeeded or failed.' }),
     attemptCount: t.exposeInt('attemptCount', { description: 'How many attempts were made.' }),
     nextAttemptAt: t.expose('nextAttemptAt', {
       type: 'DateTime',
@@ -99,7 +99,7 @@ export const WebhookRef = builder.prismaNode('WebhookEndpoint', {
   name: 'Webhook',
   description:
     'A webhook endpoint (`whk_…`): OrionOS POSTs the events it subscribes to, signed per Standard Webhooks with its secret. The secret is never readable here: it is answered once, by createWebhook and rotateWebhookSecret.',
-  id: { field: 'id' },
+  id: { field: 'id', description: 'The endpoint’s ID (`whk_…`).' },
   nullable: true,
   // node(id:) only finds endpoints of the caller's account.
   findUnique: (id, ctx) => ({ id, accountId: accountOf(ctx) }),
@@ -128,7 +128,8 @@ export const WebhookRef = builder.prismaNode('WebhookEndpoint', {
         args: pageArgs(t),
         resolve: async (endpoint, args, ctx) => toConnection(await deliveriesOfEndpoint(ctx.prisma, endpoint.id, args as PageArgs)) as never,
       },
-      { name: 'WebhookDeliveryConnection', ...connectionExtras },
+      connectionOf('WebhookDeliveryConnection', 'webhook deliveries'),
+      edgeOf('delivery'),
     ),
     delivery: t.field({
       type: WebhookDeliveryRef,
@@ -212,7 +213,8 @@ builder.queryFields((t) => ({
       args: pageArgs(t),
       resolve: async (_root, args, ctx) => toConnection(await listWebhookEndpoints(ctx.prisma, accountOf(ctx), args as PageArgs)) as never,
     },
-    { name: 'WebhookConnection', ...connectionExtras },
+    connectionOf('WebhookConnection', 'webhook endpoints'),
+    edgeOf('webhook endpoint'),
   ),
 }));
 

@@ -5,7 +5,9 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** A paused agent keeps its data but does not answer messages. */
 export type AgentStatus =
+  /** Answers messages (the default). */
   | 'active'
+  /** Refuses messages with AGENT_UNAVAILABLE (503) until set active again. */
   | 'paused';
 
 /** How a knowledge search ranked its chunks. */
@@ -17,10 +19,14 @@ export type KnowledgeRanking =
 
 /** local: the built-in offline engine; openai: OpenAI or any OpenAI-compatible server; anthropic. */
 export type ModelProvider =
+  /** Anthropic (ANTHROPIC_API_KEY on the server); default model claude-sonnet-4-5. */
   | 'anthropic'
+  /** The built-in offline engine (orion-local-1): rule-based, deterministic, needs no key or network. The default. */
   | 'local'
+  /** OpenAI, or any OpenAI-compatible server the operator set (OPENAI_BASE_URL); default model gpt-4o-mini. */
   | 'openai';
 
+/** A message from your end user to the agent. */
 export type SendMessageInput = {
   /** Continue this conversation (it must be this agent’s and this user’s); default: the agent’s conversation with userId. */
   conversationId?: string | number | null | undefined;

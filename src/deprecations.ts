@@ -39,6 +39,6 @@ export function deprecationHeaders(deprecation: Deprecation): Record<'Deprecatio
   return {
     Deprecation: `@${dayStart(deprecation.since).getTime() / 1000}`,
     Sunset: dayStart(deprecation.sunset).toUTCString(),
-    Link: `<${DEPRECATION_INFO_URL}>; rel="deprecation"; type="text/markdown"`,
+    Link: `<${DEPRECATION_INFO_URL}>; rel="deprecation"`,
   };
 }

@@ -99,13 +99,19 @@ export function newRequestId(now = Date.now()): string {
 let lastIdMs = -1;
 let lastIdRandom = '';
 
-/** The base32 string plus one (ULID's monotonic increment); all Z (2^-80 odds) starts afresh. */
+/** The base32 string plus one (ULID's monotonic increment); undefined when it is all Z. */
 function incrementBase32(value: string): string | undefined {
   for (let i = value.length - 1; i >= 0; i--) {
     const digit = BASE32.indexOf(value[i]!);
     if (digit < 31) return value.slice(0, i) + BASE32[digit + 1]! + '0'.repeat(value.length - 1 - i);
   }
   return undefined;
+}
+
+/** Sets the last ULID made (its millisecond and random part): for tests of the overflow only. */
+export function setLastUlidForTests(ms: number, random: string): void {
+  lastIdMs = ms;
+  lastIdRandom = random;
 }
 
 /**
@@ -129,7 +135,9 @@ export function nextMonotonicUlid(nowMs: number): string {
   }
   const at = poolOffset;
   poolOffset += RANDOM_BYTES_PER_ID;
-  lastIdMs = Math.max(nowMs, lastIdMs);
+  // After an overflow of the random part (all Z), the time part moves on a millisecond, so the
+  // fresh random part still sorts after every ID made before it.
+  lastIdMs = nowMs > lastIdMs ? nowMs : lastIdMs + 1;
   lastIdRandom = base32Of40Bits(pool, at) + base32Of40Bits(pool, at + 5);
   return timePart(lastIdMs) + lastIdRandom;
 }

@@ -153,7 +153,7 @@ function literalFindingsOf(document: DocumentNode): readonly FieldError[] {
     } catch (error) {
       if (!(error instanceof TooMany)) throw error;
     }
-    findings = check.findings;
+    findings = Object.freeze([...check.findings]);
     literalFindings.set(document, findings);
   }
   return findings;

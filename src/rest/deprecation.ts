@@ -21,7 +21,10 @@ export function deprecationNotice(route: RestRoute): RequestHandler | undefined 
     const used = deprecationsUsed(route, req.query as Record<string, unknown>);
     if (used.length) {
       const earliest = (key: 'since' | 'sunset') => used.map((d) => d[key]).sort()[0]!;
-      res.set(deprecationHeaders({ since: earliest('since'), sunset: earliest('sunset'), instead: '' }));
+      const { Link: link, ...dates } = deprecationHeaders({ since: earliest('since'), sunset: earliest('sunset'), instead: '' });
+      res.set(dates);
+      // Appended: a handler's own Link header (a page's next/prev) stays.
+      res.append('Link', link);
     }
     next();
   };

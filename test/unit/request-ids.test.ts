@@ -1,6 +1,6 @@
-import { decodeTime } from 'ulid';
+import { decodeTime, encodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { newId, newRequestId, nextMonotonicUlid, typeOfId } from '../../src/ids.js';
+import { newId, newRequestId, nextMonotonicUlid, setLastUlidForTests, typeOfId } from '../../src/ids.js';
 
 describe('request ids', () => {
   it('are req_ and a ULID: its time is the moment made, its 80 random bits differ every time', () => {
@@ -48,5 +48,17 @@ describe('resource ids (newId)', () => {
     const run = Array.from({ length: 2_000 }, () => nextMonotonicUlid(t + 1));
     expect([...run].sort()).toEqual(run);
     expect(new Set(run).size).toBe(run.length);
+  });
+
+  it('a random part that cannot grow (all Z) moves the time part on a millisecond, still sorted after', () => {
+    const t = Date.UTC(2030, 0, 2);
+    setLastUlidForTests(t, 'Z'.repeat(16));
+    const previous = `${encodeTime(t, 10)}${'Z'.repeat(16)}`;
+    const after = nextMonotonicUlid(t);
+    expect(decodeTime(after)).toBe(t + 1);
+    expect(after > previous).toBe(true);
+    const next = nextMonotonicUlid(t);
+    expect(decodeTime(next)).toBe(t + 1);
+    expect(next > after).toBe(true);
   });
 });

@@ -51,8 +51,9 @@ BEGIN
           ''INSERT INTO "ListBucket" ("list", "ownerId", "fromId", "size")
             SELECT $1, $2, r.id, least(500, r.total - r.n)::int FROM (
               SELECT id, row_number() OVER (ORDER BY id) - 1 AS n, count(*) OVER () AS total FROM %I
-              WHERE %I = $2 AND id >= $3 AND ($4::text IS NULL OR id < $4)) r
-            WHERE r.n > 0 AND r.n %% 500 = 0'', TG_TABLE_NAME, owner_column)
+              WHERE %I = $2 AND id >= $3 %s) r
+            WHERE r.n > 0 AND r.n %% 500 = 0'', TG_TABLE_NAME, owner_column,
+            CASE WHEN upper_id IS NULL THEN '''' ELSE ''AND id < $4'' END)
           USING TG_TABLE_NAME, owner, touched."fromId", upper_id\073
         UPDATE "ListBucket" SET "size" = 500
           WHERE "list" = TG_TABLE_NAME AND "ownerId" = owner AND "fromId" = touched."fromId"\073
@@ -76,37 +77,43 @@ BEGIN
   RETURN NULL\073
 END';
 
--- Named to fire after the counters of the same table (triggers fire in name order): the owner row
--- a counter updates is locked before the advisory lock, the order an owner delete takes them in.
-CREATE TRIGGER "Agent_paged_in" AFTER INSERT ON "Agent" REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('accountId', '1');
-CREATE TRIGGER "Agent_paged_out" AFTER DELETE ON "Agent" REFERENCING OLD TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('accountId', '-1');
-CREATE TRIGGER "ApiKey_paged_in" AFTER INSERT ON "ApiKey" REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('accountId', '1');
-CREATE TRIGGER "ApiKey_paged_out" AFTER DELETE ON "ApiKey" REFERENCING OLD TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('accountId', '-1');
-CREATE TRIGGER "Character_paged_in" AFTER INSERT ON "Character" REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('accountId', '1');
-CREATE TRIGGER "Character_paged_out" AFTER DELETE ON "Character" REFERENCING OLD TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('accountId', '-1');
-CREATE TRIGGER "Conversation_paged_in" AFTER INSERT ON "Conversation" REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('agentId', '1');
-CREATE TRIGGER "Conversation_paged_out" AFTER DELETE ON "Conversation" REFERENCING OLD TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"('agentId', '-1');
-
--- Ranges for the rows already there: 500 to a range, the first from the empty string.
-INSERT INTO "ListBucket" ("list", "ownerId", "fromId", "size")
-SELECT r.list, r.owner, CASE WHEN r.n = 0 THEN '' ELSE r.id END, least(500, r.total - r.n)::int FROM (
-  SELECT 'Agent' AS list, "accountId" AS owner, id, row_number() OVER w - 1 AS n, count(*) OVER (PARTITION BY "accountId") AS total
-    FROM "Agent" WINDOW w AS (PARTITION BY "accountId" ORDER BY id)
-  UNION ALL
-  SELECT 'ApiKey', "accountId", id, row_number() OVER w - 1, count(*) OVER (PARTITION BY "accountId")
-    FROM "ApiKey" WINDOW w AS (PARTITION BY "accountId" ORDER BY id)
-  UNION ALL
-  SELECT 'Character', "accountId", id, row_number() OVER w - 1, count(*) OVER (PARTITION BY "accountId")
-    FROM "Character" WINDOW w AS (PARTITION BY "accountId" ORDER BY id)
-  UNION ALL
-  SELECT 'Conversation', "agentId", id, row_number() OVER w - 1, count(*) OVER (PARTITION BY "agentId")
-    FROM "Conversation" WINDOW w AS (PARTITION BY "agentId" ORDER BY id)
-) r WHERE r.n % 500 = 0;
+-- The triggers and the ranges of the rows already there in one statement (a DO block), so in one
+-- transaction: writers wait on the SHARE lock until both are in place, and no row is counted by a
+-- trigger and again by the backfill (a row written between the two by an instance still on the
+-- previous version would otherwise collide with the backfill and fail the migration).
+-- Triggers are named to fire after the counters of the same table (triggers fire in name order):
+-- the owner row a counter updates is locked before the advisory lock, the order an owner delete
+-- takes them in. Ranges for the rows already there: 500 to a range, the first from the empty string.
+DO E'BEGIN
+  LOCK TABLE "Agent", "ApiKey", "Character", "Conversation" IN SHARE MODE\073
+  CREATE TRIGGER "Agent_paged_in" AFTER INSERT ON "Agent" REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''accountId'', ''1'')\073
+  CREATE TRIGGER "Agent_paged_out" AFTER DELETE ON "Agent" REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''accountId'', ''-1'')\073
+  CREATE TRIGGER "ApiKey_paged_in" AFTER INSERT ON "ApiKey" REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''accountId'', ''1'')\073
+  CREATE TRIGGER "ApiKey_paged_out" AFTER DELETE ON "ApiKey" REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''accountId'', ''-1'')\073
+  CREATE TRIGGER "Character_paged_in" AFTER INSERT ON "Character" REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''accountId'', ''1'')\073
+  CREATE TRIGGER "Character_paged_out" AFTER DELETE ON "Character" REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''accountId'', ''-1'')\073
+  CREATE TRIGGER "Conversation_paged_in" AFTER INSERT ON "Conversation" REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''agentId'', ''1'')\073
+  CREATE TRIGGER "Conversation_paged_out" AFTER DELETE ON "Conversation" REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION "keep_list_buckets"(''agentId'', ''-1'')\073
+  INSERT INTO "ListBucket" ("list", "ownerId", "fromId", "size")
+  SELECT r.list, r.owner, CASE WHEN r.n = 0 THEN '''' ELSE r.id END, least(500, r.total - r.n)::int FROM (
+    SELECT ''Agent'' AS list, "accountId" AS owner, id, row_number() OVER w - 1 AS n, count(*) OVER (PARTITION BY "accountId") AS total
+      FROM "Agent" WINDOW w AS (PARTITION BY "accountId" ORDER BY id)
+    UNION ALL
+    SELECT ''ApiKey'', "accountId", id, row_number() OVER w - 1, count(*) OVER (PARTITION BY "accountId")
+      FROM "ApiKey" WINDOW w AS (PARTITION BY "accountId" ORDER BY id)
+    UNION ALL
+    SELECT ''Character'', "accountId", id, row_number() OVER w - 1, count(*) OVER (PARTITION BY "accountId")
+      FROM "Character" WINDOW w AS (PARTITION BY "accountId" ORDER BY id)
+    UNION ALL
+    SELECT ''Conversation'', "agentId", id, row_number() OVER w - 1, count(*) OVER (PARTITION BY "agentId")
+      FROM "Conversation" WINDOW w AS (PARTITION BY "agentId" ORDER BY id)
+  ) r WHERE r.n % 500 = 0\073
+END';

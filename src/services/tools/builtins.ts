@@ -16,7 +16,14 @@ import { ToolFailure } from './failure.js';
 // that a server whose agents never calculate should not pay.
 let mathInstance: Promise<MathJsInstance> | undefined;
 const loadMath = () =>
-  (mathInstance ??= import('mathjs').then(({ all, create }) => create(all!, { number: 'number', predictable: true })));
+  (mathInstance ??= import('mathjs').then(
+    ({ all, create }) => create(all!, { number: 'number', predictable: true }),
+    (error: unknown) => {
+      // A failed load (say, out of file descriptors under load) is tried again by the next call.
+      mathInstance = undefined;
+      throw error;
+    },
+  ));
 
 const FUNCTIONS = new Set([
   'abs', 'acos', 'acosh', 'acot', 'acsc', 'asec', 'asin', 'asinh', 'atan', 'atan2', 'atanh',

@@ -7,7 +7,9 @@ import type { JsonSchema, OpenApiDocument, OperationObject, ParameterObject, Res
  * a wider type, a new enum value) but not less. A response schema is what the client reads: the
  * server may send more fields, but no fewer, no other types, and no values the client has never
  * seen (a new enum value is listed as dangerous: a strict client may not know it). Bodies here
- * reject unknown fields, so a request field removed is breaking too.
+ * reject unknown fields, so a request field removed is breaking too, and so is a tighter request
+ * bound or pattern (a value sent before now gets a 400). Null and "anything" are compared however
+ * they are written (`anyOf: [X, {type: null}]` or a `type` list; `{}` or no `type`).
  */
 export type Severity = 'breaking' | 'dangerous' | 'safe';
 
@@ -176,15 +178,23 @@ class Differ {
     }
   }
 
-  /** Compares two schemas as `direction` reads them; `at` names where (a component by its name). */
+  /**
+   * Compares two schemas as `direction` reads them; `at` names where (a component by its name).
+   * Both are read through `normalise` first: `anyOf`/`oneOf` of [X, {type: null}] is X that may
+   * also be null (how the document writes a nullable reference), and a schema without `type` (the
+   * JSON scalar `{}`) accepts anything.
+   */
   private schema(direction: Direction, at: string, was: JsonSchema | undefined, now: JsonSchema | undefined) {
     if (!was || !now) return;
-    if (isRef(was) && isRef(now) && was.$ref === now.$ref) {
-      const name = was.$ref.split('/').pop()!;
-      const key = `${direction} ${was.$ref}`;
+    const old = normalise(was);
+    const next = normalise(now);
+    if (isRef(old.body) && isRef(next.body) && old.body.$ref === next.body.$ref) {
+      this.nullability(direction, at, old.nullable, next.nullable);
+      const ref = old.body.$ref;
+      const key = `${direction} ${ref}`;
       if (this.seen.has(key)) return;
       this.seen.add(key);
-      this.schema(direction, name, resolve<JsonSchema>(this.before, was.$ref), resolve<JsonSchema>(this.after, now.$ref));
+      this.schema(direction, ref.split('/').pop()!, resolve<JsonSchema>(this.before, ref), resolve<JsonSchema>(this.after, ref));
       return;
     }
     if (isRef(was) || isRef(now)) {
@@ -192,32 +202,61 @@ class Differ {
       if (this.seen.has(key)) return;
       this.seen.add(key);
     }
-    const old = isRef(was) ? resolve<JsonSchema>(this.before, was.$ref) : was;
-    const next = isRef(now) ? resolve<JsonSchema>(this.after, now.$ref) : now;
-    if (!old || !next) return;
+    const oldBody = isRef(old.body) ? resolve<JsonSchema>(this.before, old.body.$ref) : old.body;
+    const nextBody = isRef(next.body) ? resolve<JsonSchema>(this.after, next.body.$ref) : next.body;
+    if (!oldBody || !nextBody) return;
 
-    this.types(direction, at, old, next);
-    this.values(direction, at, old, next);
-    if (direction === 'request') this.bounds(at, old, next);
-    this.properties(direction, at, old, next);
-    if (old.items || next.items) this.schema(direction, `${at}[]`, old.items, next.items);
-    if (typeof old.additionalProperties === 'object' && typeof next.additionalProperties === 'object') {
-      this.schema(direction, `${at}{}`, old.additionalProperties, next.additionalProperties);
+    this.types(direction, at, was, now);
+    const oldVariants = unionOf(oldBody);
+    const nextVariants = unionOf(nextBody);
+    if (oldVariants || nextVariants) {
+      // One side a single schema, the other a union: the single one is a union of one.
+      this.variants(direction, at, oldVariants ?? [old.body], nextVariants ?? [next.body]);
+      return;
     }
-    for (const keyword of ['oneOf', 'anyOf', 'allOf'] as const) this.variants(direction, at, keyword, old[keyword], next[keyword]);
+    // Anything to or from "anything" is judged by `types` alone.
+    if (isUnconstrained(this.before, oldBody) || isUnconstrained(this.after, nextBody)) return;
+
+    this.values(direction, at, oldBody, nextBody);
+    if (direction === 'request') this.bounds(at, oldBody, nextBody);
+    this.properties(direction, at, oldBody, nextBody);
+    if (oldBody.items || nextBody.items) this.schema(direction, `${at}[]`, oldBody.items, nextBody.items);
+    if (typeof oldBody.additionalProperties === 'object' && typeof nextBody.additionalProperties === 'object') {
+      this.schema(direction, `${at}{}`, oldBody.additionalProperties, nextBody.additionalProperties);
+    }
+    // allOf is a conjunction of parts without names: compared by position.
+    (oldBody.allOf ?? []).forEach((part, i) => this.schema(direction, `${at} allOf[${i}]`, part, nextBody.allOf?.[i]));
   }
 
-  private types(direction: Direction, at: string, old: JsonSchema, next: JsonSchema) {
-    const before = typeSet(old);
-    const after = typeSet(next);
-    if (!before || !after) return;
-    // A client sends any of the old types (each must still be accepted), and reads any of the new.
+  private nullability(direction: Direction, at: string, was: boolean, now: boolean) {
+    if (was === now) return;
+    if (direction === 'response' && now) this.add('breaking', 'response-now-nullable', at, 'the value may now be null');
+    else if (direction === 'request' && was) this.add('breaking', 'request-null-refused', at, 'null is no longer accepted');
+    else this.add('safe', 'nullability-changed-compatibly', at, now ? 'null is now accepted' : 'null is no longer sent');
+  }
+
+  /** The JSON types a client may send (request) or must read (response), null included; undefined = any. */
+  private types(direction: Direction, at: string, was: JsonSchema, now: JsonSchema) {
+    const before = acceptedTypes(this.before, was);
+    const after = acceptedTypes(this.after, now);
+    const show = (set: Set<string> | undefined) => (set ? [...set].join('|') : 'anything');
     const [must, may] = direction === 'request' ? [before, after] : [after, before];
+    if (!may) {
+      if (must) this.add('safe', 'type-changed-compatibly', at, `type ${show(before)} became ${show(after)}`);
+      return;
+    }
+    if (!must) {
+      if (direction === 'response') this.add('breaking', 'response-unconstrained', at, `type ${show(before)} became anything`);
+      else this.add('breaking', 'request-type-constrained', at, `anything was accepted; now only ${show(after)}`);
+      return;
+    }
+    const [oldTypes, newTypes] = direction === 'request' ? [must, may] : [may, must];
     const missing = [...must].filter((t) => !may.has(t) && !(t === 'integer' && may.has('number')));
-    if (missing.length) {
-      this.add('breaking', 'type-changed', at, `type ${[...before].join('|')} became ${[...after].join('|')}`);
-    } else if (before.size !== after.size) {
-      this.add('safe', 'type-changed-compatibly', at, `type ${[...before].join('|')} became ${[...after].join('|')}`);
+    if (missing.includes('null')) this.nullability(direction, at, oldTypes.has('null'), newTypes.has('null'));
+    if (missing.some((t) => t !== 'null')) {
+      this.add('breaking', 'type-changed', at, `type ${show(before)} became ${show(after)}`);
+    } else if (!missing.length && !sameSet(oldTypes, newTypes)) {
+      this.add('safe', 'type-changed-compatibly', at, `type ${show(before)} became ${show(after)}`);
     }
   }
 
@@ -243,28 +282,38 @@ class Differ {
     }
   }
 
+  /** A request value valid before must stay valid: a tighter bound or another pattern refuses some (400). */
   private bounds(at: string, old: JsonSchema, next: JsonSchema) {
     for (const bound of BOUNDS) {
       const was = old[bound];
       const now = next[bound];
-      if (now === undefined || was === now) continue;
-      const tighter = was === undefined || (bound.startsWith('min') ? now > was : now < was);
-      if (tighter) this.add('dangerous', 'bound-tightened', at, `${bound} ${was ?? 'none'} → ${now}: some values accepted before are refused`);
+      if (was === now) continue;
+      const tighter = now !== undefined && (was === undefined || (bound.startsWith('min') ? now > was : now < was));
+      if (tighter) this.add('breaking', 'bound-tightened', at, `${bound} ${was ?? 'none'} → ${now}: some values accepted before are refused`);
+      else this.add('safe', 'bound-loosened', at, `${bound} ${was} → ${now ?? 'none'}`);
     }
+    if (old.pattern !== undefined && next.pattern === undefined) this.add('safe', 'pattern-removed', at, `pattern ${old.pattern} no longer applies`);
     if (next.pattern !== undefined && old.pattern !== next.pattern) {
-      this.add('dangerous', 'pattern-changed', at, `pattern ${old.pattern ?? 'none'} → ${next.pattern}`);
+      this.add('breaking', 'pattern-changed', at, `pattern ${old.pattern ?? 'none'} → ${next.pattern}: some values accepted before may be refused`);
+    }
+    if (old.additionalProperties !== false && next.additionalProperties === false) {
+      this.add('breaking', 'additional-properties-refused', at, 'fields not listed are now refused');
     }
   }
 
   private properties(direction: Direction, at: string, old: JsonSchema, next: JsonSchema) {
-    if (!old.properties || !next.properties) return;
+    if (!old.properties && !next.properties) return;
+    const oldProperties = old.properties ?? {};
+    const nextProperties = next.properties ?? {};
     const oldRequired = new Set(old.required ?? []);
     const nextRequired = new Set(next.required ?? []);
     const field = (name: string) => (at.endsWith(':') ? `${at} ${name}` : `${at}.${name}`);
-    for (const [name, schema] of Object.entries(old.properties)) {
-      const nextSchema = next.properties[name];
+    for (const [name, schema] of Object.entries(oldProperties)) {
+      const nextSchema = nextProperties[name];
       if (!nextSchema) {
-        this.add('breaking', `${direction}-field-removed`, field(name), 'the field was removed');
+        if (direction === 'request' && requestStillTakes(next)) {
+          if (typeof next.additionalProperties === 'object') this.schema(direction, field(name), schema, next.additionalProperties);
+        } else this.add('breaking', `${direction}-field-removed`, field(name), 'the field was removed');
         continue;
       }
       if (direction === 'request' && !oldRequired.has(name) && nextRequired.has(name)) {
@@ -273,48 +322,138 @@ class Differ {
       if (direction === 'response' && oldRequired.has(name) && !nextRequired.has(name)) {
         this.add('breaking', 'response-field-now-optional', field(name), 'the field may now be absent');
       }
-      if (!old.properties[name]?.deprecated && nextSchema.deprecated) {
+      if (!schema.deprecated && nextSchema.deprecated) {
         this.add('dangerous', 'field-deprecated', field(name), 'the field is now deprecated');
       }
       this.schema(direction, field(name), schema, nextSchema);
     }
-    for (const name of Object.keys(next.properties)) {
-      if (old.properties[name]) continue;
+    for (const name of Object.keys(nextProperties)) {
+      if (oldProperties[name]) continue;
       if (direction === 'request' && nextRequired.has(name)) this.add('breaking', 'required-request-field-added', field(name), 'new required field');
       else this.add('safe', `${direction}-field-added`, field(name), 'new optional field');
     }
   }
 
-  private variants(direction: Direction, at: string, keyword: string, old: JsonSchema[] | undefined, next: JsonSchema[] | undefined) {
-    if (!old || !next) return;
-    const refs = (list: JsonSchema[]) => new Set(list.filter(isRef).map((s) => s.$ref));
-    const before = refs(old);
-    const after = refs(next);
-    const name = (ref: string) => ref.split('/').pop();
-    for (const ref of before) {
-      if (after.has(ref)) this.schema(direction, at, { $ref: ref }, { $ref: ref });
-      else if (direction === 'request') this.add('breaking', 'variant-removed', at, `${keyword}: ${name(ref)} is no longer accepted`);
-      else this.add('safe', 'variant-removed', at, `${keyword}: ${name(ref)} is no longer sent`);
+  /**
+   * The variants of two unions (anyOf/oneOf alike: a value is one of them), null taken out. A
+   * reference is matched by name; an inline variant by its content, else with one of the same type.
+   */
+  private variants(direction: Direction, at: string, old: JsonSchema[], next: JsonSchema[]) {
+    const label = (s: JsonSchema) => (isRef(s) ? s.$ref.split('/').pop()! : JSON.stringify(withoutNotes(s)));
+    const unmatched = new Set(next);
+    const pairs: [JsonSchema, JsonSchema | undefined][] = [];
+    const find = (test: (s: JsonSchema) => boolean) => [...unmatched].find(test);
+    for (const variant of old) {
+      const match = isRef(variant)
+        ? find((s) => isRef(s) && s.$ref === variant.$ref)
+        : find((s) => !isRef(s) && label(s) === label(variant));
+      if (match) unmatched.delete(match);
+      pairs.push([variant, match]);
     }
-    for (const ref of after) {
-      if (before.has(ref)) continue;
-      if (direction === 'response') this.add('dangerous', 'variant-added', at, `${keyword}: ${name(ref)} may now be sent`);
-      else this.add('safe', 'variant-added', at, `${keyword}: ${name(ref)} is now accepted`);
+    for (const pair of pairs) {
+      if (pair[1] || isRef(pair[0])) continue;
+      const kind = typeKey(this.before, pair[0]);
+      const match = find((s) => !isRef(s) && typeKey(this.after, s) === kind);
+      if (match) unmatched.delete(match);
+      pair[1] = match;
     }
-    // Inline variants have no name: compared by position.
-    const inlineOld = old.filter((s) => !isRef(s));
-    const inlineNew = next.filter((s) => !isRef(s));
-    inlineOld.forEach((schema, i) => this.schema(direction, `${at} ${keyword}[${i}]`, schema, inlineNew[i]));
+    for (const [variant, match] of pairs) {
+      if (match) this.schema(direction, at, variant, match);
+      else if (direction === 'request') this.add('breaking', 'variant-removed', at, `${label(variant)} is no longer accepted`);
+      else this.add('safe', 'variant-removed', at, `${label(variant)} is no longer sent`);
+    }
+    for (const variant of unmatched) {
+      if (direction === 'response') this.add('dangerous', 'variant-added', at, `${label(variant)} may now be sent`);
+      else this.add('safe', 'variant-added', at, `${label(variant)} is now accepted`);
+    }
   }
+}
+
+const isNullSchema = (s: JsonSchema) => !isRef(s) && (s.type === 'null' || (Array.isArray(s.type) && s.type.length === 1 && s.type[0] === 'null'));
+
+/**
+ * `anyOf`/`oneOf` [X, {type: null}] → X, nullable; [X, Y, {type: null}] → the union of X and Y,
+ * nullable. Null in a `type` list is left there (`types` sees it).
+ */
+function normalise(schema: JsonSchema): { body: JsonSchema; nullable: boolean } {
+  for (const keyword of ['anyOf', 'oneOf'] as const) {
+    const list = schema[keyword];
+    if (!list?.some(isNullSchema)) continue;
+    const rest = list.filter((s) => !isNullSchema(s));
+    const { [keyword]: _union, ...others } = schema;
+    if (rest.length === 1 && Object.keys(withoutNotes(others)).length === 0) return { body: rest[0]!, nullable: true };
+    return { body: { ...others, [keyword]: rest }, nullable: true };
+  }
+  return { body: schema, nullable: false };
+}
+
+/** The non-null variants of an anyOf/oneOf, if the schema is one. */
+function unionOf(schema: JsonSchema): JsonSchema[] | undefined {
+  const list = schema.anyOf ?? schema.oneOf;
+  return list?.filter((s) => !isNullSchema(s));
+}
+
+/** The JSON types a schema admits, null included; undefined when it admits anything. */
+function acceptedTypes(doc: OpenApiDocument, schema: JsonSchema, depth = 0): Set<string> | undefined {
+  if (depth > 32) return undefined;
+  if (isRef(schema)) {
+    const target = resolve<JsonSchema>(doc, schema.$ref);
+    return target ? acceptedTypes(doc, target, depth + 1) : undefined;
+  }
+  if (schema.type !== undefined) return new Set(Array.isArray(schema.type) ? schema.type : [schema.type]);
+  const values = schema.enum ?? (schema.const !== undefined ? [schema.const] : undefined);
+  if (values) return new Set(values.map(jsonType));
+  const union = schema.anyOf ?? schema.oneOf;
+  if (union) {
+    const sets = union.map((s) => acceptedTypes(doc, s, depth + 1));
+    if (sets.some((s) => !s)) return undefined;
+    return new Set(sets.flatMap((s) => [...s!]));
+  }
+  if (schema.allOf) {
+    const sets = schema.allOf.map((s) => acceptedTypes(doc, s, depth + 1)).filter((s): s is Set<string> => s !== undefined);
+    if (!sets.length) return undefined;
+    return new Set([...sets[0]!].filter((t) => sets.every((s) => s.has(t))));
+  }
+  return undefined;
+}
+
+/** `{}` (or only notes): any JSON value, with nothing further to compare. */
+function isUnconstrained(doc: OpenApiDocument, schema: JsonSchema): boolean {
+  return acceptedTypes(doc, schema) === undefined && !schema.properties && schema.additionalProperties === undefined && !schema.items;
+}
+
+/** Whether a request body object still takes a field it does not list. */
+function requestStillTakes(schema: JsonSchema): boolean {
+  if (schema.additionalProperties === false) return false;
+  if (schema.additionalProperties !== undefined) return true;
+  // Bodies here refuse unknown fields; only an object that lists none is open.
+  return !schema.properties;
+}
+
+function typeKey(doc: OpenApiDocument, schema: JsonSchema): string {
+  const types = acceptedTypes(doc, schema);
+  return types ? [...types].sort().join('|') : '*';
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((v) => b.has(v));
+}
+
+/** A schema without the keywords that only describe it. */
+function withoutNotes(schema: JsonSchema): JsonSchema {
+  const { description: _d, title: _t, examples: _e, deprecated: _x, ...rest } = schema;
+  return rest;
 }
 
 function isDeprecated(op: OperationObject): boolean {
   return (op as OperationObject & { deprecated?: boolean }).deprecated === true;
-}
-
-function typeSet(schema: JsonSchema): Set<string> | undefined {
-  if (schema.type === undefined) return undefined;
-  return new Set(Array.isArray(schema.type) ? schema.type : [schema.type]);
 }
 
 function valueSet(schema: JsonSchema): Set<string> | undefined {

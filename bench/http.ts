@@ -157,6 +157,10 @@ async function measureStorage(storage: Storage): Promise<{ rows: (string | numbe
     const rest = s(REST);
     const cpuRatio = rest.cpu / base.cpu;
     const sofaRatio = rest.rps / sofaRead.rps;
+    // A peer that answered errors did other work than OrionOS: its ratios measure nothing.
+    const answered = { 'OrionOS REST': rest, baseline: base, SOFA: sofaRead };
+    const invalid = Object.entries(answered).filter(([, peer]) => peer.non2xx).map(([name]) => name);
+    if (invalid.length) throw new Error(`non-2xx answers from ${invalid.join(', ')} on ${storage}: no ratio is valid`);
     const targets = [
       `- ${storage}: REST read server CPU per request ${rest.cpu.toFixed(3)} ms vs baseline ${base.cpu.toFixed(3)} ms = ${cpuRatio.toFixed(2)}× (target ≤ ${TARGETS.cpuVsBaseline}×): ${verdict(cpuRatio <= TARGETS.cpuVsBaseline)}`,
       `- ${storage}: REST read requests/s ${rest.rps.toFixed(0)} vs SOFA ${sofaRead.rps.toFixed(0)} = ${sofaRatio.toFixed(2)}× (target ≥ ${TARGETS.rpsVsSofa.toFixed(1)}×): ${verdict(sofaRatio >= TARGETS.rpsVsSofa)}`,

@@ -4,13 +4,14 @@
 // its execute wraps that data in the same `{success,data}` envelope OrionOS answers. Benchmark
 // only; never part of the product.
 import { filterSchema } from '@graphql-tools/utils';
-import { execute, type ExecutionArgs } from 'graphql';
+import { TypeInfo, execute, visit, visitWithTypeInfo, type ExecutionArgs } from 'graphql';
 import { useSofa } from 'sofa-api';
 import { schema as orionSchema } from '../../src/graphql/schema.js';
 import type { OrionRequest } from '../../src/http/request-context.js';
 import { createProviders } from '../../src/services/models/registry.js';
 import type { MessagingDeps } from '../../src/services/messages.js';
 import { PageBatches } from '../../src/services/pagination.js';
+import { routes } from '../../src/rest/routes.js';
 import { productionFront } from './front.js';
 
 const front = await productionFront();
@@ -23,12 +24,25 @@ const messaging: MessagingDeps = {
   inflight: new Set(),
 };
 
-// SOFA selects every field of the returned type; REST's GetAgent selects all but these two (a
-// connection and a preview needing arguments). Without them both select the same fields, and the
-// resolvers are the schema's own.
+// SOFA selects every field of the returned type (and the arguments of nested fields that need
+// them); REST's GetAgent selects the fields of its AgentFields fragment. The schema SOFA serves
+// keeps, of each object type GetAgent reads, just the fields GetAgent selects, so both select the
+// same fields, with the schema's own resolvers.
+const getAgent = routes.find((route) => route.method === 'GET' && route.path === '/agents/:agentId')!.operation;
+const selected = new Map<string, Set<string>>();
+const typeInfo = new TypeInfo(orionSchema);
+visit(
+  getAgent,
+  visitWithTypeInfo(typeInfo, {
+    Field(node) {
+      const parent = typeInfo.getParentType();
+      if (parent) selected.set(parent.name, (selected.get(parent.name) ?? new Set()).add(node.name.value));
+    },
+  }),
+);
 const schema = filterSchema({
   schema: orionSchema,
-  objectFieldFilter: (type, field) => !(type === 'Agent' && (field === 'conversations' || field === 'promptPreview')),
+  objectFieldFilter: (type, field) => type === 'Query' || !selected.has(type) || selected.get(type)!.has(field),
 });
 
 async function executeInEnvelope(args: ExecutionArgs) {

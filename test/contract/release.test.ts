@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse, print, visit } from 'graphql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPOSITORY_URL, releaseChangelog, unreleasedEntries } from '../../src/contract/changelog.js';
 import { bumpVersion, releaseApi } from '../../src/contract/release.js';
@@ -78,6 +79,8 @@ describe('releasing the API contract (on a copy in a temp dir)', () => {
     root = await mkdtemp(path.join(tmpdir(), 'orion-release-'));
     await cp(path.join(PROJECT_ROOT, 'schema/released'), path.join(root, 'schema/released'), { recursive: true });
     await writeFile(path.join(root, 'CHANGELOG.md'), CHANGELOG);
+    // The copy is version 1.0.0, as the changelog above says, whatever the repository has released since.
+    await writeFile(path.join(root, 'schema/released/VERSION'), '1.0.0\n');
     released = await readReleased(root);
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
@@ -117,7 +120,11 @@ describe('releasing the API contract (on a copy in a temp dir)', () => {
     // A REST response field removed: the agent's name.
     const openapi = structuredClone(released.openapi);
     delete openapi.components.schemas['Agent']!.properties!['name'];
-    const current: Contract = { sdl: released.sdl.replace(/^ {2}deleteAgent\(.*$/m, ''), openapi };
+    const withoutDeleteAgent = visit(parse(released.sdl), {
+      ObjectTypeDefinition: (node) =>
+        node.name.value === 'Mutation' ? { ...node, fields: node.fields?.filter((field) => field.name.value !== 'deleteAgent') } : undefined,
+    });
+    const current: Contract = { sdl: print(withoutDeleteAgent), openapi };
     const refused = await releaseApi({ root, current, date });
     expect(refused.status).toBe('refused');
     const reason = (refused as { reason: string }).reason;
@@ -142,6 +149,9 @@ describe('releasing the API contract (on a copy in a temp dir)', () => {
 
   it('the command itself (npm run release:api -- --root <copy>) releases the current contract there', async () => {
     const repoBefore = await readFile(path.join(PROJECT_ROOT, 'schema/released/VERSION'), 'utf8');
+    // The copy's baseline words one description differently, so the current contract is a release (a patch).
+    const line = released.sdl.split('\n').find((l) => l.trim().startsWith('"""') && l.trim().endsWith('"""') && l.trim().length > 10)!;
+    await writeFile(path.join(root, 'schema/released/schema.graphql'), released.sdl.replace(line, line.replace('"""', '"""Older: ')));
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/contract/release.ts'), '--root', root, '--date', date],

@@ -87,13 +87,18 @@ function timePart(ms: number): string {
  * character (the ulid package's way, which showed in profiles of every request).
  */
 export function newRequestId(now = Date.now()): string {
+  return `req_${timePart(now)}${randomPart()}`;
+}
+
+/** 80 random bits as 16 base32 characters, from the pool (refilled by one system call when used up). */
+function randomPart(): string {
   if (poolOffset === pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   const at = poolOffset;
   poolOffset += RANDOM_BYTES_PER_ID;
-  return `req_${timePart(now)}${base32Of40Bits(pool, at)}${base32Of40Bits(pool, at + 5)}`;
+  return base32Of40Bits(pool, at) + base32Of40Bits(pool, at + 5);
 }
 
 let lastIdMs = -1;
@@ -129,15 +134,9 @@ export function nextMonotonicUlid(nowMs: number): string {
       return timePart(lastIdMs) + next;
     }
   }
-  if (poolOffset === pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const at = poolOffset;
-  poolOffset += RANDOM_BYTES_PER_ID;
   // After an overflow of the random part (all Z), the time part moves on a millisecond, so the
   // fresh random part still sorts after every ID made before it.
   lastIdMs = nowMs > lastIdMs ? nowMs : lastIdMs + 1;
-  lastIdRandom = base32Of40Bits(pool, at) + base32Of40Bits(pool, at + 5);
+  lastIdRandom = randomPart();
   return timePart(lastIdMs) + lastIdRandom;
 }

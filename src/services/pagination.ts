@@ -184,12 +184,8 @@ export function idOrderedSource<T extends { id: string }>(
   buckets?: BucketedList,
 ): PageSource<T> {
   const withIds = (idFilter?: object) => (idFilter ? { ...where, id: idFilter } : where);
-  const count = (idFilter?: IdFilter) => {
-    if (buckets && idFilter && !idFilter.lt && (idFilter.gt == null) !== (idFilter.gte == null)) {
-      return countFrom(buckets, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
-    }
-    return Promise.resolve(model.count({ where: withIds(idFilter) }));
-  };
+  const count = (idFilter?: IdFilter) =>
+    rankFromRanges(buckets, idFilter) ?? Promise.resolve(model.count({ where: withIds(idFilter) }));
   return {
     isValidCursor,
     total: total ? () => Promise.resolve(total()) : () => count(),
@@ -258,6 +254,15 @@ export function pageIdsQuery(list: Omit<BucketedList, 'prisma'>, order: 'asc' | 
       ${read(Prisma.sql`bounds.upper_id IS NOT NULL AND t.id < bounds.upper_id`)}
     ) p
     ORDER BY p.id ${direction}`;
+}
+
+/**
+ * A cursor's rank read from the kept ranges, when the list keeps them and the filter is a single
+ * lower bound (what paginate counts for a cursor); undefined otherwise (count the rows).
+ */
+function rankFromRanges(list: BucketedList | undefined, idFilter: IdFilter | undefined): Promise<number> | undefined {
+  if (!list || !idFilter || idFilter.lt || (idFilter.gt == null) === (idFilter.gte == null)) return undefined;
+  return countFrom(list, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
 }
 
 /** How many rows have an id at or above `cursor` (`inclusive`) or above it: its rank. */
@@ -335,12 +340,9 @@ export class ChildPages<T extends { id: string }> {
         new Promise((resolve, reject) =>
           this.enqueue(this.rows.counter ? this.totals : this.counts, { parentId, idFilter: {}, resolve, reject }),
         ),
-      count: (idFilter = {}) => {
-        if (ranged && !idFilter.lt && (idFilter.gt == null) !== (idFilter.gte == null)) {
-          return countFrom(ranged, idFilter.gte ?? idFilter.gt!, idFilter.gte != null);
-        }
-        return new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject }));
-      },
+      count: (idFilter = {}) =>
+        rankFromRanges(ranged, idFilter) ??
+        new Promise((resolve, reject) => this.enqueue(this.counts, { parentId, idFilter, resolve, reject })),
       findMany: async ({ idFilter = {}, order, skip, take }) => {
         if (ranged && skip > 0 && !idFilter.lt && !idFilter.gt) return this.load(await pageIds(ranged, order, skip, take));
         const ids = await new Promise<string[]>((resolve, reject) =>

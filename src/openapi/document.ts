@@ -5,6 +5,7 @@ import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { schema as graphqlSchema } from '../graphql/schema.js';
 import { prefixOfType } from '../ids.js';
 import { allowHeader } from '../rest/allowed-methods.js';
+import { hasDeprecations } from '../rest/deprecation.js';
 import { routes as restRoutes, type RestRoute } from '../rest/routes.js';
 import { SCOPES } from '../services/scopes.js';
 import { ERROR_DOCS, errorComponentName, errorObjectSchema } from './errors.js';
@@ -575,7 +576,7 @@ function sortedObject<T>(record: Record<string, T>): Record<string, T> {
  * only when the request used the deprecated parameter.
  */
 function addDeprecationHeaders(route: RestRoute, responses: Record<string, ResponseObject | Reference>) {
-  if (!route.deprecated && !Object.keys(route.deprecatedQuery ?? {}).length) return;
+  if (!hasDeprecations(route)) return;
   const when = route.deprecated ? 'The route is deprecated' : `Sent when the request used a deprecated parameter (${Object.keys(route.deprecatedQuery!).map((p) => `\`${p}\``).join(', ')})`;
   for (const [status, response] of Object.entries(responses)) {
     if ('$ref' in response) continue;

@@ -2,6 +2,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { deprecationHeaders, type Deprecation } from '../deprecations.js';
 import type { RestRoute } from './routes.js';
 
+/** Whether the route, or any of its query parameters, is on its way out. */
+export function hasDeprecations(route: RestRoute): boolean {
+  return Boolean(route.deprecated) || Object.keys(route.deprecatedQuery ?? {}).length > 0;
+}
+
 /** What a request to `route` uses that is on its way out: the route itself, or query parameters it sent. */
 export function deprecationsUsed(route: RestRoute, query: Record<string, unknown>): Deprecation[] {
   const params = Object.entries(route.deprecatedQuery ?? {})
@@ -16,7 +21,7 @@ export function deprecationsUsed(route: RestRoute, query: Record<string, unknown
  * route with nothing deprecated.
  */
 export function deprecationNotice(route: RestRoute): RequestHandler | undefined {
-  if (!route.deprecated && !Object.keys(route.deprecatedQuery ?? {}).length) return undefined;
+  if (!hasDeprecations(route)) return undefined;
   return (req: Request, res: Response, next: NextFunction) => {
     const used = deprecationsUsed(route, req.query as Record<string, unknown>);
     if (used.length) {
